@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_TIMEOUT": 1.0,  # seconds per socket operation: a dead Redis must not eat the 5 s budget
     "SESSION_TTL": 7 * 24 * 3600,  # idle conversation state
     "FORM_TTL": 24 * 3600,  # an unfinished lead form is offered again until then
+    "RESUME_AFTER": 30 * 60,  # a pause this long mid-form gets 「继续吗?」 before anything else
     "TRANSCRIPT_TTL": 7 * 24 * 3600,
     "DEDUP_TTL": 60,  # WeChat retries within ~15 s
     "REPLY_WAIT": 4.0,  # how long a retry waits for the first delivery's reply

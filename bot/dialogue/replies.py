@@ -53,3 +53,4 @@ class Incoming:
     lat: float | None = None
     lng: float | None = None
     msg_type: str = ""  # the channel's own name for unsupported kinds (image, video, link...)
+    channel: str = "wechat"  # wechat | web | cli: recorded as a lead's source

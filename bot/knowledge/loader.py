@@ -19,6 +19,7 @@ from .schema import (
     FILE_MODELS,
     OPTIONAL_FILES,
     Faq,
+    Intents,
     Listing,
     Menu,
     Park,
@@ -54,6 +55,7 @@ class Knowledge:
     faqs: list[Faq]
     synonyms: Synonyms
     menu: Menu
+    intents: Intents
     messages: Messages
     tests: TestsFile
     version: str
@@ -188,6 +190,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         faqs=loaded["faq.yaml"].faqs,
         synonyms=loaded["synonyms.yaml"],
         menu=loaded["menu.yaml"],
+        intents=loaded["intents.yaml"],
         messages=messages,
         tests=loaded["tests.yaml"],
         version=digest.hexdigest()[:12],

@@ -175,6 +175,25 @@ class Menu(Strict):
     wechat_menu: list[WechatButton] = Field(default_factory=list)
 
 
+class Phrases(Strict):
+    """How a command is recognised: the whole message is one of ``exact``, or contains one of ``contains``."""
+
+    exact: list[str] = Field(default_factory=list)
+    contains: list[str] = Field(default_factory=list)
+
+
+IntentName = Literal[
+    "greeting", "lead", "handoff", "cancel", "confirm", "affirm", "deny", "restart", "skip", "more",
+    "forget_me", "interest", "modify",
+]
+
+
+class Intents(Strict):
+    intents: dict[IntentName, Phrases]
+    # words after 修改/改 that name a form field, e.g. 手机号 -> phone
+    fields: dict[Literal["need", "industry", "tax", "company", "contact", "phone"], list[str]] = Field(default_factory=dict)
+
+
 class ListingsFile(Strict):
     listings: list[Listing] = Field(default_factory=list)
 
@@ -211,5 +230,6 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
     "faq.yaml": FaqFile,
     "synonyms.yaml": Synonyms,
     "menu.yaml": Menu,
+    "intents.yaml": Intents,
 }
 OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile}

@@ -36,6 +36,53 @@ class Keys:
     def shared(self, field: str) -> str:
         return f"{self.prefix}:{{leads}}:{field}"
 
+    def lead(self, number: str) -> str:
+        return self.shared(f"lead:{number}")
+
+    def lead_prefix(self) -> str:
+        """What :meth:`lead` puts before the number, for the submit script that makes the number."""
+        return self.shared("lead:")
+
+    def lead_seq(self, day: str) -> str:
+        return self.shared(f"seq:{day}")
+
+    def lead_index(self) -> str:
+        return self.shared("index")
+
+    def lead_status(self, status: str) -> str:
+        return self.shared(f"status:{status}")
+
+    def lead_form(self, form_id: str) -> str:
+        return self.shared(f"form:{form_id}")
+
+    def user_leads(self, openid: str) -> str:
+        # in the {leads} slot, not the user's, so submit can update it in the same script
+        return self.shared(f"user:{openid}")
+
+    def handoff_dedup(self, dedup_key: str) -> str:
+        return self.shared(f"handoff:{dedup_key}")
+
+    def outbox(self) -> str:
+        return self.shared("outbox")
+
+    def dead_letters(self) -> str:
+        return self.shared("dead")
+
+    def retry_schedule(self) -> str:
+        return self.shared("retry")
+
+    def job_state(self, job: str) -> str:
+        return self.shared(f"job:{job}")
+
+    def job_lease(self, job: str) -> str:
+        return self.shared(f"lease:{job}")
+
+    def delivered(self, job: str, channel: str) -> str:
+        return self.shared(f"sent:{job}:{channel}")
+
+    def rate(self, name: str) -> str:
+        return self.shared(f"rate:{name}")
+
     # understanding: questions the bot could not answer -------------------------
     def unanswered(self, field: str) -> str:
         return f"{self.prefix}:{{unanswered}}:{field}"

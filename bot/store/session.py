@@ -26,6 +26,7 @@ class StateStorage(Protocol):
     def erase(self, openid: str) -> None: ...
     def lock(self, openid: str) -> Any: ...
     def add_turn(self, openid: str, who: str, text: str) -> None: ...
+    def add_turns(self, openid: str, turns: list[tuple[str, str]]) -> None: ...
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]: ...
 
 
@@ -80,10 +81,17 @@ class RedisStateStorage:
                 pass  # expired while we worked; the next message simply proceeds
 
     def add_turn(self, openid: str, who: str, text: str) -> None:
+        self.add_turns(openid, [(who, text)])
+
+    def add_turns(self, openid: str, turns: list[tuple[str, str]]) -> None:
+        """Append to the short transcript staff see with a lead or a handoff alert."""
         key = self.keys.transcript(openid)
-        entry = json.dumps({"t": round(time.time()), "who": who, "text": text[:500]}, ensure_ascii=False)
+        now = round(time.time())
+        entries = [json.dumps({"t": now, "who": who, "text": text[:500]}, ensure_ascii=False) for who, text in turns if text]
+        if not entries:
+            return
         pipe = self.r.pipeline(transaction=True)
-        pipe.rpush(key, entry)
+        pipe.rpush(key, *entries)
         pipe.ltrim(key, -self.transcript_len, -1)
         pipe.expire(key, self.transcript_ttl)
         pipe.execute()

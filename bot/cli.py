@@ -1,0 +1,149 @@
+"""The ``parkbot`` command (also ``python -m bot``): serve, chat, kb, eval, leads, worker, menu."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import ConfigError, create_app
+
+
+def _cli_app():
+    # commands that only read or administer need no WeChat token: the dev defaults apply
+    return create_app({"DEV": True})
+
+
+@click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=False, load_dotenv=False)
+def cli():
+    """parkbot: WeChat chatbot for industrial-park investment promotion."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="default: $PORT or 8000")
+@click.option("--no-worker", is_flag=True, help="do not deliver notifications from this process")
+def serve(host, port, no_worker):
+    """Development server with the embedded Redis and the notification worker in-process."""
+    app = create_app({"DEV": True, "RUN_WORKER": not no_worker})
+    cfg = app.config
+    port = port or cfg["PORT"]
+    if cfg.get("DEV_TOKEN_GENERATED"):
+        click.echo(f"WECHAT_TOKEN not set; development token for this run: {cfg['WECHAT_TOKEN']}")
+    click.echo(f"Redis: {cfg['REDIS_URL'] or 'embedded at ' + str(cfg['BOT_DATA_DIR'])}")
+    if app.extensions.get("parkbot.webchat"):
+        click.echo(f"Web chat: http://{host}:{port}/chat")
+    click.echo(f"WeChat endpoint: http://{host}:{port}/wechat")
+    stop = None
+    if not no_worker:
+        from .leads.runner import start_worker_thread
+
+        stop = start_worker_thread(app)
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        if stop:
+            stop()
+
+
+@cli.command()
+@click.option("--user", "openid", default="cli-user", show_default=True, help="the OpenID to talk as")
+@with_appcontext
+def chat(openid):
+    """A terminal conversation through the same engine (Ctrl-D to leave)."""
+    from flask import current_app
+
+    from .dialogue.replies import Incoming
+
+    engine = current_app.extensions["parkbot.engine"]
+    click.echo("parkbot chat — type a message; /subscribe, /location LAT LNG, /click KEY; Ctrl-D quits")
+    while True:
+        try:
+            line = input("你> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        if line == "/subscribe":
+            incoming = Incoming(openid, "event", event="subscribe", channel="cli")
+        elif line.startswith("/click "):
+            incoming = Incoming(openid, "event", event="click", event_key=line[7:].strip(), channel="cli")
+        elif line.startswith("/location "):
+            try:
+                lat, lng = map(float, line.split()[1:3])
+            except ValueError:
+                click.echo("usage: /location LAT LNG")
+                continue
+            incoming = Incoming(openid, "location", lat=lat, lng=lng, channel="cli")
+        else:
+            incoming = Incoming(openid, "text", text=line, channel="cli")
+        reply = engine.handle(incoming)
+        if reply.article:
+            click.echo(f"bot> [{reply.article.title}]\n{reply.article.description}\n{reply.article.url}")
+        elif reply.text:
+            click.echo("bot> " + reply.text.replace("\n", "\n     "))
+
+
+@cli.group()
+def kb():
+    """Check and test the knowledge base."""
+
+
+@kb.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def kb_check(directory):
+    """Validate every file in DIRECTORY (default: $KNOWLEDGE_DIR or ./knowledge)."""
+    import os
+
+    from .knowledge.check import check
+
+    directory = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
+    problems = check(directory)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{directory}: ok")
+
+
+@kb.command("test")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def kb_test(directory):
+    """Run knowledge/tests.yaml through the real engine on a throwaway Redis."""
+    import os
+
+    from .knowledge.kbtest import main
+
+    sys.exit(main(directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge", echo=click.echo))
+
+
+@cli.command("eval")
+@click.option("--data", default="tests/data/nlu.yaml", show_default=True, type=click.Path(dir_okay=False))
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def eval_command(data, directory):
+    """Accuracy of matching and entities on a labelled set."""
+    import os
+
+    from .nlu.eval import main
+
+    sys.exit(main(directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge", data))
+
+
+def _add_optional_commands() -> None:
+    try:
+        from .leads.cli import commands
+    except ImportError:
+        return
+    for command in commands():
+        cli.add_command(command)
+
+
+_add_optional_commands()
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="parkbot")
+    except ConfigError as exc:
+        click.echo(f"parkbot: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,90 @@
+"""The dialogue engine: an ``Incoming`` in, a ``Reply`` out. It knows no HTTP and no XML.
+
+One user's messages are handled one at a time (a per-user Redis lock), on the user's state
+loaded fresh from Redis, so any worker can serve any message and no update is lost.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .commands import Commands
+from .form import heard
+from .replies import Incoming, Reply
+from .states import State
+from .table import route_for
+from .turn import Turn
+
+
+@dataclass
+class Services:
+    storage: Any  # RedisStateStorage
+    leads: Any  # LeadStore
+    unanswered: Any  # UnansweredLog
+
+
+class Engine:
+    def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
+                 now: Callable[[], float] = time.time):
+        self.holder = holder
+        self.services = Services(storage, leads, unanswered)
+        self.form_ttl = form_ttl
+        self.resume_after = resume_after
+        self.now = now
+        self._commands: tuple[str, Commands] | None = None
+
+    def _commands_for(self, kb) -> Commands:
+        if self._commands is None or self._commands[0] != kb.version:
+            self._commands = (kb.version, Commands(kb.intents))
+        return self._commands[1]
+
+    def handle(self, incoming: Incoming) -> Reply:
+        storage = self.services.storage
+        if incoming.kind == "event" and incoming.event == "unsubscribe":
+            storage.erase(incoming.openid)  # leaving the account takes the conversation with it
+            return Reply()
+        kb, derived = self.holder.snapshot()
+        with storage.lock(incoming.openid):
+            data = storage.load(incoming.openid)
+            t = Turn(kb, derived["nlu"], self._commands_for(kb), incoming, data, self.now(), self.services)
+            data["turn"] = data.get("turn", 0) + 1
+            offer_resume = self._pause_or_expire_form(t)
+            route = route_for(t)
+            next_state = route.run(t)
+            if next_state not in route.to:
+                raise RuntimeError(f"route {route.name!r} went to {next_state}, not declared in the table")
+            if offer_resume and next_state is State.IDLE and t.data.get("form"):
+                t.say("form_resume_offer")
+                next_state = State.RESUME
+            if t.data.pop("erased", False):
+                reply = t.reply()
+                storage.erase(incoming.openid)
+                return reply
+            data["state"] = next_state.value
+            if not next_state.in_form and incoming.kind in ("text", "voice"):
+                seen = data.setdefault("seen", {})
+                seen.update(heard(t.entities))
+            data["last_seen"] = t.now
+            reply = t.reply()
+            storage.save(incoming.openid, data)
+            storage.add_turns(incoming.openid, [("user", incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"),
+                                                ("bot", reply.text or (reply.article.title if reply.article else ""))])
+        return reply
+
+    def _pause_or_expire_form(self, t: Turn) -> bool:
+        """An unfinished form: dropped quietly after its TTL; offered again after a long pause."""
+        form = t.data.get("form")
+        if not form:
+            if t.state.in_form or t.state is State.RESUME:
+                t.data["state"] = State.IDLE.value
+            return False
+        idle = t.now - form.get("updated", t.now)
+        if idle > self.form_ttl:
+            t.data.pop("form", None)
+            t.data["state"] = State.IDLE.value
+            return False
+        if t.state.in_form and idle > self.resume_after:
+            t.data["state"] = State.IDLE.value
+            return True
+        return False

@@ -1,0 +1,159 @@
+"""Handlers outside the form: menu, answers, numbered choices, handoff, privacy, events."""
+from __future__ import annotations
+
+from ..knowledge.messages import declare
+from .states import State
+from .turn import Turn
+
+declare(
+    "welcome", "menu_header", "menu_line", "menu_footer", "intro", "answer_invite", "did_you_mean",
+    "suggestion_line", "pick_by_digit", "not_sure", "choice_expired", "handoff", "forgotten",
+    "voice_unrecognised", "unsupported", "nothing_to_cancel", "follow_up_line", "empty_message",
+    owner="dialogue",
+)
+
+
+def show_menu(t: Turn, greet: bool = True) -> State:
+    if greet:
+        t.say("welcome", park=t.kb.park.name)
+    t.say("menu_header")
+    items = sorted(t.kb.menu.items, key=lambda i: i.digit)
+    for item in items:
+        t.say("menu_line", digit=item.digit, title=item.title)
+    t.say("menu_footer")
+    t.data["choices"] = [{"kind": "menu", "key": item.key, "digit": item.digit} for item in items]
+    t.data["choices_turn"] = t.data.get("turn", 0)
+    t.options = [item.title for item in items]
+    return State.IDLE
+
+
+def run_menu_action(t: Turn, key: str) -> State:
+    """A menu pick, by digit or by the Official Account menu's CLICK key."""
+    from . import form, search
+
+    item = t.kb.menu_by_key.get(key)
+    if item is None:
+        return show_menu(t, greet=False)
+    if item.action == "intro":
+        t.say("intro", profile=t.kb.park.profile.strip(), industries="、".join(t.kb.park.industries))
+        return State.IDLE
+    if item.action == "search":
+        return search.ask(t)
+    if item.action == "lead":
+        return form.start(t)
+    if item.action == "handoff":
+        return handoff(t)
+    faq = t.kb.faq_by_id[item.faq]
+    t.say_text(faq.answer.strip())
+    return State.IDLE
+
+
+def has_fresh_choices(t: Turn) -> bool:
+    return t.digit is not None and bool(t.data.get("choices"))
+
+
+def choose(t: Turn) -> State:
+    from . import search
+
+    choices = t.data.get("choices") or []
+    index = t.digit - 1
+    if t.data.get("choices", [{}])[0].get("kind") == "menu":
+        picked = next((c for c in choices if c.get("digit") == t.digit), None)
+    else:
+        picked = choices[index] if 0 <= index < len(choices) else None
+    if picked is None:
+        t.say("choice_expired", count=len(choices))
+        return t.state
+    kind = picked["kind"]
+    if kind == "menu":
+        return run_menu_action(t, picked["key"])
+    if kind == "listing":
+        return search.details(t, picked["id"])
+    return answer_entry(t, picked["id"])
+
+
+def answer_entry(t: Turn, entry_id: str) -> State:
+    """Say an entry's answer (a FAQ or a park), its follow-ups, and once an invitation to 登记."""
+    if entry_id.startswith("park:"):
+        park = next((p for p in t.kb.parks if p.id == entry_id[5:]), None)
+        if park is None:
+            t.say("not_sure", hotline=t.kb.park.contacts.hotline)
+            return State.IDLE
+        t.say_text(park.summary.strip())
+        follow_ups = []
+    else:
+        faq = t.kb.faq_by_id.get(entry_id)
+        if faq is None:
+            t.say("not_sure", hotline=t.kb.park.contacts.hotline)
+            return State.IDLE
+        t.say_text(faq.answer.strip())
+        follow_ups = [t.kb.faq_by_id[f] for f in faq.follow_ups if f in t.kb.faq_by_id][:3]
+    if follow_ups:
+        labels = [f.questions[0] for f in follow_ups]
+        for i, label in enumerate(labels, 1):
+            t.say("follow_up_line", digit=i, title=label)
+        t.offer([{"kind": "faq", "id": f.id} for f in follow_ups], labels)
+    if not t.data.get("invited"):
+        t.data["invited"] = True
+        t.say("answer_invite")
+    return State.IDLE
+
+
+def answer_question(t: Turn) -> State:
+    match = t.match
+    if match.status == "answer" and match.best is not None:
+        return answer_entry(t, match.best.id)
+    if match.status == "suggest" and match.suggestions:
+        t.say("did_you_mean")
+        labels = [s.title for s in match.suggestions[:3]]
+        for i, label in enumerate(labels, 1):
+            t.say("suggestion_line", digit=i, title=label)
+        t.say("pick_by_digit")
+        t.offer([{"kind": "faq", "id": s.id} for s in match.suggestions[:3]], labels)
+        return State.IDLE
+    t.services.unanswered.record(t.text, getattr(match, "normalized", t.text))
+    t.say("not_sure", hotline=t.kb.park.contacts.hotline)
+    return State.IDLE
+
+
+def handoff(t: Turn) -> State:
+    contacts, hours = t.kb.park.contacts, t.kb.park.hours
+    t.say("handoff", hotline=contacts.hotline, mobile=contacts.mobile or contacts.hotline, hours=hours.text)
+    bucket = int(t.now // 600)  # one alert per user per ten minutes, however often they ask
+    t.services.leads.alert_handoff(
+        openid=t.incoming.openid,
+        transcript=t.services.storage.transcript(t.incoming.openid, 10),
+        source=t.services.source,
+        dedup_key=f"{t.incoming.openid}:{bucket}",
+    )
+    return t.state if t.state.in_form else State.IDLE
+
+
+def forget_me(t: Turn) -> State:
+    openid = t.incoming.openid
+    t.services.storage.erase(openid)
+    count = t.services.leads.erase_personal(openid)
+    t.data.clear()
+    t.say("forgotten", leads=count)
+    t.data["erased"] = True
+    return State.IDLE
+
+
+def nothing_to_cancel(t: Turn) -> State:
+    t.say("nothing_to_cancel")
+    return State.IDLE
+
+
+def unsupported(t: Turn) -> State:
+    t.say("unsupported")
+    return t.state
+
+
+def voice_unrecognised(t: Turn) -> State:
+    t.say("voice_unrecognised")
+    return t.state
+
+
+def empty_message(t: Turn) -> State:
+    t.say("empty_message")
+    return t.state

@@ -1,0 +1,83 @@
+"""Listing search as pure functions over the loaded knowledge: filter, rank, nearest."""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+from ..knowledge.schema import Listing
+
+SEARCH_KEYS = ("type", "deal", "area_sqm", "area_min", "area_max", "district", "park")
+
+
+def search_filters(entities: dict[str, Any], park_id: str | None) -> dict[str, Any]:
+    filters = {k: entities[k] for k in SEARCH_KEYS if entities.get(k) not in (None, "")}
+    if park_id:
+        filters["park"] = park_id
+    return filters
+
+
+def _target_area(f: dict[str, Any]) -> float | None:
+    if f.get("area_sqm"):
+        return float(f["area_sqm"])
+    lo, hi = f.get("area_min"), f.get("area_max")
+    if lo and hi:
+        return (float(lo) + float(hi)) / 2
+    return float(lo or hi) if (lo or hi) else None
+
+
+def _area_fits(item: Listing, f: dict[str, Any]) -> bool:
+    area = item.area
+    if f.get("area_min") and area < float(f["area_min"]) * 0.95:
+        return False
+    if f.get("area_max") and area > float(f["area_max"]) * 1.05:
+        return False
+    if f.get("area_sqm") and not (0.6 * float(f["area_sqm"]) <= area <= 1.6 * float(f["area_sqm"])):
+        return False
+    return True
+
+
+def _fits(item: Listing, f: dict[str, Any], park_names: set[str]) -> bool:
+    if f.get("type") and item.type != f["type"]:
+        return False
+    if f.get("deal") and item.deal != f["deal"]:
+        return False
+    if f.get("district") and item.district != f["district"]:
+        return False
+    if f.get("park") and item.park not in park_names:
+        return False
+    return _area_fits(item, f)
+
+
+def _closeness(item: Listing, f: dict[str, Any]) -> float:
+    target = _target_area(f)
+    return abs(math.log(item.area / target)) if target else 0.0
+
+
+def rank(listings: Iterable[Listing], filters: dict[str, Any], park_names: set[str]) -> tuple[list[Listing], bool]:
+    """Listings that fit, best first; when none fit, the closest of the same type (second value True)."""
+    available = [item for item in listings if item.available]
+    exact = [item for item in available if _fits(item, filters, park_names)]
+    if exact:
+        return sorted(exact, key=lambda item: (_closeness(item, filters), item.id)), False
+    relaxed = {k: v for k, v in filters.items() if k == "type"}
+    near = [item for item in available if _fits(item, relaxed, park_names)]
+
+    def score(item: Listing) -> tuple:
+        misses = sum(1 for k in ("deal", "district") if filters.get(k) and getattr(item, k) != filters[k])
+        return misses, _closeness(item, filters), item.id
+
+    return sorted(near, key=score), True
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine) on a 6371 km sphere."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def nearest(listings: Iterable[Listing], lat: float, lng: float) -> list[tuple[Listing, float]]:
+    located = [(item, distance_km(lat, lng, item.location.lat, item.location.lng))
+               for item in listings if item.available and item.location is not None]
+    return sorted(located, key=lambda pair: (pair[1], pair[0].id))

@@ -1,0 +1,73 @@
+"""One user message being answered: what came in, the user's state, and the reply being built."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..knowledge.loader import Knowledge
+from .commands import Commands
+from .replies import Article, Incoming, Reply
+from .states import State
+
+
+@dataclass
+class Turn:
+    kb: Knowledge
+    nlu: Any  # bot.nlu.Understanding
+    commands: Commands
+    incoming: Incoming
+    data: dict[str, Any]  # the stored per-user document; handlers edit it
+    now: float
+    services: Any = None  # Services: storage, leads, unanswered log, settings
+    parts: list[str] = field(default_factory=list)
+    article: Article | None = None
+    options: list[str] = field(default_factory=list)
+
+    # --- input -----------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return self.incoming.text
+
+    def is_(self, intent: str) -> bool:
+        return self.incoming.kind in ("text", "voice") and self.commands.is_(intent, self.text)
+
+    @cached_property
+    def digit(self) -> int | None:
+        return self.commands.digit(self.text) if self.incoming.kind in ("text", "voice") else None
+
+    @cached_property
+    def entities(self) -> dict[str, Any]:
+        return self.nlu.entities(self.text) if self.text else {}
+
+    @cached_property
+    def match(self):
+        return self.nlu.match(self.text)
+
+    # --- state -----------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        try:
+            return State(self.data.get("state", State.IDLE.value))
+        except ValueError:
+            return State.IDLE
+
+    @property
+    def form(self) -> dict[str, Any] | None:
+        return self.data.get("form")
+
+    # --- output ----------------------------------------------------------------
+    def say(self, key: str, /, **values: Any) -> None:
+        self.parts.append(self.kb.messages.render(key, **values))
+
+    def say_text(self, text: str) -> None:
+        self.parts.append(text)
+
+    def offer(self, choices: list[dict[str, Any]], labels: list[str]) -> None:
+        """A numbered list the user may answer with a digit (menu, suggestions, listings)."""
+        self.data["choices"] = choices
+        self.data["choices_turn"] = self.data.get("turn", 0)
+        self.options = labels
+
+    def reply(self) -> Reply:
+        return Reply(text="\n".join(p for p in self.parts if p), article=self.article, options=tuple(self.options))

@@ -1,0 +1,40 @@
+"""``parkbot kb check``: every problem in ``knowledge/`` as ``file:line: message``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .loader import KnowledgeError, Problem, load_knowledge
+
+
+def _import_sentence_users() -> None:
+    # modules declare the message keys they use when imported; load them all before checking
+    from ..dialogue import table  # noqa: F401
+    from ..web import wechat  # noqa: F401
+
+    try:
+        from ..leads import render  # noqa: F401
+    except ImportError:
+        pass
+
+
+def check(directory: str | Path) -> list[Problem]:
+    _import_sentence_users()
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeError as exc:
+        return exc.problems
+    from ..nlu import Understanding
+
+    problems: list[Problem] = []
+    try:
+        nlu = Understanding(kb)
+    except Exception as exc:  # the matcher could not be built from content the schema allowed
+        return [Problem("entities.yaml", 1, f"cannot build the matcher: {exc}")]
+    for c in nlu.conflicts():
+        index = next(i for i, f in enumerate(kb.faqs) if f.id == c.faq_id)
+        problems.append(Problem(
+            "faq.yaml", kb.line("faq.yaml", "faqs", index, "questions", c.question_index),
+            f"question {c.question!r} of {c.faq_id!r} is matched to {c.other_id!r} (score {c.score:.0f}); "
+            "reword it or merge the entries",
+        ))
+    return problems

@@ -1,0 +1,97 @@
+"""The knowledge a running bot serves, reloaded when an admin edits a file.
+
+Each worker process checks the files' sizes and mtimes at most once per interval (a few
+``stat`` calls), so every gunicorn worker picks up an edit by itself. A new version is
+swapped in only once it and everything derived from it (the matcher's index) built without
+error; otherwise the last good version keeps serving and the error is kept for /healthz.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .loader import Knowledge, KnowledgeError, fingerprint, load_knowledge
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[[Knowledge], Any]
+
+
+class KnowledgeHolder:
+    def __init__(self, directory: str | Path, *, interval: float = 1.0, builders: dict[str, Builder] | None = None):
+        self.directory = Path(directory)
+        self.interval = interval
+        self.builders = dict(builders or {})
+        self.last_error: str | None = None
+        self.last_error_at: float | None = None
+        self._lock = threading.Lock()
+        self._checked_at = 0.0
+        self._fingerprint = fingerprint(self.directory)
+        self._kb, self._derived = self._build(load_knowledge(self.directory))
+
+    def _build(self, kb: Knowledge) -> tuple[Knowledge, dict[str, Any]]:
+        return kb, {name: build(kb) for name, build in self.builders.items()}
+
+    def current(self) -> Knowledge:
+        self._maybe_reload()
+        return self._kb
+
+    def derived(self, name: str) -> Any:
+        self._maybe_reload()
+        return self._derived[name]
+
+    def snapshot(self) -> tuple[Knowledge, dict[str, Any]]:
+        """The knowledge and its derived values as one consistent pair."""
+        self._maybe_reload()
+        return self._kb, self._derived
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < self.interval:
+            return
+        with self._lock:
+            if now - self._checked_at < self.interval:
+                return
+            self._checked_at = now
+            try:
+                current = fingerprint(self.directory)
+            except OSError as exc:
+                self._fail(f"cannot read {self.directory}: {exc}")
+                return
+            if current == self._fingerprint:
+                return
+            self._fingerprint = current
+            self.reload()
+
+    def reload(self) -> bool:
+        try:
+            kb, derived = self._build(load_knowledge(self.directory))
+        except KnowledgeError as exc:
+            self._fail(str(exc))
+            return False
+        except Exception as exc:  # a builder choked on content the schema allowed
+            log.exception("knowledge build failed")
+            self._fail(f"{type(exc).__name__}: {exc}")
+            return False
+        self._kb, self._derived = kb, derived
+        self.last_error = self.last_error_at = None
+        log.info("knowledge reloaded: version %s", kb.version)
+        return True
+
+    def _fail(self, message: str) -> None:
+        self.last_error, self.last_error_at = message, time.time()
+        log.error("knowledge edit refused, still serving version %s:\n%s", self._kb.version, message)
+
+
+def init_app(app, builders: dict[str, Builder]) -> KnowledgeHolder:
+    holder = KnowledgeHolder(app.config["KNOWLEDGE_DIR"], interval=app.config["KNOWLEDGE_CHECK_INTERVAL"],
+                             builders=builders)
+    app.extensions["parkbot.knowledge"] = holder
+    return holder
+
+
+def get_holder(app) -> KnowledgeHolder:
+    return app.extensions["parkbot.knowledge"]

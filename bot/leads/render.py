@@ -1,0 +1,181 @@
+"""The staff's view of a lead or a handoff alert: WeCom markdown and plain e-mail text.
+
+Everything a user typed is untrusted. In markdown it is neutralised by swapping each
+character WeCom would read as markup for its full-width twin (WeCom has no backslash
+escapes, and the twins read the same to staff), and by collapsing every line break, so user
+text can never open a link, a ``<font>`` tag, an ``<@mention>``, a heading or bold, nor start
+a new line of the layout.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.knowledge.messages import Messages, declare
+from bot.store.leads import SHANGHAI, SLOTS
+
+WECOM_LIMIT = 4096  # bytes of markdown content WeCom accepts
+
+LABEL_KEYS = {slot: f"leads_label_{slot}" for slot in SLOTS}
+declare(
+    "leads_title_lead", "leads_title_handoff", "leads_label_number", "leads_label_listings",
+    "leads_label_transcript", "leads_label_source", "leads_label_time", "leads_label_user",
+    "leads_who_user", "leads_who_bot", "leads_value_empty", "leads_truncated", "leads_handoff_hint",
+    *LABEL_KEYS.values(),
+    owner="leads",
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing staff must hear about, as the worker read it from the store."""
+
+    kind: str  # lead | handoff
+    job: str
+    number: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    listings: list[str] = field(default_factory=list)
+    transcript: list[dict] = field(default_factory=list)
+    source: str = ""
+    created: float = 0.0
+    openid: str = ""
+
+
+_MARKUP = str.maketrans({
+    "\\": "＼", "`": "｀", "*": "＊", "_": "＿", "[": "［", "]": "］", "(": "（", ")": "）",
+    "#": "＃", "<": "＜", ">": "＞", "&": "＆", "~": "～", "|": "｜",
+})
+# line and paragraph separators, other controls, zero-width and bidi overrides: all would let
+# text leave its line or disguise what it says
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LONG_DIGITS = re.compile(r"(?<!\d)\d{3,}(\d{4})(?!\d)")
+
+
+def one_line(value: Any) -> str:
+    return _BREAKS.sub(" ", "" if value is None else str(value)).strip()
+
+
+def escape_markdown(value: Any) -> str:
+    """User text made inert for WeCom markdown, on one line."""
+    text = one_line(value).translate(_MARKUP)
+    # bare URLs are turned into links by some clients
+    return text.replace("://", "：//").replace("www.", "www．")
+
+
+def mask_phone(text: Any) -> str:
+    """For logs: mobile numbers keep their first three and last four digits, other long numbers the last four."""
+    text = _PHONE.sub(r"\1****\2", str(text))
+    return _LONG_DIGITS.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(1), text)
+
+
+def format_time(ts: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    try:
+        return datetime.fromtimestamp(float(ts), SHANGHAI).strftime(fmt)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ""
+
+
+def cut_utf8(text: str, limit: int) -> str:
+    """At most ``limit`` bytes of ``text``, never splitting a character."""
+    return text.encode("utf-8")[:max(limit, 0)].decode("utf-8", "ignore")
+
+
+def _size(lines: list[str]) -> int:
+    return len("\n".join(lines).encode("utf-8"))
+
+
+def fit(head: list[str], tail: list[str], limit: int, marker: str) -> str:
+    """``head`` then as many of the LAST ``tail`` lines as fit in ``limit`` bytes.
+
+    Older transcript turns go first; if the head alone is too long it is cut on a
+    character boundary. The result always ends with ``marker`` when anything was dropped.
+    """
+    if _size(head + tail) <= limit:
+        return "\n".join(head + tail)
+    kept: list[str] = []
+    for line in reversed(tail):
+        if _size(head + [marker, line] + kept) > limit:
+            break
+        kept.insert(0, line)
+    if kept or _size(head + [marker]) <= limit:
+        return "\n".join(head + [marker] + kept)
+    room = limit - len(("\n" + marker).encode("utf-8"))
+    return cut_utf8("\n".join(head), room) + "\n" + marker
+
+
+def _label(messages: Messages, slot: str) -> str:
+    key = LABEL_KEYS.get(slot, f"leads_label_{slot}")
+    return messages.render(key) if key in messages else slot
+
+
+def _who(messages: Messages, who: str) -> str:
+    return messages.render("leads_who_user") if who == "user" else (
+        messages.render("leads_who_bot") if who == "bot" else who)
+
+
+def _slots(notice: Notice) -> list[str]:
+    extra = [name for name in notice.fields if name not in SLOTS]
+    return [*SLOTS, *sorted(extra)]
+
+
+def _value(messages: Messages, value: Any) -> str:
+    text = one_line(value)
+    return text if text else messages.render("leads_value_empty")
+
+
+def wecom_markdown(notice: Notice, messages: Messages, limit: int = WECOM_LIMIT) -> str:
+    esc = escape_markdown
+    if notice.kind == "lead":
+        title = messages.render("leads_title_lead", number=notice.number)
+    else:
+        title = messages.render("leads_title_handoff")
+    head = [f"## {esc(title)}"]
+    if notice.number:
+        head.append(f"> {esc(messages.render('leads_label_number'))}: {esc(notice.number)}")
+    head.append(f"> {esc(messages.render('leads_label_time'))}: {esc(format_time(notice.created))}")
+    head.append(f"> {esc(messages.render('leads_label_source'))}: {esc(notice.source)}")
+    if notice.kind == "lead":
+        for slot in _slots(notice):
+            head.append(f"**{esc(_label(messages, slot))}**: {esc(_value(messages, notice.fields.get(slot)))}")
+        if notice.listings:
+            head.append(f"**{esc(messages.render('leads_label_listings'))}**: "
+                        + esc(", ".join(one_line(x) for x in notice.listings)))
+    else:
+        head.append(f"**{esc(messages.render('leads_label_user'))}**: {esc(notice.openid)}")
+        head.append(esc(messages.render("leads_handoff_hint")))
+    tail = []
+    if notice.transcript:
+        head.append(f"**{esc(messages.render('leads_label_transcript'))}**")
+        for turn in notice.transcript:
+            when = format_time(turn.get("t"), "%H:%M")
+            tail.append(f"> {esc(when)} {esc(_who(messages, turn.get('who', '')))}: {esc(turn.get('text'))}")
+    return fit(head, tail, limit, esc(messages.render("leads_truncated")))
+
+
+def plain_text(notice: Notice, messages: Messages) -> str:
+    """The same content for e-mail: no markup to escape, but every value kept to one line."""
+    if notice.kind == "lead":
+        lines = [messages.render("leads_title_lead", number=notice.number), ""]
+        lines.append(f"{messages.render('leads_label_number')}: {notice.number}")
+    else:
+        lines = [messages.render("leads_title_handoff"), ""]
+    lines.append(f"{messages.render('leads_label_time')}: {format_time(notice.created)}")
+    lines.append(f"{messages.render('leads_label_source')}: {one_line(notice.source)}")
+    if notice.kind == "lead":
+        for slot in _slots(notice):
+            lines.append(f"{one_line(_label(messages, slot))}: {_value(messages, notice.fields.get(slot))}")
+        if notice.listings:
+            lines.append(f"{messages.render('leads_label_listings')}: "
+                         + ", ".join(one_line(x) for x in notice.listings))
+    else:
+        lines.append(f"{messages.render('leads_label_user')}: {one_line(notice.openid)}")
+        lines.append(messages.render("leads_handoff_hint"))
+    if notice.transcript:
+        lines += ["", messages.render("leads_label_transcript")]
+        for turn in notice.transcript:
+            lines.append(f"  {format_time(turn.get('t'), '%H:%M')} {one_line(_who(messages, turn.get('who', '')))}: "
+                         f"{one_line(turn.get('text'))}")
+    return "\n".join(lines) + "\n"

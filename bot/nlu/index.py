@@ -1,0 +1,109 @@
+"""Candidate filters that keep matching cost nearly flat as the knowledge base grows.
+
+Chinese has no spaces, so "words" are unavailable without a segmenter; character bigrams are
+the usual stand-in and work well on short questions. Two structures:
+
+* :class:`BigramIndex` -- inverted index from bigram to the paraphrases containing it. Only
+  the rarest bigrams of a message are expanded in full (within a fixed budget of postings);
+  common ones (园区, 什么) only re-rank the survivors. Work per message is therefore bounded
+  by the budget, not by the number of entries.
+* :class:`PhraseIndex` -- exact phrase lookup (keywords, park names) by probing every
+  substring of the message whose length some phrase has: O(len(message) x distinct lengths).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from typing import Generic, Hashable, Iterable, Sequence, TypeVar
+
+T = TypeVar("T", bound=Hashable)
+
+
+def grams(text: str) -> frozenset[str]:
+    """Character bigrams; a one-character text is its own gram so it can still be found."""
+    if len(text) < 2:
+        return frozenset((text,)) if text else frozenset()
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+
+
+class BigramIndex:
+    """Top paraphrases sharing the most bigrams with a message."""
+
+    def __init__(self, docs: Sequence[str], budget: int = 3000, rerank: int = 300):
+        postings: dict[str, list[int]] = defaultdict(list)
+        for doc_id, text in enumerate(docs):
+            for gram in grams(text):
+                postings[gram].append(doc_id)
+        self._postings = {g: tuple(ids) for g, ids in postings.items()}
+        # frozensets only for the long lists: those are probed by membership, not expanded
+        self._sets = {g: frozenset(ids) for g, ids in self._postings.items() if len(ids) > 32}
+        self._budget = budget
+        self._rerank = rerank
+        self.size = len(docs)
+
+    def df(self, gram: str) -> int:
+        return len(self._postings.get(gram, ()))
+
+    def candidates(self, message_grams: Iterable[str], limit: int) -> list[tuple[int, int]]:
+        """``(doc id, shared bigram count)``, best first, at most ``limit``."""
+        known = sorted((g for g in message_grams if g in self._postings), key=lambda g: len(self._postings[g]))
+        if not known:
+            return []
+        counts: Counter[int] = Counter()
+        spent = 0
+        common: list[str] = []
+        for gram in known:
+            ids = self._postings[gram]
+            # the rarest bigram is always expanded so a message never comes back empty-handed
+            if not spent or spent + len(ids) <= self._budget:
+                counts.update(ids)
+                spent += len(ids)
+            else:
+                common.append(gram)
+        if not common:
+            return counts.most_common(limit)
+        survivors = counts.most_common(self._rerank)
+        sets = [self._sets.get(g) or frozenset(self._postings[g]) for g in common]
+        rescored = [(doc, n + sum(doc in s for s in sets)) for doc, n in survivors]
+        rescored.sort(key=lambda pair: pair[1], reverse=True)
+        return rescored[:limit]
+
+
+class PhraseIndex(Generic[T]):
+    """Which known phrases occur verbatim in a message, without scanning every phrase."""
+
+    def __init__(self, phrases: Iterable[tuple[str, T]]):
+        table: dict[str, set[T]] = defaultdict(set)
+        for phrase, owner in phrases:
+            if phrase:
+                table[phrase].add(owner)
+        self._table = {p: frozenset(owners) for p, owners in table.items()}
+        self._lengths = sorted({len(p) for p in self._table}, reverse=True)
+
+    def find(self, text: str) -> list[tuple[int, str, frozenset[T]]]:
+        """Every ``(start, phrase, owners)`` found in ``text``, longer phrases first."""
+        hits = []
+        n = len(text)
+        table = self._table
+        for length in self._lengths:
+            if length > n:
+                continue
+            for start in range(n - length + 1):
+                owners = table.get(text[start:start + length])
+                if owners:
+                    hits.append((start, text[start:start + length], owners))
+        return hits
+
+
+def idf_table(entry_grams: Sequence[frozenset[str]]) -> tuple[dict[str, float], float]:
+    """Inverse document frequency of each bigram over entries, plus the weight of an unseen one.
+
+    An unseen bigram gets the highest weight: words the knowledge base has never used are the
+    strongest sign that a message is about something else.
+    """
+    df: Counter[str] = Counter()
+    for gs in entry_grams:
+        df.update(gs)
+    n = len(entry_grams)
+    table = {g: math.log((n + 1) / (c + 0.5)) for g, c in df.items()}
+    return table, math.log((n + 1) / 0.5)

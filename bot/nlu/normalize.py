@@ -1,0 +1,125 @@
+"""One canonical spelling for a message, so that fuzzy matching compares meaning, not noise.
+
+The same :class:`Normalizer` runs once over every knowledge entry when the knowledge loads and
+once over each incoming message; matching then calls rapidfuzz with ``processor=None``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable, Mapping
+
+# zhconv: pure Python (no native build to break a deploy), a few hundred KB, and its
+# dictionary-based conversion is adequate for short chat messages; OpenCC would be more exact
+# on long prose but needs a compiled extension.
+import zhconv
+
+from bot.knowledge.schema import Synonyms
+
+# Used when no vocabulary is given (tests, the kb checker on a bare synonyms file).
+DEFAULT_FILLERS = ("请问", "那个", "就是说", "嗯", "呃")
+DEFAULT_PARTICLES = ("吗", "呢", "吧", "啊", "呀", "哦", "嘛", "啦")
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def surface(text: str) -> str:
+    """Width, script and case folded, nothing removed: the form entity extraction reads."""
+    text = unicodedata.normalize("NFKC", text or "")
+    # zh-cn also maps Taiwan/HK vocabulary (軟體 -> 软件), which users in Qingdao may paste in.
+    text = zhconv.convert(text, "zh-cn")
+    return text.lower()
+
+
+def _is_kept(ch: str) -> bool:
+    # letters (incl. CJK) and digits carry meaning; punctuation, symbols (emoji), spaces and
+    # control characters only make two spellings of one question look different.
+    cat = unicodedata.category(ch)
+    return cat[0] in "LN"
+
+
+def strip_marks(text: str) -> str:
+    return "".join(ch for ch in text if _is_kept(ch))
+
+
+class Folder:
+    """Replace variants by a canonical word in one left-to-right pass.
+
+    One regex alternation, longest first, so 高新技术产业开发区 wins over 高新 at the same
+    position; canonical words (and a ``keep`` list) map to themselves, so a canonical word that
+    contains a shorter variant is never rewritten into a longer, corrupted one.
+    """
+
+    def __init__(self, mapping: Mapping[str, Iterable[str]], keep: Iterable[str] = (), prepare=surface):
+        table: dict[str, str] = {}
+        for canonical, variants in mapping.items():
+            canon = prepare(canonical)
+            if not canon:
+                continue
+            for variant in variants:
+                v = prepare(variant)
+                if v and v != canon:
+                    table.setdefault(v, canon)
+        for word in (*mapping.keys(), *keep):
+            w = prepare(word)
+            if w:
+                table[w] = w
+        self._table = table
+        if not any(k != v for k, v in table.items()):
+            self._pattern = None
+            return
+        parts = []
+        for key in sorted(table, key=lambda k: (-len(k), k)):
+            piece = re.escape(key)
+            # an ASCII variant ("ai") must not fire inside an ASCII word ("mail")
+            if _ASCII_WORD.fullmatch(key):
+                piece = rf"(?<![a-z0-9]){piece}(?![a-z0-9])"
+            parts.append(piece)
+        self._pattern = re.compile("|".join(parts))
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(lambda m: self._table[m.group(0)], text)
+
+
+class Normalizer:
+    """``Normalizer(synonyms).normalize(text)``: the matching form of a message.
+
+    Steps: NFKC, traditional -> simplified, lower case, typo folding, synonym folding, filler
+    and sentence-final particle removal, then every non letter/digit character dropped.
+    Typos fold before synonyms so that a misspelt variant still reaches its canonical word.
+    """
+
+    def __init__(
+        self,
+        synonyms: Synonyms,
+        fillers: Iterable[str] = DEFAULT_FILLERS,
+        particles: Iterable[str] = DEFAULT_PARTICLES,
+        keep: Iterable[str] = (),
+    ):
+        keep = tuple(keep)
+        # typo folding must not eat a synonym canonical either, hence keep includes them
+        self._typos = Folder(synonyms.typos, keep=(*keep, *synonyms.synonyms.keys()))
+        self._synonyms = Folder(synonyms.synonyms, keep=keep)
+        fill = sorted({surface(f) for f in fillers if f}, key=len, reverse=True)
+        self._fillers = re.compile("|".join(map(re.escape, fill))) if fill else None
+        parts = "".join(re.escape(surface(p)) for p in particles if len(surface(p)) == 1)
+        # a particle only where a clause ends: 有优惠政策吗 / 吗? -- never 吗啡 in mid-sentence
+        self._particles = re.compile(rf"[{parts}]+(?=[^\w]|$)") if parts else None
+
+    def fold(self, text: str) -> str:
+        """Surface form with typos and synonyms folded but punctuation kept."""
+        return self._synonyms(self._typos(surface(text)))
+
+    def fold_typos(self, text: str) -> str:
+        """Surface form with only typos folded (entity extraction keeps the user's own words)."""
+        return self._typos(surface(text))
+
+    def normalize(self, text: str) -> str:
+        text = self.fold(text)
+        if self._fillers is not None:
+            text = self._fillers.sub(" ", text)
+        if self._particles is not None:
+            text = self._particles.sub("", text)
+        return strip_marks(text)

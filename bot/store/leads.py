@@ -1,0 +1,288 @@
+"""Lead records and their notification outbox.
+
+A submitted lead and the job that tells staff about it are written by one Lua script, so a
+crash can never leave a lead nobody hears about, nor a notification for a lead that does not
+exist. Every key lives in the ``{leads}`` hash slot, which keeps the scripts legal on a
+Redis Cluster (the submit script builds the lead key from the new number; it is in the same
+slot as the keys it declares).
+
+Slot values are stored JSON-encoded, one hash field each (``f:<slot>``), so a number given
+as a number comes back as a number, and erasing one field needs no JSON parsing in Lua.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+import redis
+
+from .keys import Keys
+
+STATUSES = ("new", "contacted", "closed")
+SLOTS = ("need", "type", "deal", "area_sqm", "industry", "tax", "company", "contact", "phone")
+PERSONAL_SLOTS = ("company", "contact", "phone")
+# China has had no daylight saving since 1991: a fixed offset needs no tz database.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+FORM_TTL = 30 * 24 * 3600  # a form id is remembered long after any WeChat retry or double tap
+SEQ_TTL = 3 * 24 * 3600
+HANDOFF_DEDUP_TTL = 24 * 3600
+TRANSCRIPT_LIMIT = 20
+TEXT_LIMIT = 500
+VALUE_LIMIT = 500
+_SLOT_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+_SUBMIT = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
+local number = ARGV[1] .. string.format('%04d', seq)
+-- a sequence key lost in a restart must not overwrite yesterday's lead with the same number
+while redis.call('EXISTS', ARGV[2] .. number) == 1 do
+  seq = redis.call('INCR', KEYS[2])
+  number = ARGV[1] .. string.format('%04d', seq)
+end
+local lead = ARGV[2] .. number
+redis.call('HSET', lead, 'number', number, unpack(cjson.decode(ARGV[3])))
+local created = tonumber(ARGV[5])
+redis.call('ZADD', KEYS[3], created, number)
+redis.call('ZADD', KEYS[4], created, number)
+if ARGV[6] ~= '' then redis.call('SADD', KEYS[5], number) end
+redis.call('XADD', KEYS[6], '*', 'kind', 'lead', 'job', 'lead:' .. number, 'number', number)
+redis.call('SET', KEYS[1], number, 'EX', tonumber(ARGV[7]))
+return number
+"""
+
+_HANDOFF = """
+if KEYS[2] ~= KEYS[1] then
+  local existing = redis.call('GET', KEYS[2])
+  if existing then return existing end
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', tonumber(ARGV[2]))
+end
+redis.call('XADD', KEYS[1], '*', unpack(cjson.decode(ARGV[3])))
+return ARGV[1]
+"""
+
+_SET_STATUS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOLEAD') end
+local old = redis.call('HGET', KEYS[1], 'status')
+local created = tonumber(redis.call('HGET', KEYS[1], 'created')) or 0
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'status_at', ARGV[2])
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end
+redis.call('ZADD', KEYS[1 + tonumber(ARGV[4])], created, ARGV[3])
+return old
+"""
+
+# KEYS[1] the user's lead set, KEYS[2..] the leads; ARGV: now, then the numbers.
+_ERASE = """
+local count = 0
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    for _, slot in ipairs({'f:company', 'f:contact', 'f:phone'}) do
+      if redis.call('HEXISTS', KEYS[i], slot) == 1 then redis.call('HSET', KEYS[i], slot, '""') end
+    end
+    redis.call('HSET', KEYS[i], 'transcript', '[]', 'openid', '', 'erased_at', ARGV[1])
+    count = count + 1
+  end
+  redis.call('SREM', KEYS[1], ARGV[i])
+end
+return count
+"""
+
+# Put a dead letter's job back on the outbox: one step, so it is never in both or neither.
+_REQUEUE = """
+local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #entry == 0 then return false end
+local fields = entry[1][2]
+local payload
+for i = 1, #fields, 2 do if fields[i] == 'payload' then payload = fields[i + 1] end end
+if not payload then return false end
+local id = redis.call('XADD', KEYS[2], '*', unpack(cjson.decode(payload)))
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+"""
+
+
+def shanghai_day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, SHANGHAI).strftime("%Y%m%d")
+
+
+def _clean_value(name: str, value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        return value[:VALUE_LIMIT]
+    raise ValueError(f"lead field {name!r} must be text or a number, not {type(value).__name__}")
+
+
+def clean_transcript(transcript: list[dict] | None) -> list[dict]:
+    """The last turns, each reduced to ``{t, who, text}`` so nothing else rides along."""
+    out = []
+    for turn in list(transcript or [])[-TRANSCRIPT_LIMIT:]:
+        if not isinstance(turn, dict):
+            raise ValueError("each transcript turn must be a mapping with t, who and text")
+        t = turn.get("t")
+        out.append({
+            "t": t if isinstance(t, (int, float)) and not isinstance(t, bool) else None,
+            "who": str(turn.get("who") or "")[:20],
+            "text": str(turn.get("text") or "")[:TEXT_LIMIT],
+        })
+    return out
+
+
+def _loads(raw: str | None, default: Any) -> Any:
+    if raw is None:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return default
+
+
+class LeadStore:
+    def __init__(self, client: redis.Redis, keys: Keys, *, now: Callable[[], float] = time.time):
+        self.r = client
+        self.keys = keys
+        self.now = now
+        self._submit = client.register_script(_SUBMIT)
+        self._handoff = client.register_script(_HANDOFF)
+        self._set_status = client.register_script(_SET_STATUS)
+        self._erase = client.register_script(_ERASE)
+        self._requeue = client.register_script(_REQUEUE)
+
+    # writing -----------------------------------------------------------------------
+    def submit(self, *, form_id: str, openid: str, fields: dict, listings: list[str],
+               transcript: list[dict], source: str) -> str:
+        """Store a lead and queue its notification; the same ``form_id`` again returns the same number."""
+        if not isinstance(form_id, str) or not form_id.strip():
+            raise ValueError("form_id must be a non-empty string")
+        if not isinstance(fields, dict) or len(fields) > 40:
+            raise ValueError("fields must be a mapping of at most 40 slot names to values")
+        created = self.now()
+        values: list[str] = [
+            "openid", openid or "",
+            "status", "new",
+            "source", source or "",
+            "created", repr(float(created)),
+            "form_id", form_id,
+            "listings", json.dumps([str(x) for x in (listings or [])][:50], ensure_ascii=False),
+            "transcript", json.dumps(clean_transcript(transcript), ensure_ascii=False),
+        ]
+        for name, value in fields.items():
+            if not isinstance(name, str) or not _SLOT_NAME.fullmatch(name):
+                raise ValueError(f"lead field name {name!r} must be lower-case ascii")
+            values += [f"f:{name}", json.dumps(_clean_value(name, value), ensure_ascii=False)]
+        k = self.keys
+        return self._submit(
+            keys=[k.lead_form(form_id), k.lead_seq(shanghai_day(created)), k.lead_index(),
+                  k.lead_status("new"), k.user_leads(openid or "-"), k.outbox()],
+            args=["L" + shanghai_day(created) + "-", k.lead_prefix(), json.dumps(values, ensure_ascii=False),
+                  SEQ_TTL, repr(float(created)), openid or "", FORM_TTL],
+        )
+
+    def alert_handoff(self, *, openid: str, transcript: list[dict], source: str,
+                      dedup_key: str | None = None) -> str:
+        """Queue a "wants a human" alert; returns its job id (the earlier one for a repeated ``dedup_key``)."""
+        job = f"handoff:{uuid.uuid4().hex}"
+        payload = [
+            "kind", "handoff", "job", job, "openid", openid or "", "source", source or "",
+            "created", repr(float(self.now())),
+            "transcript", json.dumps(clean_transcript(transcript), ensure_ascii=False),
+        ]
+        outbox = self.keys.outbox()
+        dedup = self.keys.handoff_dedup(dedup_key) if dedup_key else outbox
+        return self._handoff(keys=[outbox, dedup],
+                             args=[job, HANDOFF_DEDUP_TTL, json.dumps(payload, ensure_ascii=False)])
+
+    def set_status(self, number: str, status: str) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        try:
+            self._set_status(
+                keys=[self.keys.lead(number), *(self.keys.lead_status(s) for s in STATUSES)],
+                args=[status, repr(float(self.now())), number, STATUSES.index(status) + 1],
+            )
+        except redis.exceptions.ResponseError as exc:
+            if "NOLEAD" in str(exc):
+                raise ValueError(f"unknown lead {number!r}") from None
+            raise
+
+    def erase_personal(self, openid: str) -> int:
+        """Blank the personal fields of every lead of ``openid``; returns how many leads."""
+        if not openid:
+            return 0
+        numbers = sorted(self.r.smembers(self.keys.user_leads(openid)))
+        if not numbers:
+            return 0
+        return int(self._erase(keys=[self.keys.user_leads(openid), *(self.keys.lead(n) for n in numbers)],
+                               args=[repr(float(self.now())), *numbers]))
+
+    def add_dead_letter(self, fields: dict[str, str]) -> str:
+        return self.r.xadd(self.keys.dead_letters(), fields)
+
+    def requeue_dead_letter(self, entry_id: str) -> str | None:
+        """Put a dead letter back on the outbox; channels that already delivered it stay silent."""
+        return self._requeue(keys=[self.keys.dead_letters(), self.keys.outbox()], args=[entry_id])
+
+    # reading -----------------------------------------------------------------------
+    def get(self, number: str) -> dict | None:
+        return self._decode(self.r.hgetall(self.keys.lead(number)))
+
+    def list(self, status: str | None = None, limit: int = 200) -> list[dict]:
+        """Newest first."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        index = self.keys.lead_status(status) if status else self.keys.lead_index()
+        numbers = self.r.zrevrange(index, 0, max(limit, 1) - 1)
+        pipe = self.r.pipeline(transaction=False)
+        for number in numbers:
+            pipe.hgetall(self.keys.lead(number))
+        return [lead for lead in map(self._decode, pipe.execute()) if lead]
+
+    def dead_letters(self, limit: int = 100) -> list[dict]:
+        """Newest first; each with its stream ``id`` and the failing ``channel`` and ``error``."""
+        out = []
+        for entry_id, fields in self.r.xrevrange(self.keys.dead_letters(), count=limit):
+            item = {k: v for k, v in fields.items() if k != "payload"}
+            item["id"] = entry_id
+            out.append(item)
+        return out
+
+    def stats(self) -> dict:
+        pipe = self.r.pipeline(transaction=False)
+        for status in STATUSES:
+            pipe.zcard(self.keys.lead_status(status))
+        pipe.zcard(self.keys.lead_index())
+        pipe.xlen(self.keys.outbox())
+        pipe.xlen(self.keys.dead_letters())
+        *per_status, total, pending, dead = pipe.execute()
+        return {"leads": total, "by_status": dict(zip(STATUSES, per_status)),
+                "outbox_pending": pending, "dead_letters": dead}
+
+    @staticmethod
+    def _decode(raw: dict[str, str]) -> dict | None:
+        if not raw:
+            return None
+        fields = {name[2:]: _loads(value, value) for name, value in raw.items() if name.startswith("f:")}
+        try:
+            created = float(raw.get("created") or 0)
+        except ValueError:
+            created = 0.0
+        return {
+            "number": raw.get("number", ""),
+            "status": raw.get("status", "new"),
+            "source": raw.get("source", ""),
+            "openid": raw.get("openid", ""),
+            "created": created,
+            "fields": fields,
+            "listings": _loads(raw.get("listings"), []),
+            "transcript": _loads(raw.get("transcript"), []),
+            "erased": bool(raw.get("erased_at")),
+        }

@@ -1,0 +1,30 @@
+"""``/healthz``: is Redis reachable, which knowledge is being served, did an edit fail."""
+from __future__ import annotations
+
+import redis
+from flask import Blueprint, current_app, jsonify
+
+from ..store.connection import get_redis
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    holder = current_app.extensions["parkbot.knowledge"]
+    kb = holder.current()
+    try:
+        redis_ok = bool(get_redis(current_app).ping())
+    except redis.RedisError:
+        redis_ok = False
+    body = {
+        "status": "ok" if redis_ok and holder.last_error is None else "degraded",
+        "redis": redis_ok,
+        "knowledge": {
+            "version": kb.version,
+            "loaded_at": kb.loaded_at,
+            "error": holder.last_error,
+            "error_at": holder.last_error_at,
+        },
+    }
+    return jsonify(body), 200 if redis_ok else 503

@@ -1,0 +1,110 @@
+"""``/wechat``: the Official Account's server endpoint. Protocol only.
+
+Signature and timestamp checks, safe-mode crypto, safe XML, de-duplication of WeChat's
+retries; then the dialogue engine makes the reply. Whatever fails behind it, WeChat gets an
+answer within its 5 s: a 4xx for a request that is not WeChat's, a polite text otherwise.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from flask import Blueprint, Response, abort, current_app, request
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+
+from ..dialogue.replies import Reply
+from ..knowledge.messages import declare
+from ..store.session import UserBusy
+from . import wxmsg
+
+log = logging.getLogger(__name__)
+bp = Blueprint("wechat", __name__)
+declare("store_down", "unsupported", owner="wechat")
+
+
+def _checked_query() -> tuple[str, str]:
+    """Timestamp and nonce of a request whose signature and age are right; 403 otherwise."""
+    args = request.args
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        abort(403)
+    if age > current_app.config["TIMESTAMP_WINDOW"]:
+        abort(403)
+    expected = wxmsg.signature(current_app.config["WECHAT_TOKEN"], timestamp, nonce)
+    if not wxmsg.signature_ok(expected, args.get("signature")):
+        abort(403)
+    return timestamp, nonce
+
+
+def _crypto() -> WeChatCrypto | None:
+    cfg = current_app.config
+    if not cfg["WECHAT_ENCODING_AES_KEY"]:
+        return None
+    return WeChatCrypto(cfg["WECHAT_TOKEN"], cfg["WECHAT_ENCODING_AES_KEY"], cfg["WECHAT_APP_ID"])
+
+
+@bp.get("/wechat")
+def verify():
+    _checked_query()
+    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive():
+    timestamp, nonce = _checked_query()
+    try:
+        body = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400)
+    encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+    crypto = _crypto() if encrypted else None
+    try:
+        if encrypted:
+            if crypto is None:
+                abort(400)
+            payload = wxmsg.read_envelope(body)
+            expected = wxmsg.signature(current_app.config["WECHAT_TOKEN"], timestamp, nonce, payload)
+            if not wxmsg.signature_ok(expected, request.args.get("msg_signature")):
+                abort(403)
+            try:
+                body = crypto.decrypt_message({"Encrypt": payload}, request.args["msg_signature"], timestamp, nonce)
+            except (InvalidSignatureException, InvalidAppIdException, ValueError, TypeError, IndexError,
+                    UnicodeDecodeError) as exc:
+                raise wxmsg.BadMessage(f"cannot decrypt ({type(exc).__name__})") from None
+        message = wxmsg.parse(body)
+    except wxmsg.BadMessage as exc:
+        log.info("refused a body: %s", exc)
+        abort(400)
+
+    reply = respond(wxmsg.to_incoming(message), wxmsg.message_key(message))
+    xml = wxmsg.render(reply, message)
+    if crypto is not None and xml != "success":
+        xml = crypto.encrypt_message(xml, nonce, timestamp)
+    return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
+
+
+def respond(incoming, message_key: str) -> Reply | None:
+    """The engine's reply, made once per WeChat message however often WeChat delivers it."""
+    ext = current_app.extensions
+    cache, engine, holder = ext["parkbot.replies"], ext["parkbot.engine"], ext["parkbot.knowledge"]
+    try:
+        if not cache.claim(incoming.openid, message_key):
+            stored = cache.wait(incoming.openid, message_key, current_app.config["REPLY_WAIT"])
+            # still being made: "success" tells WeChat to stop retrying; the first delivery answers
+            return Reply.from_dict(stored) if stored else None
+        try:
+            reply = engine.handle(incoming)
+        except BaseException:
+            cache.release(incoming.openid, message_key)
+            raise
+        cache.store(incoming.openid, message_key, reply.to_dict())
+        return reply
+    except (redis.RedisError, UserBusy) as exc:
+        log.warning("answering without the store: %s", type(exc).__name__)
+    except Exception:
+        log.exception("dialogue failed for one message")
+    return Reply(text=holder.current().messages.render("store_down"))

