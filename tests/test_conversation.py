@@ -10,6 +10,7 @@ import pytest
 from tests.support.wechat import Platform, event_xml, location_xml, reply_text, text_xml
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
+FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678"
 
 
 @pytest.fixture
@@ -188,7 +189,7 @@ def test_restart_clears_the_form(wechat, openid, msg):
 
 
 def test_retried_confirm_creates_one_lead(wechat, openid, leads):
-    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房,电话13912345678")
+    wechat.say(openid, FULL)
     first = wechat.post(text_xml(openid, "确认", msg_id=99887766))
     again = wechat.post(text_xml(openid, "确认", msg_id=99887766))
     a, b = reply_text(wechat.reply(first)), reply_text(wechat.reply(again))
@@ -207,7 +208,7 @@ def test_idle_form_is_offered_again_and_dropped_after_ttl(wechat, openid, msg, a
         assert msg("form_resume_offer") in text
         text = wechat.say(openid, "继续")
         assert msg("form_resume") in text and msg("ask_industry") in text
-        engine.now = lambda: real_now() + engine.form_ttl + 120
+        engine.now = lambda: real_now() + engine.resume_after + engine.form_ttl + 180
         text = wechat.say(openid, "你好")
         assert msg("form_resume_offer") not in text
         assert "form" not in app.extensions["parkbot.storage"].load(openid)
@@ -240,7 +241,7 @@ def test_handoff_gives_the_hotline_and_alerts_staff(wechat, openid, kb, leads):
 
 
 def test_forget_me_erases_session_and_lead_personal_fields(wechat, openid, storage, leads, msg):
-    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房,电话13912345678")
+    wechat.say(openid, FULL)
     number = LEAD_NUMBER.search(wechat.say(openid, "确认")).group(0)
     text = wechat.say(openid, "删除我的信息")
     assert text == msg("forgotten", leads=1)

@@ -123,7 +123,7 @@ def handoff(t: Turn) -> State:
     t.services.leads.alert_handoff(
         openid=t.incoming.openid,
         transcript=t.services.storage.transcript(t.incoming.openid, 10),
-        source=t.services.source,
+        source=t.incoming.channel,
         dedup_key=f"{t.incoming.openid}:{bucket}",
     )
     return t.state if t.state.in_form else State.IDLE

@@ -50,8 +50,10 @@ _MARKUP = str.maketrans({
 # line and paragraph separators, other controls, zero-width and bidi overrides: all would let
 # text leave its line or disguise what it says
 _BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LONG_DIGITS = re.compile(r"(?<!\d)\d{3,}(\d{4})(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")
+# 11+ digits: a mobile with country code or a landline with area code; shorter runs are
+# dates and lead numbers, which logs need
+_LONG_DIGITS = re.compile(r"(?<!\d)\d{7,}(\d{4})(?!\d)")
 
 
 def one_line(value: Any) -> str:
@@ -66,7 +68,7 @@ def escape_markdown(value: Any) -> str:
 
 
 def mask_phone(text: Any) -> str:
-    """For logs: mobile numbers keep their first three and last four digits, other long numbers the last four."""
+    """For logs: mobiles keep their first three and last four digits, other 11+ digit numbers the last four."""
     text = _PHONE.sub(r"\1****\2", str(text))
     return _LONG_DIGITS.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(1), text)
 

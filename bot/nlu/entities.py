@@ -10,12 +10,15 @@ number or a 300万 tax figure can never be read as a floor area.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Iterable
+
+import zhconv
 
 from .normalize import Normalizer, surface
 from .numbers import NUMBER, parse_number, tidy
 from .vocab import Vocab
-
+NUMBER_CN = "零〇一二两三四五六七八九十百千万亿"
 _CLAUSE = re.compile(r"[,，。;；!！?？\n、]")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffa-z0-9()·&]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -29,11 +32,12 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 def _first(pattern: re.Pattern, text: str, table: dict[str, Any], skip: range | None = None):
+    """Value of the earliest vocabulary word; a word mapped to False (胶州湾) only hides what is inside it."""
     for m in pattern.finditer(text):
         if skip is not None and m.start() in skip:
             continue
         value = table.get(m.group(0))
-        if value is not None:
+        if value:
             return value
     return None
 
@@ -46,7 +50,8 @@ class EntityExtractor:
 
         self._type_of = {prep(w): t for t, words in v.types.items() for w in words}
         self._types = re.compile(_alternation(self._type_of))
-        self._deal_of = {prep(w): d for d, words in v.deals.items() for w in words}
+        self._deal_of: dict[str, str | bool] = {prep(w): d for d, words in v.deals.items() for w in words}
+        self._deal_of.update((prep(w), False) for w in v.not_deals)
         self._deals = re.compile(_alternation(self._deal_of))
         self._district_of: dict[str, str | bool] = {}
         for canon, shorts in v.districts.items():
@@ -65,14 +70,18 @@ class EntityExtractor:
         lo_after, hi_after = _alternation(v.lower_bounds.after), _alternation(v.upper_bounds.after)
         bound_before = f"(?:(?P<lo>{lo_before})|(?P<hi>{hi_before}))?" if lo_before or hi_before else ""
         bound_after = f"(?:(?P<lo2>{lo_after})|(?P<hi2>{hi_after}))?" if lo_after or hi_after else ""
+        # (?<!第) and the look-ahead keep 第三方 / 三方面 from reading as 3 ㎡
+        not_word = "(?![面便式案法向位])"
         self._range = re.compile(
-            rf"(?P<a>{NUMBER})\s*{more}\s*(?P<ua>{unit})?\s*(?:{join})\s*(?P<b>{NUMBER})\s*{more}\s*(?P<ub>{unit})")
+            rf"(?<!第)(?P<a>{NUMBER})\s*{more}\s*(?P<ua>{unit})?\s*(?:{join})\s*"
+            rf"(?P<b>{NUMBER})\s*{more}\s*(?P<ub>{unit}){not_word}")
         self._area = re.compile(
-            rf"{bound_before}\s*(?P<n>{NUMBER})\s*{more}\s*(?P<u>{unit})\s*{bound_after}")
+            rf"{bound_before}\s*(?<!第)(?P<n>{NUMBER})\s*{more}\s*(?P<u>{unit}){not_word}\s*{bound_after}")
 
         self._money_factor = {prep(k): f for k, f in v.money_units.items()}
         money_unit = _alternation(self._money_factor)
-        self._money = re.compile(rf"(?P<n>{NUMBER})\s*(?P<more>{more[3:-2] or '多'})?\s*(?P<u>{money_unit})?")
+        # 一个亿 / 两个亿: the measure word sits between numeral and unit
+        self._money = re.compile(rf"(?P<n>{NUMBER})\s*个?\s*{more}\s*(?P<u>{money_unit})?(?P<per>\s*(?:/|每))?")
         self._tax_cues = re.compile(_alternation(map(prep, v.tax_cues)))
         self._budget_cues = re.compile(_alternation(map(prep, v.budget_cues)))
         self._unknown = re.compile(_alternation(map(prep, v.unknown)))
@@ -81,41 +90,47 @@ class EntityExtractor:
         self._suffix = re.compile(_alternation(map(prep, v.company_suffixes)))
         self._company_cues = sorted({prep(w) for w in v.company_cues}, key=len, reverse=True)
         self._not_names = sorted({prep(w) for w in v.company_not_names}, key=len, reverse=True)
-        surnames = _alternation([*v.compound_surnames, *v.surnames.replace(" ", "")])
+        all_surnames = [*v.compound_surnames, *v.surnames.replace(" ", "")]
+        surnames = _alternation(all_surnames)
+        plain = _alternation(s for s in all_surnames if s not in set(v.ambiguous_surnames))
+        self._contact_before = frozenset(v.contact_before)
         titles = _alternation(v.contact_titles)
         # a single-character title (总, 董) followed by these is a word, not a title: 总价, 董事
         self._titled = re.compile(
             rf"(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
         self._title_words = tuple(sorted(v.contact_titles, key=len, reverse=True))
-        self._surname = re.compile(f"(?:{surnames})")
+        self._surname = re.compile(f"(?:{plain})")
         self._contact_cue = re.compile(rf"(?:{_alternation(v.contact_cues)})[:\s]*")
-        self._name_stops = tuple(prep(w) for w in v.name_stops)
+        self._name_stops = tuple(w for w in map(prep, v.name_stops) if w)
         self._industry_cue = re.compile(_alternation(map(prep, v.industry_cues)))
-        self._industry_stops = tuple(prep(w) for w in v.industry_stops)
+        self._industry_stops = tuple(w for w in map(prep, v.industry_stops) if w)
         self._industry_trim = tuple(sorted((prep(w) for w in v.industry_trim), key=len, reverse=True))
         self._question_words = tuple(prep(w) for w in v.question_words)
 
     # ------------------------------------------------------------------ entry point
     def extract(self, text: str) -> dict[str, Any]:
-        s = self._prepare((text or "")[:MAX_CHARS])
+        text = (text or "")[:MAX_CHARS]
+        words = self._prepare(text)
         out: dict[str, Any] = {}
-        s = self._phone(s, out)
+        s = self._phone(words, out)
         s = self._areas(s, out)
         s = self._moneys(s, out)
-        company_span = self._company(s, out)
-        self._contact(s, out, company_span)
+        # names are reported as written (ABC科技, not abc科技) when the folding kept the length
+        cased = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
+        written = cased if len(cased) == len(s) else s
+        company_span = self._company(s, out, written)
+        self._contact(s, out, company_span, written)
         industry_span = self._industry(s, out)
-        kind = _first(self._types, s, self._type_of, industry_span)
-        if kind is None and industry_span is not None:
-            kind = _first(self._types, s, self._type_of)
-        if kind:
-            out["type"] = kind
-        deal = _first(self._deals, s, self._deal_of)
-        if deal:
-            out["deal"] = deal
-        district = _first(self._districts, s, self._district_of)
-        if district:
-            out["district"] = district
+        # vocabulary words are looked up before numbers were blanked: 20亩地 still says 亩地;
+        # a word inside the usage phrase (医疗器械研发) is not the kind of property wanted
+        for key, pattern, table, skip in (
+            ("type", self._types, self._type_of, industry_span),
+            ("deal", self._deals, self._deal_of, None),
+            ("district", self._districts, self._district_of, None),
+        ):
+            value = _first(pattern, words, table, skip)
+            if value:
+                out[key] = value
         return out
 
     # ------------------------------------------------------------------ numbers
@@ -140,12 +155,13 @@ class EntityExtractor:
             low, high = self._sqm(m.group("a"), ua), self._sqm(m.group("b"), ub)
             if low is not None and high is not None:
                 # 1-2万平: the magnitude written once applies to both ends
-                for unit, factor in (("亿", 1e8), ("万", 1e4)):
+                for unit, factor in (("亿", 1e8), ("万", 1e4), ("千", 1e3), ("百", 1e2)):
                     if m.group("b").endswith(unit) and not m.group("a").endswith(unit) and low * factor <= high:
                         low *= factor
                         break
                 low, high = sorted((low, high))
-                out.update(area_min=_sqm_int(low), area_max=_sqm_int(high), area_sqm=_sqm_int((low + high) / 2))
+                # a range states its ends only; the search takes the middle when it needs one
+                out.update(area_min=_sqm_int(low), area_max=_sqm_int(high))
                 return _blank(s, m.start(), m.end())
         for m in self._area.finditer(s):
             value = self._sqm(m.group("n"), m.group("u"))
@@ -164,7 +180,7 @@ class EntityExtractor:
         for m in self._money.finditer(s):
             number, unit = m.group("n"), m.group("u")
             value = parse_number(number)
-            if value is None:
+            if value is None or m.group("per"):  # 1.8元/㎡/天 is a unit price, not a total
                 continue
             has_magnitude = any(c in number for c in "万亿")
             if not unit and not has_magnitude:
@@ -215,7 +231,7 @@ class EntityExtractor:
         return not rest
 
     # ------------------------------------------------------------------ people and firms
-    def _company(self, s: str, out: dict) -> range | None:
+    def _company(self, s: str, out: dict, written: str) -> range | None:
         taken = -1
         for m in self._suffix.finditer(s):
             if m.start() < taken:
@@ -243,15 +259,18 @@ class EntityExtractor:
             if len(name) < 2 or name in self._not_names or any(q in name for q in self._question_words):
                 continue
             start = m.start() - len(name)
-            out["company"] = s[start:end]
+            out["company"] = written[start:end]
             return range(start, end)
         return None
 
-    def _contact(self, s: str, out: dict, company: range | None) -> None:
+    def _contact(self, s: str, out: dict, company: range | None, written: str) -> None:
         for m in self._titled.finditer(s):
             if company is not None and m.start() in company:
                 continue
-            out["contact"] = m.group("name")
+            before = s[m.start() - 1] if m.start() else ""
+            if before and _CJK.match(before) and before not in self._contact_before:
+                continue
+            out["contact"] = written[m.start("name"):m.end("name")]
             return
         for cue in self._contact_cue.finditer(s):
             at = cue.end()
@@ -266,12 +285,14 @@ class EntityExtractor:
                     break
                 end += 1
             if end - at >= 2:
-                out["contact"] = s[at:end]
+                out["contact"] = written[at:end]
                 return
 
     def _industry(self, s: str, out: dict) -> range | None:
         for cue in self._industry_cue.finditer(s):
             start = cue.end()
+            while start < len(s) and s[start] in ": ":  # 行业:人工智能
+                start += 1
             end = start
             while end < len(s) and end - start < 20 and (_CJK.match(s[end]) or s[end].isalnum()):
                 if end > start and any(s.startswith(stop, end) for stop in self._industry_stops):
@@ -289,8 +310,6 @@ class EntityExtractor:
             return range(start, start + len(phrase))
         return None
 
-
-NUMBER_CN = "零〇一二两三四五六七八九十百千万亿"
 
 
 def _blank(s: str, start: int, end: int) -> str:

@@ -36,6 +36,7 @@ class Vocab(_Strict):
     # listing search
     types: dict[ListingType, list[str]]
     deals: dict[Deal, list[str]]
+    not_deals: list[str] = Field(default_factory=list)
     districts: dict[str, list[str]]
     not_districts: list[str] = Field(default_factory=list)
     area_units: dict[str, float]
@@ -55,9 +56,11 @@ class Vocab(_Strict):
     company_suffixes: list[str]
     company_cues: list[str] = Field(default_factory=list)
     company_not_names: list[str] = Field(default_factory=list)
+    contact_before: list[str] = Field(default_factory=list)
     contact_titles: list[str]
     contact_cues: list[str]
     surnames: str
+    ambiguous_surnames: str = ""
     compound_surnames: list[str] = Field(default_factory=list)
     name_stops: list[str] = Field(default_factory=list)
     industry_cues: list[str]

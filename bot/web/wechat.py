@@ -7,6 +7,7 @@ answer within its 5 s: a 4xx for a request that is not WeChat's, a polite text o
 from __future__ import annotations
 
 import logging
+import struct
 import time
 
 import redis
@@ -73,7 +74,7 @@ def receive():
             try:
                 body = crypto.decrypt_message({"Encrypt": payload}, request.args["msg_signature"], timestamp, nonce)
             except (InvalidSignatureException, InvalidAppIdException, ValueError, TypeError, IndexError,
-                    UnicodeDecodeError) as exc:
+                    KeyError, struct.error) as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
                 raise wxmsg.BadMessage(f"cannot decrypt ({type(exc).__name__})") from None
         message = wxmsg.parse(body)
     except wxmsg.BadMessage as exc:

@@ -61,9 +61,9 @@ def message_key(message) -> str:
     msg_id = getattr(message, "id", None)
     if msg_id and message.type != "event":
         return f"m{msg_id}"
-    event = getattr(message, "event", "") or ""
-    created = getattr(message, "_data", {}).get("CreateTime", "")
-    return f"e{created}:{event}"
+    data = getattr(message, "_data", {})
+    # the event key tells apart two menu clicks in the same second; a retry repeats it
+    return f"e{data.get('CreateTime', '')}:{data.get('Event', '')}:{data.get('EventKey', '')}"
 
 
 def to_incoming(message) -> Incoming:

@@ -38,3 +38,30 @@ TRANSCRIPT = [
     {"t": 1_795_000_000, "who": "user", "text": "我想租2000平厂房"},
     {"t": 1_795_000_010, "who": "bot", "text": "好的,请问您的公司名称?"},
 ]
+
+
+class KnowledgeStub:
+    """Stands in for the app's knowledge holder: ``.current()`` with the parts the CLI reads."""
+
+    def __init__(self, wechat_menu=()):
+        from types import SimpleNamespace
+
+        self._kb = SimpleNamespace(messages=messages(), menu=SimpleNamespace(wechat_menu=list(wechat_menu)))
+
+    def current(self):
+        return self._kb
+
+
+def cli_app(client, keys, *, wechat_menu=(), **config):
+    """A bare Flask app wired like ours (Redis, keys, knowledge) with the leads commands registered."""
+    from flask import Flask
+
+    from bot.leads.cli import register
+
+    app = Flask("parkbot-test")
+    app.config.update(HTTP_TIMEOUT=1.0, **config)
+    app.extensions["parkbot.redis"] = client
+    app.extensions["parkbot.keys"] = keys
+    app.extensions["parkbot.knowledge"] = KnowledgeStub(wechat_menu)
+    register(app)
+    return app

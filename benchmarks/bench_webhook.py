@@ -1,0 +1,106 @@
+"""Webhook throughput: parkbot vs the floor app, both under gunicorn, in one invocation.
+
+    .venv/bin/python benchmarks/bench_webhook.py [--workers 2] [--seconds 10] [--connections 8]
+
+Posts encrypted text messages with distinct MsgIds from many users (real FAQ questions, so
+the matcher and the dialogue run), and prints req/s, p50/p99 and the ratio parkbot/floor.
+Uses the embedded Redis unless REDIS_URL is set.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.loadgen import run  # noqa: E402
+from tests.support.wechat import AES_KEY, APP_ID, TOKEN, sign, text_xml  # noqa: E402
+
+QUESTIONS = ["工研院是干嘛的", "高新区全国排第几", "国际客厅在哪", "有啥优惠政策不", "外资企业有多少家",
+             "主导产业是什么", "海克斯康是做什么的", "你好", "求租800平左右厂房", "明天会下雨吗"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(count: int) -> list[tuple[str, bytes]]:
+    from wechatpy.crypto import WeChatCrypto
+    import xmltodict
+
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+    out = []
+    timestamp = str(int(time.time()))
+    for i in range(count):
+        nonce = uuid.uuid4().hex[:10]
+        xml = text_xml(f"bench-user-{i % 500}", QUESTIONS[i % len(QUESTIONS)], msg_id=10**12 + i)
+        body = crypto.encrypt_message(xml, nonce, timestamp)
+        encrypted = xmltodict.parse(body)["xml"]["Encrypt"]
+        query = (f"signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
+                 f"&encrypt_type=aes&msg_signature={sign(TOKEN, timestamp, nonce, encrypted)}")
+        out.append((f"/wechat?{query}", body.encode()))
+    return out
+
+
+def start(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+           target]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except urllib.error.HTTPError:
+            return proc  # the floor app has no /healthz: a 404 means it is up
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"{target} did not start:\n{proc.stderr.read().decode()}")
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"{target} did not start in time")
+
+
+def measure(target: str, workers: int, seconds: float, connections: int, env: dict, count: int) -> dict:
+    port = free_port()
+    proc = start(target, port, workers, env)
+    try:
+        run(port, prepare(200), connections, 2.0)  # warm-up: imports, matcher build, connections
+        return run(port, prepare(count), connections, seconds)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    count = 40000
+    with tempfile.TemporaryDirectory(prefix="parkbot-bench-") as data_dir:
+        env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
+               "BOT_DATA_DIR": data_dir, "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "PYTHONPATH": str(ROOT)}
+        floor = measure("benchmarks.floor_app:app", args.workers, args.seconds, args.connections, env, count)
+        bot = measure("wsgi:app", args.workers, args.seconds, args.connections, env, count)
+    print(f"gunicorn -w {args.workers}, {args.connections} connections, {args.seconds:g} s each, "
+          f"redis: {os.environ.get('REDIS_URL') or 'embedded'}")
+    print(f"{'app':<8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for name, r in (("floor", floor), ("parkbot", bot)):
+        print(f"{name:<8}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['errors']:>8}")
+    print(f"ratio parkbot/floor (req/s): {bot['rps'] / floor['rps']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
