@@ -49,4 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(wechat.bp)
     app.register_blueprint(health.bp)
+
+    from . import cli
+
+    cli.init_app(app)
     return app

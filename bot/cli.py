@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from . import ConfigError, create_app
 
@@ -14,7 +14,7 @@ def _cli_app():
     return create_app({"DEV": True})
 
 
-@click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=False, load_dotenv=False)
+@click.group()
 def cli():
     """parkbot: WeChat chatbot for industrial-park investment promotion."""
 
@@ -44,6 +44,10 @@ def serve(host, port, no_worker):
     finally:
         if stop:
             stop()
+        if not cfg["REDIS_URL"]:
+            from .store import embedded
+
+            embedded.stop(cfg["BOT_DATA_DIR"])
 
 
 @cli.command()
@@ -129,21 +133,29 @@ def eval_command(data, directory):
     sys.exit(main(directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge", data))
 
 
-def _add_optional_commands() -> None:
+def all_commands() -> list:
+    commands = [serve, chat, kb, eval_command]
     try:
-        from .leads.cli import commands
+        from .leads.cli import commands as lead_commands
     except ImportError:
-        return
-    for command in commands():
-        cli.add_command(command)
+        return commands
+    return commands + list(lead_commands())
 
 
-_add_optional_commands()
+def init_app(app) -> None:
+    """Put the commands on ``app.cli`` too, so ``app.test_cli_runner()`` reaches them (flaskr style)."""
+    for command in all_commands():
+        app.cli.add_command(command)
+
+
+for _command in all_commands():
+    cli.add_command(_command)
 
 
 def main() -> None:
     try:
-        cli.main(prog_name="parkbot")
+        # commands that need the app get it from this ScriptInfo, as under ``flask``
+        cli.main(prog_name="parkbot", obj=ScriptInfo(create_app=_cli_app))
     except ConfigError as exc:
         click.echo(f"parkbot: {exc}", err=True)
         sys.exit(2)

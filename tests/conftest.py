@@ -29,7 +29,11 @@ def redis_url() -> str | None:
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory) -> Path:
     """One embedded Redis for the whole run: starting a server per test would dominate the suite."""
-    return tmp_path_factory.mktemp("parkbot-data")
+    path = tmp_path_factory.mktemp("parkbot-data")
+    yield path
+    from bot.store import embedded
+
+    embedded.stop(path)
 
 
 @pytest.fixture

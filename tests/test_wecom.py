@@ -69,8 +69,9 @@ def test_user_text_cannot_form_markup(text):
 
 
 def test_newlines_in_values_collapse_to_one_line():
-    content = wecom_markdown(lead_notice(need="a\nb\r\nc\td"), messages())
+    content = wecom_markdown(lead_notice(need="a\nb\r\nc\td", area_sqm=2000.0, company=None), messages())
     assert "**需求**: a b c d" in content
+    assert "**面积（㎡）**: 2000\n" in content and "**公司**: 未填写" in content
 
 
 def test_content_is_capped_at_4096_bytes_on_a_character_boundary():

@@ -225,10 +225,9 @@ def test_the_limit_is_shared_between_workers(leads_redis, server, store, clock):
 
 def test_many_workers_at_once_deliver_each_lead_once(leads_redis, server, store, clock):
     numbers = [submit(store, f"f{i}") for i in range(40)]
-    channels = [wecom(server, key="k1")]  # one robot: the shared 20/minute limit applies
+    # one robot, so the shared 20/minute limit applies; claim_idle_ms=0 makes them steal from each other
     workers = [worker(leads_redis, [wecom(server, key="k1")], clock, consumer=f"w{i}", claim_idle_ms=0,
                       batch=7) for i in range(4)]
-    del channels
     stop = threading.Event()
 
     def loop(w):
@@ -285,3 +284,49 @@ def test_bad_worker_settings_are_refused(leads_redis, server, clock):
         worker(leads_redis, [wecom(server), wecom(server)], clock)
     with pytest.raises(ValueError):
         worker(leads_redis, [wecom(server)], clock, max_attempts=0)
+
+
+def test_parkbot_worker_command_delivers_and_stops_on_sigterm(tmp_path, server):
+    """The production entry point, as a real process; its own embedded Redis keeps it apart."""
+    import os
+    import signal
+
+    from bot.store.connection import connect
+    from bot.store.keys import Keys
+
+    data_dir = tmp_path / "var"
+    client = connect(None, data_dir, timeout=5)
+    store = LeadStore(client, Keys("parkbot"))
+    number = submit(store, "cli-form")
+    env = {**os.environ, "BOT_DATA_DIR": str(data_dir), "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+           "NOTIFY_WECOM_WEBHOOK": f"{server.url}/cgi-bin/webhook/send?key=k", "PYTHONUNBUFFERED": "1"}
+    for name in ("REDIS_URL", "NOTIFY_EMAIL_TO", "SMTP_URL"):
+        env.pop(name, None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "worker", "--poll", "0.1"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.wait_for(1, timeout=30), "no delivery"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=15)
+    assert proc.returncode == 0, output
+    assert "worker stopped" in output
+    assert delivered_numbers(server) == {number: 1}
+    assert "13912345678" not in output  # logs mask phones; this one should not even appear
+
+
+def test_start_worker_thread_for_the_dev_server(leads_redis, server):
+    from bot.leads.runner import start_worker_thread
+    from tests.support.staff import cli_app
+
+    store = LeadStore(leads_redis.client, leads_redis.keys)
+    idle = start_worker_thread(cli_app(leads_redis.client, leads_redis.keys))  # no channel: nothing runs
+    idle()
+    app = cli_app(leads_redis.client, leads_redis.keys, NOTIFY_WECOM_WEBHOOK=f"{server.url}/send?key=k")
+    stop = start_worker_thread(app)
+    try:
+        number = submit(store, "dev")
+        assert server.wait_for(1, timeout=2.0)
+    finally:
+        stop()
+    assert delivered_numbers(server) == {number: 1}

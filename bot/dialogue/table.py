@@ -140,19 +140,30 @@ def route_for(t: Turn) -> Route:
 
 
 def mermaid() -> str:
-    """The table as a Mermaid state diagram (docs/conversation.md is this text)."""
-    lines = ["stateDiagram-v2", "    [*] --> idle"]
+    """The table as a Mermaid state diagram (docs/conversation.md is this text).
 
+    The six form states that each ask one field share their routes, so they are drawn as one
+    node, ``asking``; ``any`` stands for the routes tried first in every state.
+    """
     def node(state: State) -> str:
-        return state.value.replace(":", "_")
+        return "asking" if state.slot else state.value.replace("form:", "")
+
+    edges: dict[tuple[str, str], list[str]] = {}
+
+    def add(source: str, route: Route) -> None:
+        for target in dict.fromkeys(node(s) for s in route.to):
+            names = edges.setdefault((source, target), [])
+            if route.name not in names:
+                names.append(route.name)
 
     for route in ANYWHERE:
-        for target in sorted(set(route.to), key=list(State).index):
-            if len(route.to) < len(State):
-                lines.append(f"    any --> {node(target)}: {route.name}")
-    lines.append("    note right of any: any state; unsupported, silent voice, empty keep the state")
+        if len(route.to) < len(State):  # routes that keep whatever state they were in are a note
+            add("any", route)
     for state, routes in TABLE.items():
         for route in routes:
-            for target in dict.fromkeys(route.to):
-                lines.append(f"    {node(state)} --> {node(target)}: {route.name}")
+            add(node(state), route)
+    lines = ["stateDiagram-v2", "    [*] --> idle",
+             "    state \"asking (need, industry, tax, company, contact, phone)\" as asking",
+             "    note right of any: tried first in every state; unsupported, silent voice and empty keep the state"]
+    lines += [f"    {source} --> {target}: {', '.join(names)}" for (source, target), names in edges.items()]
     return "\n".join(lines) + "\n"

@@ -46,8 +46,13 @@ def main(knowledge_dir: str | Path, echo=print) -> int:
     with tempfile.TemporaryDirectory(prefix="parkbot-kbtest-") as data_dir:
         app = create_app({"DEV": True, "KNOWLEDGE_DIR": str(knowledge_dir), "BOT_DATA_DIR": data_dir,
                           "REDIS_URL": None, "REDIS_PREFIX": "kbtest"})
-        cases = app.extensions["parkbot.knowledge"].current().tests.cases
-        results = run_cases(app, cases)
+        try:
+            cases = app.extensions["parkbot.knowledge"].current().tests.cases
+            results = run_cases(app, cases)
+        finally:
+            from ..store import embedded
+
+            embedded.stop(data_dir)
     failed = [r for r in results if not r.ok]
     for r in results:
         echo(f"{'PASS' if r.ok else 'FAIL'}  {r.name}")

@@ -104,20 +104,13 @@ def requeue_command(entry_id: str) -> None:
     click.echo(f"requeued as {new_id}")
 
 
-def notification_channels(app):
-    """The configured channels, reading sentences from the live knowledge."""
-    from .channels import build_channels
-
-    holder = app.extensions["parkbot.knowledge"]
-    return build_channels(app.config, lambda: holder.current().messages)
-
-
 @click.command("worker")
 @click.option("--poll", type=click.FloatRange(0.05, 60), default=0.5, show_default=True,
               help="Seconds between looks at the outbox when idle.")
 @with_appcontext
 def worker_command(poll: float) -> None:
     """Deliver lead notifications until SIGTERM or Ctrl-C (run any number of these)."""
+    from .runner import notification_channels
     from .worker import Worker
 
     app = current_app._get_current_object()
@@ -152,9 +145,11 @@ def menu_push_command() -> None:
     click.echo(f"menu pushed: {len(buttons)} top-level buttons")
 
 
-COMMANDS = (leads_cli, worker_command, menu_cli)
+def commands() -> list[click.Command]:
+    """``leads``, ``worker`` and ``menu``, for the ``parkbot`` group and ``app.cli``."""
+    return [leads_cli, worker_command, menu_cli]
 
 
 def register(app) -> None:
-    for command in COMMANDS:
+    for command in commands():
         app.cli.add_command(command)

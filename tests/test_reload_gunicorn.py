@@ -1,0 +1,85 @@
+"""An edit to faq.yaml reaches every worker of a running gunicorn; a broken one changes nothing."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import xmltodict
+
+from tests.conftest import KNOWLEDGE, ROOT
+from tests.support.wechat import TOKEN, sign, text_xml
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ask(port: int, text: str) -> str:
+    ts, nonce = str(int(time.time())), "n" + str(time.monotonic_ns())
+    url = f"http://127.0.0.1:{port}/wechat?signature={sign(TOKEN, ts, nonce)}&timestamp={ts}&nonce={nonce}"
+    body = text_xml(f"reload-{nonce}", text).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=5) as resp:
+        return xmltodict.parse(resp.read())["xml"]["Content"]
+
+
+@pytest.fixture
+def server(tmp_path, redis_url, prefix, redis_client):
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    port = _port()
+    env = {**os.environ, "WECHAT_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "var"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("WECHAT_ENCODING_AES_KEY", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port, kdir
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+
+
+def test_edit_reaches_both_workers_and_broken_edit_is_refused(server):
+    port, kdir = server
+    question = "明天会下雨吗"
+    assert "还不太确定" in _ask(port, question)
+    faq = kdir / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8").replace(
+        "faqs:\n",
+        "faqs:\n  - id: weather-note\n    questions: [明天会下雨吗, 明天天气怎么样, 明天下不下雨, 天气预报, 会下雨吗]\n"
+        "    keywords: [下雨, 天气]\n    answer: 天气请查看气象台预报,园区活动如遇降雨会另行通知。\n", 1), encoding="utf-8")
+    edited_at = time.monotonic()
+    answers: list[str] = []
+    while time.monotonic() - edited_at < 5:
+        answers = [_ask(port, question) for _ in range(8)]  # several requests reach both workers
+        if all("气象台" in a for a in answers):
+            break
+        time.sleep(0.2)
+    assert all("气象台" in a for a in answers), answers
+    assert time.monotonic() - edited_at < 3.5
+
+    faq.write_text(faq.read_text(encoding="utf-8").replace("id: weather-note", "id: Weather Note!"), encoding="utf-8")
+    time.sleep(2.5)
+    assert all("气象台" in _ask(port, question) for _ in range(8))
+    health = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read().decode()
+    assert "faq.yaml" in health and "degraded" in health
