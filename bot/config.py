@@ -58,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY": 64 * 1024,
     "KNOWLEDGE_CHECK_INTERVAL": 1.0,
     "HTTP_TIMEOUT": 5.0,
+    "WECHAT_API_BASE": "https://api.weixin.qq.com",  # tests point it at a local server
     "RUN_WORKER": False,  # parkbot serve runs the notification worker in-process
 }
 

@@ -1,0 +1,95 @@
+"""What a newcomer runs: ``parkbot serve`` on a fresh data directory, end to end.
+
+The server answers WeChat, and its in-process worker delivers a submitted lead to the staff
+robot (a capture server on 127.0.0.1) within seconds.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import xmltodict
+
+from tests.conftest import ROOT
+from tests.support.capture_server import CaptureServer
+from tests.support.wechat import sign, text_xml
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def robot():
+    with CaptureServer() as server:
+        yield server
+
+
+@pytest.fixture
+def served(tmp_path, robot, redis_url, prefix, redis_client):
+    port = _port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "NOTIFY_", "SMTP_"))}
+    env.update(BOT_DATA_DIR=str(tmp_path / "var"), PORT=str(port),
+               NOTIFY_WECOM_WEBHOOK=f"{robot.url}/cgi-bin/webhook/send?key=test")
+    env.pop("REDIS_URL", None)  # the newcomer's case: embedded Redis
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines = []
+    token = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        match = re.search(r"development token for this run: (\S+)", line)
+        if match:
+            token = match.group(1)
+        if "WeChat endpoint" in line:
+            break
+    assert token, "".join(lines)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield port, token, tmp_path / "var"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail("parkbot serve did not stop on Ctrl-C")
+
+
+def _say(port: int, token: str, openid: str, text: str) -> str:
+    ts, nonce = str(int(time.time())), f"n{time.monotonic_ns()}"
+    url = f"http://127.0.0.1:{port}/wechat?signature={sign(token, ts, nonce)}&timestamp={ts}&nonce={nonce}"
+    request = urllib.request.Request(url, data=text_xml(openid, text).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        return xmltodict.parse(resp.read())["xml"]["Content"]
+
+
+def test_serve_answers_and_delivers_a_lead_to_staff(served, robot):
+    port, token, data_dir = served
+    assert "1." in _say(port, token, "newcomer", "你好")
+    _say(port, token, "newcomer", "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678")
+    done = _say(port, token, "newcomer", "确认")
+    number = re.search(r"L\d{8}-\d{4}", done).group(0)
+    submitted = time.monotonic()
+    assert robot.wait_for(1, timeout=5)
+    assert time.monotonic() - submitted < 2.5
+    body = robot.ok_requests()[0].json
+    assert body["msgtype"] == "markdown" and number in body["markdown"]["content"]
+    assert "13912345678" in body["markdown"]["content"]
+    assert (data_dir / "redis.db").exists() or (data_dir / "redis.aof").exists()
