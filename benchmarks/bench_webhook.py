@@ -5,11 +5,20 @@
 Posts encrypted text messages with distinct MsgIds from many users (real FAQ questions, so
 the matcher and the dialogue run), and prints req/s, p50/p99 and the ratio parkbot/floor.
 Uses the embedded Redis unless REDIS_URL is set.
+
+The load comes from ``wrk`` (one thread, ``wrk_cycle.lua``) when it is installed
+(``apt-get install wrk``): a Python load generator needs about as much CPU per request as
+the floor app itself, and on a small machine it steals the cores from whichever app is
+faster, compressing the ratio. ``--loadgen python`` uses ``loadgen.py`` anyway.
+Both apps get the same requests (same users, questions and MsgIds, not shared with the
+warm-up), one after the other, each on a fresh gunicorn.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -35,7 +44,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(count: int) -> list[tuple[str, bytes]]:
+def prepare(count: int, first_id: int = 10**12) -> list[tuple[str, bytes]]:
     from wechatpy.crypto import WeChatCrypto
     import xmltodict
 
@@ -44,7 +53,7 @@ def prepare(count: int) -> list[tuple[str, bytes]]:
     timestamp = str(int(time.time()))
     for i in range(count):
         nonce = uuid.uuid4().hex[:10]
-        xml = text_xml(f"bench-user-{i % 500}", QUESTIONS[i % len(QUESTIONS)], msg_id=10**12 + i)
+        xml = text_xml(f"bench-user-{i % 500}", QUESTIONS[i % len(QUESTIONS)], msg_id=first_id + i)
         body = crypto.encrypt_message(xml, nonce, timestamp)
         encrypted = xmltodict.parse(body)["xml"]["Encrypt"]
         query = (f"signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
@@ -71,12 +80,33 @@ def start(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     raise SystemExit(f"{target} did not start in time")
 
 
-def measure(target: str, workers: int, seconds: float, connections: int, env: dict, count: int) -> dict:
+def run_wrk(port: int, requests: list[tuple[str, bytes]], connections: int, seconds: float, workdir: str,
+            strict: bool = True) -> dict:
+    path = Path(workdir) / f"requests-{port}.bin"
+    with open(path, "wb") as f:
+        for target, body in requests:
+            f.write(target.encode() + b"\n" + body + b"\0")
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+                          "-s", str(ROOT / "benchmarks" / "wrk_cycle.lua"), f"http://127.0.0.1:{port}", "--", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("WRKJSON "))
+    r = json.loads(line[len("WRKJSON "):])
+    if strict and r["requests"] > len(requests):
+        raise SystemExit(f"wrk sent {r['requests']} requests but only {len(requests)} were made: raise the count")
+    return {"requests": r["requests"], "errors": r["errors"], "rps": r["requests"] / (r["duration_us"] / 1e6),
+            "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000}
+
+
+def measure(target: str, workers: int, seconds: float, connections: int, env: dict, warmup: list, load: list,
+            use_wrk: bool, workdir: str) -> dict:
     port = free_port()
     proc = start(target, port, workers, env)
     try:
-        run(port, prepare(200), connections, 2.0)  # warm-up: imports, matcher build, connections
-        return run(port, prepare(count), connections, seconds)
+        if use_wrk:
+            run_wrk(port, warmup, connections, 2.0, workdir, strict=False)  # repeats are fine here: imports, matcher build, connections
+            return run_wrk(port, load, connections, seconds, workdir)
+        run(port, warmup, connections, 2.0)
+        return run(port, load, connections, seconds)
     finally:
         proc.terminate()
         proc.wait(20)
@@ -87,15 +117,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--loadgen", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
-    count = 40000
+    use_wrk = args.loadgen == "wrk"
+    count = int(args.seconds * 8000) + 2000  # more than either app can take: no message is sent twice
+    warmup, load = prepare(3000, first_id=10**12), prepare(count, first_id=2 * 10**12)
     with tempfile.TemporaryDirectory(prefix="parkbot-bench-") as data_dir:
         env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
                "BOT_DATA_DIR": data_dir, "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "PYTHONPATH": str(ROOT)}
-        floor = measure("benchmarks.floor_app:app", args.workers, args.seconds, args.connections, env, count)
-        bot = measure("wsgi:app", args.workers, args.seconds, args.connections, env, count)
+        floor = measure("benchmarks.floor_app:app", args.workers, args.seconds, args.connections, env, warmup, load,
+                        use_wrk, data_dir)
+        bot = measure("wsgi:app", args.workers, args.seconds, args.connections, env, warmup, load, use_wrk, data_dir)
     print(f"gunicorn -w {args.workers}, {args.connections} connections, {args.seconds:g} s each, "
-          f"redis: {os.environ.get('REDIS_URL') or 'embedded'}")
+          f"redis: {os.environ.get('REDIS_URL') or 'embedded'}, load: {args.loadgen}")
     print(f"{'app':<8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, r in (("floor", floor), ("parkbot", bot)):
         print(f"{name:<8}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['errors']:>8}")

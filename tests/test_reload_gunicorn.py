@@ -80,6 +80,7 @@ def test_edit_reaches_both_workers_and_broken_edit_is_refused(server):
 
     faq.write_text(faq.read_text(encoding="utf-8").replace("id: weather-note", "id: Weather Note!"), encoding="utf-8")
     time.sleep(2.5)
-    assert all("气象台" in _ask(port, question) for _ in range(8))
+    after = [_ask(port, question) for _ in range(8)]
+    assert all("气象台" in a for a in after), after
     health = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read().decode()
     assert "faq.yaml" in health and "degraded" in health

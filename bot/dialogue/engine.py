@@ -1,13 +1,14 @@
 """The dialogue engine: an ``Incoming`` in, a ``Reply`` out. It knows no HTTP and no XML.
 
-One user's messages are handled one at a time (a per-user Redis lock), on the user's state
-loaded fresh from Redis, so any worker can serve any message and no update is lost.
+One user's messages are handled one at a time (the storage's per-user lock), on the user's
+state loaded fresh from the store, so any worker can serve any message and no update is lost.
+The storage opens a message's turn and ends it with one write; the engine never talks to Redis.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .commands import Commands
 from .form import heard
@@ -16,10 +17,13 @@ from .states import State
 from .table import route_for
 from .turn import Turn
 
+if TYPE_CHECKING:
+    from ..store.dedup import Claim
+
 
 @dataclass
 class Services:
-    storage: Any  # RedisStateStorage
+    storage: Any  # a StateStorage (bot/store/session.py)
     leads: Any  # LeadStore
     unanswered: Any  # UnansweredLog
 
@@ -39,14 +43,16 @@ class Engine:
             self._commands = (kb.version, Commands(kb.intents))
         return self._commands[1]
 
-    def handle(self, incoming: Incoming) -> Reply:
+    def handle(self, incoming: Incoming, claim: Claim | None = None) -> Reply:
+        """The reply to ``incoming``; with a ``claim``, made once however often the channel delivers it
+        (a repeat raises ``AlreadyClaimed``, carrying the first reply once there is one)."""
         storage = self.services.storage
         if incoming.kind == "event" and incoming.event == "unsubscribe":
             storage.erase(incoming.openid)  # leaving the account takes the conversation with it
             return Reply()
         kb, derived = self.holder.snapshot()
-        with storage.lock(incoming.openid):
-            data = storage.load(incoming.openid)
+        with storage.turn(incoming.openid, claim) as session:
+            data = session.state
             t = Turn(kb, derived["nlu"], self._commands_for(kb), incoming, data, self.now(), self.services)
             data["turn"] = data.get("turn", 0) + 1
             offer_resume = self._pause_or_expire_form(t)
@@ -60,6 +66,7 @@ class Engine:
             if t.data.pop("erased", False):
                 reply = t.reply()
                 storage.erase(incoming.openid)
+                session.finish({}, reply=reply.to_dict())  # nothing kept but the reply for retries
                 return reply
             data["state"] = next_state.value
             if not next_state.in_form and incoming.kind in ("text", "voice"):
@@ -67,9 +74,9 @@ class Engine:
                 seen.update(heard(t.entities))
             data["last_seen"] = t.now
             reply = t.reply()
-            storage.save(incoming.openid, data)
-            storage.add_turns(incoming.openid, [("user", incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"),
-                                                ("bot", reply.text or (reply.article.title if reply.article else ""))])
+            said = incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"
+            session.finish(data, [("user", said), ("bot", reply.text or (reply.article.title if reply.article else ""))],
+                           reply.to_dict())
         return reply
 
     def _pause_or_expire_form(self, t: Turn) -> bool:

@@ -33,7 +33,7 @@ def parks_introduced_by_faqs(faqs: list[Faq], parks: list[ParkEntry], norm: Call
 
     When an admin wrote an FAQ about a park, that FAQ and the park's own summary would compete
     for the same questions and split the vote; the FAQ is the curated answer, so the park's
-    names become extra paraphrases of it instead of a separate entry.
+    names become keywords of it instead of a separate entry.
     """
     out: dict[str, str] = {}
     normalized = {f.id: [norm(q) for q in f.questions] for f in faqs}
@@ -56,7 +56,7 @@ def _grams_of(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def build_items(kb: Any, norm: Callable[[str], str], names_as_paraphrases: bool = False) -> list[Item]:
+def build_items(kb: Any, norm: Callable[[str], str]) -> list[Item]:
     faqs: list[Faq] = list(kb.faqs)
     parks: list[ParkEntry] = list(kb.parks)
     park_faq = parks_introduced_by_faqs(faqs, parks, norm)
@@ -65,8 +65,6 @@ def build_items(kb: Any, norm: Callable[[str], str], names_as_paraphrases: bool 
         # texts[j] stays questions[j] (the conflict report relies on it)
         texts = [norm(q) for q in faq.questions]
         names = [n for park in parks if park_faq.get(park.id) == faq.id for n in park.names]
-        if names_as_paraphrases:
-            texts += [norm(n) for n in names]
         # the park's names are evidence for its FAQ, but as keywords, not paraphrases: as a
         # paraphrase "青岛科技创新园" would pull every question naming the park to this one FAQ
         keywords = tuple(k for k in dict.fromkeys(norm(k) for k in [*faq.keywords, *names]) if len(k) >= 2)

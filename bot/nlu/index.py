@@ -12,8 +12,10 @@ the usual stand-in and work well on short questions. Two structures:
 """
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
+from operator import itemgetter
 from typing import Generic, Hashable, Iterable, Sequence, TypeVar
 
 T = TypeVar("T", bound=Hashable)
@@ -29,7 +31,7 @@ def grams(text: str) -> frozenset[str]:
 class BigramIndex:
     """Top paraphrases sharing the most bigrams with a message."""
 
-    def __init__(self, docs: Sequence[str], budget: int = 3000, rerank: int = 300):
+    def __init__(self, docs: Sequence[str], budget: int = 1000, rerank: int = 100):
         postings: dict[str, list[int]] = defaultdict(list)
         for doc_id, text in enumerate(docs):
             for gram in grams(text):
@@ -62,11 +64,12 @@ class BigramIndex:
                 common.append(gram)
         if not common:
             return counts.most_common(limit)
-        survivors = counts.most_common(self._rerank)
-        sets = [self._sets.get(g) or frozenset(self._postings[g]) for g in common]
-        rescored = [(doc, n + sum(doc in s for s in sets)) for doc, n in survivors]
-        rescored.sort(key=lambda pair: pair[1], reverse=True)
-        return rescored[:limit]
+        survivors = dict(counts.most_common(self._rerank))
+        for gram in common:
+            # frozenset.intersection(dict) walks the few survivors in C, not the long posting list
+            for doc in (self._sets.get(gram) or frozenset(self._postings[gram])).intersection(survivors):
+                survivors[doc] += 1
+        return heapq.nlargest(limit, survivors.items(), key=itemgetter(1))
 
 
 class PhraseIndex(Generic[T]):

@@ -7,12 +7,14 @@ Scores are per entry, not per paraphrase, so an entry with many paraphrases cann
 runner-up slot from itself. Features of an entry against a message:
 
 * ``ratio`` -- best ``fuzz.ratio`` against its paraphrases, on characters (the ``token_*``
-  scorers see an unsegmented Chinese sentence as one token);
-* ``own``   -- IDF-weighted share of the message's content bigrams that the entry's
-  paraphrases and keywords use;
+  scorers see an unsegmented Chinese sentence as one token; ``partial_ratio`` and ``WRatio``
+  were not better on the labelled set);
+* ``own``   -- IDF-weighted share of the message's content characters that sit in a bigram
+  of the entry's paraphrases or keywords;
 * ``told``  -- the same share counting the entry's answer too: how much of the message the
-  entry can speak about. Words the knowledge base never uses (下雨, 找工作, 首都) weigh most,
-  which is what keeps off-topic questions out; question-frame words (是不是, 哪里) are neutral;
+  entry can speak about. Characters the knowledge base never uses (下雨, 找工作, 首都) weigh
+  most, which is what keeps off-topic questions out; question-frame words (是不是, 哪里,
+  from entities.yaml ``neutral``) are not content and do not count;
 * ``keys``  -- share of the message's characters covered by the entry's keywords.
 
 Real and off-topic questions overlap on any one score, so answering needs a margin over the
@@ -70,9 +72,10 @@ class Policy:
     verbatim: float = 90.0  # (or a paraphrase this close)
     suggest_at: float = 28.0
     suggest_spread: float = 8.0  # suggestions within this distance of the best
-    candidates: int = 60
-    chars: bool = True
-    names_as_paraphrases: bool = False
+    candidates: int = 60  # paraphrases taken from the bigram index ...
+    max_entries: int = 20  # ... and the entries they belong to, at most
+    keyword_fanout: int = 20  # a keyword shared by more entries adds no candidates
+    max_keyword_entries: int = 6
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
 
 
 class Understanding:
+    """Normalisation, matching and entity extraction for one knowledge version (read-only)."""
+
     def __init__(self, kb: Any, policy: Policy | None = None, vocab: Vocab | None = None):
         self.policy = p = policy or Policy()
         self.vocab = vocab or load_vocab(kb.directory)
@@ -111,7 +116,7 @@ class Understanding:
                                       self.vocab.particles, self.vocab.keep)
         self._extractor = EntityExtractor(self.vocab, self._normalizer)
         norm = self._normalizer.normalize
-        self._items: list[Item] = build_items(kb, norm, p.names_as_paraphrases)
+        self._items: list[Item] = build_items(kb, norm)
         self._faqs = {f.id: f for f in kb.faqs}
         self._parks: list[ParkEntry] = list(kb.parks)
 
@@ -155,66 +160,55 @@ class Understanding:
         _, _, owners = max(hits, key=lambda h: (len(h[1]), -h[0]))
         return self._parks[min(owners)]
 
-    def conflicts(self) -> list[Conflict]:
-        """FAQ paraphrases answered with another entry once left out of their own entry."""
+    def conflicts(self, min_gap: float = 0.0) -> list[Conflict]:
+        """FAQ paraphrases answered with another entry once left out of their own entry.
+
+        ``min_gap`` keeps only clear steals: the other entry must out-score the paraphrase's
+        own entry by at least that much (0 reports every paraphrase sent elsewhere).
+        """
         out = []
         for i, item in enumerate(self._items):
             faq = self._faqs.get(item.entry.id)
             if faq is None:
                 continue
             for j, question in enumerate(faq.questions):
-                m = self._decide(item.texts[j], exclude_doc=self._item_docs[i][j])
-                if m.status == "answer" and m.best is not None and m.best.id != faq.id:
+                ranked = self.rank(item.texts[j], exclude_doc=self._item_docs[i][j])
+                m = self._decide(item.texts[j], exclude_doc=self._item_docs[i][j], ranked=ranked)
+                if m.status != "answer" or m.best is None or m.best.id == faq.id:
+                    continue
+                own = next((s.score for s in ranked if s.item == i), 0.0)
+                if m.score - own >= min_gap:
                     out.append(Conflict(faq.id, j, question, m.best.id, round(m.score, 1)))
         return out
 
     # ------------------------------------------------------------------ scoring
-    def _content_grams(self, norm: str) -> list[str]:
-        """Bigrams of the message that say what it is about.
+    def _content_chars(self, norm: str) -> list[tuple[float, str, str]]:
+        """``(weight, left bigram, right bigram)`` of each content character of the message.
 
-        Bigrams made only of question-frame words are dropped. A bigram straddling a frame
-        word and a content word is kept only when the knowledge base uses it: 智能 (能 is
-        also a frame word) is a real word, 你吃 / 们要 are just where two words meet.
+        Question-frame characters are skipped. A character the knowledge base never uses next
+        to its neighbours (首 in 以色列首都) weighs ``unseen_boost``; one inside a known bigram
+        weighs the best IDF of those bigrams. A lone character is its own "bigram".
         """
         neutral = set()
         for start, phrase, _ in self._neutral.find(norm):
             neutral.update(range(start, start + len(phrase)))
-        if len(norm) < 2:
-            return [norm] if norm and 0 not in neutral else []
-        out = []
-        for i in range(len(norm) - 1):
-            g = norm[i:i + 2]
-            frame = (i in neutral) + (i + 1 in neutral)
-            if frame == 0 or (frame == 1 and g in self._idf):
-                out.append(g)
-        return list(dict.fromkeys(out))
-
-    def _content_chars(self, norm: str) -> tuple[list[int], list[float]]:
-        """Positions of content characters and their weights.
-
-        A character the knowledge base never uses next to its neighbours (首 in 以色列首都)
-        weighs ``unseen_boost``; one inside a known bigram weighs the best IDF of those bigrams.
-        """
-        neutral = set()
-        for start, phrase, _ in self._neutral.find(norm):
-            neutral.update(range(start, start + len(phrase)))
-        pos, weights = [], []
+        idf, out = self._idf, []
         for i in range(len(norm)):
             if i in neutral:
                 continue
-            known = [self._idf[g] for g in (norm[i - 1:i + 1] if i else "", norm[i:i + 2]) if g in self._idf]
-            pos.append(i)
-            weights.append(max(known) if known else self._idf_unseen)
-        return pos, weights
+            left, right = (norm[i - 1:i + 1] if i else ""), norm[i:i + 2]
+            known = [idf[g] for g in (left, right) if g in idf]
+            out.append((max(known) if known else self._idf_unseen, left, right))
+        return out
 
-    def _keyword_cover(self, norm: str) -> dict[int, float]:
-        covered: dict[int, set[int]] = {}
-        for start, phrase, owners in self._keywords.find(norm):
-            for owner in owners:
-                covered.setdefault(owner, set()).update(range(start, start + len(phrase)))
-        return {i: len(pos) / len(norm) for i, pos in covered.items()}
+    def _keyword_cover(self, norm: str, hits: list, item: int) -> float:
+        covered: set[int] = set()
+        for start, phrase, owners in hits:
+            if item in owners:
+                covered.update(range(start, start + len(phrase)))
+        return len(covered) / len(norm)
 
-    def _score(self, norm: str, content: list[str], weights: list[float], i: int, keys: float,
+    def _score(self, norm: str, content: list[tuple[float, str, str]], i: int, keys: float,
                exclude_doc: int | None) -> Scored:
         item, p = self._items[i], self.policy
         own = item.own
@@ -228,52 +222,60 @@ class Understanding:
             r = fuzz.ratio(norm, text, processor=None)
             if r > ratio:
                 ratio = r
-        if p.chars:
-            own_share, told_share = self._char_cover(norm, content, weights, own, item.told)
-        else:
-            total = sum(weights)
-            in_own = sum(w for g, w in zip(content, weights) if g in own)
-            in_told = sum(w for g, w in zip(content, weights) if g in own or g in item.told)
-            own_share = in_own / total if total else 0.0
-            told_share = in_told / total if total else 0.0
+        own_share, told_share = self._char_cover(content, own, item.told)
         score = 100 * (p.w_own * own_share + p.w_told * told_share + p.w_keys * keys) + p.w_ratio * ratio
-
         return Scored(i, score, ratio, own_share, told_share, keys)
 
-    def _char_cover(self, norm, content_chars, weights, own, told):
-        """Weighted share of content characters that sit in a bigram the entry uses."""
-        total = a = b = 0.0
-        for pos, w in zip(content_chars, weights):
+    @staticmethod
+    def _char_cover(content: list[tuple[float, str, str]], own: frozenset, told: frozenset) -> tuple[float, float]:
+        """Weighted shares of content characters in a bigram of the entry's wording / answer."""
+        total = in_own = in_told = 0.0
+        for w, left, right in content:
             total += w
-            left = norm[pos - 1:pos + 1] if pos else ""
-            right = norm[pos:pos + 2]
-            if left in own or right in own or (len(norm) == 1 and norm in own):
-                a += w
-                b += w
+            if left in own or right in own:
+                in_own += w
+                in_told += w
             elif left in told or right in told:
-                b += w
-        return (a / total, b / total) if total else (0.0, 0.0)
+                in_told += w
+        return (in_own / total, in_told / total) if total else (0.0, 0.0)
+
+    def _candidates(self, norm: str, hits: list, exclude_doc: int | None) -> list[int]:
+        """Entries worth scoring: those of the best bigram-index paraphrases, then keyword owners.
+
+        A keyword many entries share (介绍) adds no candidates of its own; it only counts
+        for entries already found. Both lists are capped, so scoring cost does not grow with
+        the knowledge base.
+        """
+        p = self.policy
+        found: dict[int, None] = {}
+        for doc, _ in self._index.candidates(grams(norm), p.candidates):
+            if doc != exclude_doc:
+                found.setdefault(self._doc_item[doc], None)
+        out = list(found)[:p.max_entries]
+        by_keyword: dict[int, int] = {}
+        for _, phrase, owners in hits:
+            if len(owners) <= p.keyword_fanout:
+                for owner in owners:
+                    if owner not in found:
+                        by_keyword[owner] = by_keyword.get(owner, 0) + len(phrase)
+        out += sorted(by_keyword, key=by_keyword.__getitem__, reverse=True)[:p.max_keyword_entries]
+        return out
 
     def rank(self, norm: str, exclude_doc: int | None = None) -> list[Scored]:
         """Candidate entries scored, best first."""
         if not norm:
             return []
-        keys = self._keyword_cover(norm)
-        cand = {self._doc_item[d] for d, _ in self._index.candidates(grams(norm), self.policy.candidates)
-                if d != exclude_doc}
-        cand.update(keys)
-        if self.policy.chars:
-            content, weights = self._content_chars(norm)
-        else:
-            content = self._content_grams(norm)
-            weights = [self._idf.get(g, self._idf_unseen) for g in content]
-        scored = [self._score(norm, content, weights, i, keys.get(i, 0.0), exclude_doc) for i in cand]
+        hits = self._keywords.find(norm)
+        content = self._content_chars(norm)
+        scored = [self._score(norm, content, i, self._keyword_cover(norm, hits, i), exclude_doc)
+                  for i in self._candidates(norm, hits, exclude_doc)]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def _decide(self, norm: str, exclude_doc: int | None = None) -> Match:
+    def _decide(self, norm: str, exclude_doc: int | None = None, ranked: list[Scored] | None = None) -> Match:
         p = self.policy
-        ranked = self.rank(norm, exclude_doc)
+        if ranked is None:
+            ranked = self.rank(norm, exclude_doc)
         if not ranked:
             return Match("none", None, [], 0.0, norm)
         best = ranked[0]

@@ -11,9 +11,11 @@ _CN_ALL = _CN_DIGIT + "百千万亿点"
 
 # One number token. A Chinese numeral must contain a digit character, so 千万 (as in "千万别")
 # or a lone 点 are not numbers. Arabic digits may carry Chinese magnitudes: 1.5万, 1万5.
+# Atomic groups and "not inside another number" look-behinds: a number is read whole, once,
+# from its first character, so a run of 2000 digits costs linear time, not cubic backtracking.
 NUMBER = (
-    r"(?:\d+(?:,\d{3})*(?:\.\d+)?(?:[百千万亿]+(?:\d+)?)?"
-    rf"|[{_CN_ALL}]*[{_CN_DIGIT}][{_CN_ALL}]*)"
+    r"(?:(?<![\d.,])(?>\d+(?:,\d{3})*(?:\.\d+)?(?:[百千万亿]+(?:\d+)?)?)"
+    rf"|(?<![{_CN_ALL}])(?>[{_CN_ALL}]*[{_CN_DIGIT}][{_CN_ALL}]*))"
 )
 NUMBER_RE = re.compile(NUMBER)
 

@@ -1,26 +1,83 @@
 """Per-user conversation storage (the aiogram-style storage interface, one Redis implementation).
 
 State is one JSON document per user with an idle TTL; nothing is kept in process memory, so
-any worker on any host can serve the next message. ``lock`` serialises one user's messages:
-two arriving at the same moment run one after the other, and neither update is lost.
+any worker on any host can serve the next message. One user's messages are serialised by a
+lock with a timeout (a crashed worker cannot block a user for longer), so two arriving at the
+same moment run one after the other and neither update is lost.
+
+A message costs two round trips: ``turn`` claims it against WeChat's retries, takes the lock
+and reads the state in one script; ``Session.finish`` saves the state, appends the transcript,
+stores the reply for retries and lets go of the lock in another. All the keys involved carry
+the user's ``{openid}`` hash tag, so both scripts stay legal on a Redis Cluster.
 """
 from __future__ import annotations
 
 import json
+import os
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 import redis
 
+from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
+
+# KEYS: lock, state[, claim]   ARGV: token, lock ms[, pending marker, claim ttl]
+_BEGIN = """
+if KEYS[3] and not redis.call('SET', KEYS[3], ARGV[3], 'NX', 'EX', ARGV[4]) then
+  return {'dup', redis.call('GET', KEYS[3])}
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {'busy'}
+end
+return {'ok', redis.call('GET', KEYS[2])}
+"""
+
+# KEYS: lock, state, transcript[, claim]
+# ARGV: token, state JSON ('' deletes), state ttl, transcript length, transcript ttl,
+#       reply JSON, claim ttl, pending marker, transcript entries...
+# Nothing is written unless the lock is still ours: after it expired another message may have
+# read and saved the state, and writing ours would silently undo that one.
+_FINISH = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  if KEYS[4] and redis.call('GET', KEYS[4]) == ARGV[8] then redis.call('DEL', KEYS[4]) end
+  return 0
+end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+end
+if #ARGV > 8 then
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 9))
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
+end
+if KEYS[4] then redis.call('SET', KEYS[4], ARGV[6], 'EX', ARGV[7]) end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+# KEYS: lock[, claim]   ARGV: token, pending marker
+# A message that failed lets go of the lock and of its claim, so WeChat's next retry is processed.
+_ABANDON = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return 0
+"""
 
 
 class UserBusy(Exception):
     """Another message of the same user held the lock for longer than we may wait."""
 
 
+class LockLost(UserBusy):
+    """The lock expired while this message was being handled; nothing of it was saved."""
+
+
 class StateStorage(Protocol):
+    def turn(self, openid: str, claim: Claim | None = None) -> Any: ...
     def load(self, openid: str) -> dict[str, Any]: ...
     def save(self, openid: str, state: dict[str, Any]) -> None: ...
     def erase(self, openid: str) -> None: ...
@@ -28,6 +85,47 @@ class StateStorage(Protocol):
     def add_turn(self, openid: str, who: str, text: str) -> None: ...
     def add_turns(self, openid: str, turns: list[tuple[str, str]]) -> None: ...
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]: ...
+
+
+def _state_from(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}  # a corrupt document is a fresh start, not a crash loop
+    return value if isinstance(value, dict) else {}
+
+
+class Session:
+    """One message's hold on a user: the state read under the lock, and the write that ends it."""
+
+    def __init__(self, storage: "RedisStateStorage", openid: str, token: str, claim: Claim | None,
+                 state: dict[str, Any]):
+        self.storage, self.openid, self.token, self.claim = storage, openid, token, claim
+        self.state = state
+        self.done = False
+
+    def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
+               reply: dict[str, Any] | None = None) -> None:
+        """Save ``state`` (empty deletes it), append ``turns``, keep ``reply`` for retries, unlock."""
+        s, k = self.storage, self.storage.keys
+        keys = [k.lock(self.openid), k.state(self.openid), k.transcript(self.openid)]
+        if self.claim is not None:
+            keys.append(self.claim.key)
+        args = [self.token, json.dumps(state, ensure_ascii=False) if state else "", s.state_ttl,
+                s.transcript_len, s.transcript_ttl, json.dumps(reply or {}, ensure_ascii=False),
+                self.claim.ttl if self.claim else 0, PENDING, *s.entries(turns)]
+        written = s._finish(keys=keys, args=args)
+        self.done = True
+        if not written:
+            raise LockLost(self.openid)
+
+    def abandon(self) -> None:
+        self.done = True
+        k = self.storage.keys
+        keys = [k.lock(self.openid)] + ([self.claim.key] if self.claim else [])
+        self.storage._abandon(keys=keys, args=[self.token, PENDING])
 
 
 class RedisStateStorage:
@@ -40,16 +138,58 @@ class RedisStateStorage:
         self.transcript_len = transcript_len
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
+        self._begin = client.register_script(_BEGIN)
+        self._finish = client.register_script(_FINISH)
+        self._abandon = client.register_script(_ABANDON)
 
-    def load(self, openid: str) -> dict[str, Any]:
-        raw = self.r.get(self.keys.state(openid))
-        if not raw:
-            return {}
+    @contextmanager
+    def turn(self, openid: str, claim: Claim | None = None) -> Iterator[Session]:
+        """Handle one message of ``openid``: claimed (if ``claim``), locked, state loaded.
+
+        Raises ``AlreadyClaimed`` for a retry of a claimed message and ``UserBusy`` when the
+        lock stays taken past ``lock_wait``. Leaving the block without ``finish`` (an error, or
+        nothing to save) lets go of the lock and the claim.
+        """
+        session = self._open(openid, claim)
         try:
-            value = json.loads(raw)
-        except ValueError:
-            return {}  # a corrupt document is a fresh start, not a crash loop
-        return value if isinstance(value, dict) else {}
+            yield session
+        except BaseException:
+            if not session.done:
+                try:
+                    session.abandon()
+                except redis.RedisError:
+                    pass  # the lock and the claim expire by themselves; the first error is the story
+            raise
+        if not session.done:
+            session.abandon()
+
+    def _open(self, openid: str, claim: Claim | None) -> Session:
+        token = os.urandom(16).hex()
+        keys = [self.keys.lock(openid), self.keys.state(openid)]
+        args: list[Any] = [token, max(1, int(self.lock_timeout * 1000))]
+        first_keys, first_args = keys, args
+        if claim is not None:
+            first_keys, first_args = keys + [claim.key], args + [PENDING, claim.ttl]
+        status = self._begin(keys=first_keys, args=first_args)
+        if status[0] == "dup":
+            raise AlreadyClaimed(decode(status[1]))
+        deadline = time.monotonic() + self.lock_wait
+        while status[0] == "busy":
+            if time.monotonic() >= deadline:
+                Session(self, openid, token, claim, {}).abandon()
+                raise UserBusy(openid)
+            time.sleep(0.01)
+            status = self._begin(keys=keys, args=args)  # the claim is ours already
+        return Session(self, openid, token, claim, _state_from(status[1]))
+
+    def entries(self, turns: Iterable[tuple[str, str]]) -> list[str]:
+        now = round(time.time())
+        return [json.dumps({"t": now, "who": who, "text": text[:500]}, ensure_ascii=False)
+                for who, text in turns if text]
+
+    # single operations, for code outside a message's turn --------------------------------
+    def load(self, openid: str) -> dict[str, Any]:
+        return _state_from(self.r.get(self.keys.state(openid)))
 
     def save(self, openid: str, state: dict[str, Any]) -> None:
         key = self.keys.state(openid)
@@ -86,8 +226,7 @@ class RedisStateStorage:
     def add_turns(self, openid: str, turns: list[tuple[str, str]]) -> None:
         """Append to the short transcript staff see with a lead or a handoff alert."""
         key = self.keys.transcript(openid)
-        now = round(time.time())
-        entries = [json.dumps({"t": now, "who": who, "text": text[:500]}, ensure_ascii=False) for who, text in turns if text]
+        entries = self.entries(turns)
         if not entries:
             return
         pipe = self.r.pipeline(transaction=True)

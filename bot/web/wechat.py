@@ -17,6 +17,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 from ..dialogue.replies import Reply
 from ..knowledge.messages import declare
+from ..store.dedup import AlreadyClaimed
 from ..store.session import UserBusy
 from . import wxmsg
 
@@ -93,17 +94,14 @@ def respond(incoming, message_key: str) -> Reply | None:
     ext = current_app.extensions
     cache, engine, holder = ext["parkbot.replies"], ext["parkbot.engine"], ext["parkbot.knowledge"]
     try:
-        if not cache.claim(incoming.openid, message_key):
-            stored = cache.wait(incoming.openid, message_key, current_app.config["REPLY_WAIT"])
+        try:
+            return engine.handle(incoming, cache.claim_for(incoming.openid, message_key))
+        except AlreadyClaimed as repeat:
+            stored = repeat.reply
+            if stored is None:
+                stored = cache.wait(incoming.openid, message_key, current_app.config["REPLY_WAIT"])
             # still being made: "success" tells WeChat to stop retrying; the first delivery answers
             return Reply.from_dict(stored) if stored else None
-        try:
-            reply = engine.handle(incoming)
-        except BaseException:
-            cache.release(incoming.openid, message_key)
-            raise
-        cache.store(incoming.openid, message_key, reply.to_dict())
-        return reply
     except (redis.RedisError, UserBusy) as exc:
         log.warning("answering without the store: %s", type(exc).__name__)
     except Exception:

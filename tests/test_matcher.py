@@ -1,0 +1,191 @@
+"""Matching: the three outcomes, hard negatives, parks, conflicts, and the candidate index."""
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import KnowledgeError
+from bot.knowledge.schema import Faq, ParkEntry, Synonyms
+from bot.nlu import Match, Understanding
+from bot.nlu.index import BigramIndex, PhraseIndex, grams
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+@dataclass
+class FakeKb:
+    """The parts of Knowledge that Understanding reads."""
+
+    directory: Path
+    faqs: list = field(default_factory=list)
+    parks: list = field(default_factory=list)
+    synonyms: Synonyms = field(default_factory=Synonyms)
+
+
+FAQS = [
+    Faq(id="iti-intro", questions=["工研院是干什么的", "工研院在哪", "工研院多大", "工研院哪年成立的", "青岛市工业技术研究院介绍"],
+        keywords=["工研院", "育成中心", "86亩"], answer="工研院自2012年成立,占地86亩。"),
+    Faq(id="industries", questions=["高新区主导产业是什么", "三大主导产业", "高新区重点发展哪些产业", "人工智能企业适合来吗"],
+        keywords=["主导产业", "人工智能", "医疗医药"], answer="新一代信息技术、医疗医药、人工智能+高端装备制造。"),
+    Faq(id="policy", questions=["有什么优惠政策", "落户有补贴吗", "招商政策", "有没有扶持政策"],
+        keywords=["优惠", "政策", "补贴"], answer="请致电招商热线。", follow_ups=["contact"]),
+    Faq(id="contact", questions=["怎么联系你们", "电话多少", "招商电话", "客服热线"],
+        keywords=["电话", "热线"], answer="400 0123 021"),
+    Faq(id="hall-location", questions=["国际客厅在哪", "以色列客厅地址", "国际客厅有多大"],
+        keywords=["客厅在哪", "选址"], answer="中科研发城,15000平方米。"),
+    Faq(id="hall-dining", questions=["国际客厅有咖啡厅吗", "客厅有没有餐厅"],
+        keywords=["餐厅", "咖啡厅"], answer="有以色列特色餐厅和咖啡厅。"),
+]
+PARKS = [
+    ParkEntry(id="tianan", name="天安科创城", aliases=["动车小镇"], summary="天安科创城城市展厅位于春阳路。"),
+    ParkEntry(id="jimo", name="即墨科技创新园", aliases=["即墨科创园"], district="即墨区", summary="海智源在此。"),
+]
+SYNONYMS = Synonyms(
+    synonyms={"工研院": ["工业技术研究院", "青岛市工业技术研究院"], "干什么": ["干嘛", "干啥"], "人工智能": ["AI"],
+              "国际客厅": ["以色列客厅", "中以客厅"]},
+    typos={"园区": ["园去"], "工研院": ["工研园"]},
+)
+
+
+@pytest.fixture(scope="module")
+def kb_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("kb")
+    shutil.copy(KNOWLEDGE / "entities.yaml", d / "entities.yaml")
+    return d
+
+
+@pytest.fixture(scope="module")
+def nlu(kb_dir) -> Understanding:
+    return Understanding(FakeKb(kb_dir, FAQS, PARKS, SYNONYMS))
+
+
+def test_confident_answer(nlu):
+    m = nlu.match("工研院是干嘛的")
+    assert isinstance(m, Match)
+    assert (m.status, m.best.id, m.suggestions) == ("answer", "iti-intro", [])
+    assert m.best.title == "工研院是干什么的" and "2012" in m.best.answer
+    assert m.normalized == "工研院是干什么的"
+
+
+def test_noisy_spelling_still_answers(nlu):
+    assert nlu.match("请问 工研园 在哪儿呀？").best.id == "iti-intro"
+    assert nlu.match("有啥優惠政策不").best.id == "policy"
+    assert nlu.match("ＡＩ企業適合來嗎").best.id == "industries"
+
+
+def test_follow_ups_are_carried(nlu):
+    assert nlu.match("有什么优惠政策").best.follow_ups == ["contact"]
+
+
+def test_low_confidence_suggests_up_to_three(nlu):
+    m = nlu.match("客厅的情况")  # both hall entries talk about it; neither clearly wins
+    assert m.status == "suggest" and m.best is None
+    assert 1 <= len(m.suggestions) <= 3
+    assert {s.id for s in m.suggestions} <= {"hall-location", "hall-dining"}
+
+
+@pytest.mark.parametrize("text", ["明天会下雨吗", "今天星期几", "how is the weather today", "帮我订一张机票"])
+def test_off_topic_gets_nothing(nlu, text):
+    m = nlu.match(text)
+    assert (m.status, m.best, m.suggestions) == ("none", None, [])
+
+
+@pytest.mark.parametrize("text", ["学人工智能好找工作吗", "以色列首都是哪里", "电话打不通怎么办"])
+def test_hard_negatives_are_not_answered(nlu, text):
+    assert nlu.match(text).status != "answer"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "？？！！", "]]>", "👍😀", "嗯", "啊啊啊"])
+def test_junk_is_none(nlu, text):
+    assert nlu.match(text).status == "none"
+
+
+def test_very_long_message(nlu):
+    started = time.perf_counter()
+    m = nlu.match("工研院" + "的" * 4997)
+    assert time.perf_counter() - started < 0.5
+    assert m.status in ("answer", "suggest", "none")
+
+
+def test_park_is_an_entry_answered_with_its_summary(nlu):
+    m = nlu.match("天安科创城")
+    assert m.status == "answer" and m.best.id == "park:tianan"
+    assert m.best.title == "天安科创城" and "春阳路" in m.best.answer
+
+
+def test_mentions_park(nlu):
+    assert nlu.mentions_park("即墨科创园有厂房吗").id == "jimo"
+    assert nlu.mentions_park("动车小镇附近").id == "tianan"
+    assert nlu.mentions_park("有厂房吗") is None
+    assert nlu.mentions_park("") is None
+
+
+def test_entities_through_the_facade(nlu):
+    assert nlu.entities("求租800平左右单层厂房") == {"type": "factory", "deal": "rent", "area_sqm": 800}
+    assert nlu.normalize("園去") == "园区"
+
+
+def test_conflicts_leave_one_out(kb_dir):
+    faqs = [*FAQS, Faq(id="copy", questions=["工研院占地多大", "工研院多大"], answer="重复")]
+    nlu = Understanding(FakeKb(kb_dir, faqs, PARKS, SYNONYMS))
+    found = {(c.faq_id, c.other_id) for c in nlu.conflicts()}
+    assert ("iti-intro", "copy") in found or ("copy", "iti-intro") in found
+    assert all(c.question == next(f for f in faqs if f.id == c.faq_id).questions[c.question_index]
+               for c in nlu.conflicts())
+
+
+def test_missing_vocabulary_fails_clearly(tmp_path):
+    with pytest.raises(KnowledgeError, match="entities.yaml"):
+        Understanding(FakeKb(tmp_path, FAQS, PARKS, SYNONYMS))
+
+
+def test_builds_fast_for_fifty_entries(kb_dir):
+    faqs = [Faq(id=f"e{i}", questions=[f"{q}{i}" for q in FAQS[i % len(FAQS)].questions] * 2, answer="x")
+            for i in range(50)]
+    started = time.perf_counter()
+    Understanding(FakeKb(kb_dir, faqs, PARKS, SYNONYMS))
+    assert time.perf_counter() - started < 0.5
+
+
+def test_concurrent_reads_agree(nlu):
+    texts = ["工研院是干嘛的", "明天会下雨吗", "国际客厅", "有啥优惠政策不", "天安科创城"] * 40
+    expected = [nlu.match(t) for t in texts]
+    results: dict[int, list] = {}
+
+    def work(k):
+        results[k] = [nlu.match(t) for t in texts]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results.values())
+
+
+# --- the candidate indexes ---------------------------------------------------------------
+def test_grams():
+    assert grams("园区厂房") == {"园区", "区厂", "厂房"}
+    assert grams("园") == {"园"} and grams("") == frozenset()
+
+
+def test_bigram_index_ranks_by_shared_bigrams():
+    index = BigramIndex(["工研院在哪", "工研院多大", "国际客厅在哪"])
+    top = index.candidates(grams("工研院在哪里"), limit=2)
+    assert top[0] == (0, 4) and top[1][0] == 1
+
+
+def test_bigram_index_budget_bounds_work():
+    docs = [f"园区{i}号楼" for i in range(5000)] + ["海克斯康园区"]
+    index = BigramIndex(docs, budget=100)
+    top = index.candidates(grams("海克斯康园区"), limit=3)
+    assert top[0][0] == 5000  # the rare bigrams find it; 园区 (in every doc) only re-ranks
+
+
+def test_phrase_index_finds_every_known_phrase():
+    index = PhraseIndex([("工研院", 1), ("育成中心", 1), ("工研", 2)])
+    hits = {(start, phrase) for start, phrase, _ in index.find("工研院的育成中心")}
+    assert hits == {(0, "工研院"), (0, "工研"), (4, "育成中心")}
