@@ -28,12 +28,18 @@ def area_text(t: Turn, item: Listing) -> str:
 
 
 def looks_like_search(t: Turn) -> bool:
-    """A property type plus anything that narrows it (deal, size, place) is a search."""
+    """A property type is a search, unless it sits in a question the knowledge base answers.
+
+    「园区的厂房」 and 「城阳区写字楼」 want listings; 「SCC的公寓多大?」 wants the FAQ answer.
+    """
+    from .form import is_question
+
     e = t.entities
     if not e.get("type"):
         return False
-    narrowing = any(e.get(k) for k in ("deal", "area_sqm", "area_min", "area_max", "district"))
-    return narrowing or t.nlu.mentions_park(t.text) is not None or t.match.status != "answer"
+    if any(e.get(k) for k in ("deal", "area_sqm", "area_min", "area_max", "district")):
+        return True
+    return not (is_question(t.text) and t.match.status == "answer")
 
 
 def ask(t: Turn) -> State:

@@ -28,8 +28,8 @@ def check(directory: str | Path) -> list[Problem]:
     problems: list[Problem] = []
     try:
         nlu = Understanding(kb)
-    except Exception as exc:  # the matcher could not be built from content the schema allowed
-        return [Problem("entities.yaml", 1, f"cannot build the matcher: {exc}")]
+    except KnowledgeError as exc:  # entities.yaml, read by the matcher itself
+        return exc.problems
     for c in nlu.conflicts():
         index = next(i for i, f in enumerate(kb.faqs) if f.id == c.faq_id)
         problems.append(Problem(

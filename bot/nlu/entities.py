@@ -43,12 +43,17 @@ def _first(pattern: re.Pattern, text: str, table: dict[str, Any], skip: range | 
 
 
 class EntityExtractor:
-    def __init__(self, vocab: Vocab, normalizer: Normalizer | None = None):
+    def __init__(self, vocab: Vocab, normalizer: Normalizer | None = None, names: Iterable[str] = ()):
         self.vocab = v = vocab
         prep = surface
         self._prepare = normalizer.fold_typos if normalizer is not None else surface
 
-        self._type_of = {prep(w): t for t, words in v.types.items() for w in words}
+        self._type_of: dict[str, str | bool] = {prep(w): t for t, words in v.types.items() for w in words}
+        # a park's name hides the property words inside it: 中科研发城 is not a request for a lab
+        for name in names:
+            key = prep(name)
+            if key and key not in self._type_of and any(w in key for w in list(self._type_of)):
+                self._type_of[key] = False
         self._types = re.compile(_alternation(self._type_of))
         self._deal_of: dict[str, str | bool] = {prep(w): d for d, words in v.deals.items() for w in words}
         self._deal_of.update((prep(w), False) for w in v.not_deals)

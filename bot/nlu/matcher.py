@@ -114,7 +114,8 @@ class Understanding:
         self._merged_synonyms = with_park_aliases(kb.synonyms, kb.parks)
         self._normalizer = Normalizer(self._merged_synonyms, self.vocab.fillers,
                                       self.vocab.particles, self.vocab.keep)
-        self._extractor = EntityExtractor(self.vocab, self._normalizer)
+        self._extractor = EntityExtractor(self.vocab, self._normalizer,
+                                          names=[n for park in kb.parks for n in park.names])
         norm = self._normalizer.normalize
         self._items: list[Item] = build_items(kb, norm)
         self._faqs = {f.id: f for f in kb.faqs}
