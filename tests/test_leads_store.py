@@ -157,3 +157,15 @@ def test_long_values_and_transcripts_are_capped(store):
 
 def test_unknown_lead_reads_as_none(store):
     assert store.get("L19990101-0001") is None
+
+
+def test_erase_withdraws_that_users_undelivered_handoff_alerts(store, leads_redis):
+    client, keys = leads_redis.client, leads_redis.keys
+    store.alert_handoff(openid="o-gone", transcript=[{"t": 1, "who": "user", "text": "我叫张三 13900001111"}],
+                        source="wechat")
+    store.alert_handoff(openid="o-stays", transcript=[{"t": 1, "who": "user", "text": "人工"}], source="wechat")
+    assert client.xlen(keys.outbox()) == 2
+    store.erase_personal("o-gone")
+    left = [fields for _, fields in client.xrange(keys.outbox())]
+    assert [f["openid"] for f in left] == ["o-stays"]
+    assert "13900001111" not in str(client.xrange(keys.outbox()))

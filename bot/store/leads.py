@@ -215,14 +215,40 @@ class LeadStore:
             raise
 
     def erase_personal(self, openid: str) -> int:
-        """Blank the personal fields of every lead of ``openid``; returns how many leads."""
+        """Blank the personal fields of every lead of ``openid``; returns how many leads.
+
+        A "wants a human" alert not yet delivered carries the user's transcript in the outbox
+        itself; it is withdrawn (and its dead letters dropped) rather than sent after the user
+        asked to be forgotten.
+        """
         if not openid:
             return 0
+        self._withdraw_handoffs(openid)
         numbers = sorted(self.r.smembers(self.keys.user_leads(openid)))
         if not numbers:
             return 0
         return int(self._erase(keys=[self.keys.user_leads(openid), *(self.keys.lead(n) for n in numbers)],
                                args=[repr(float(self.now())), *numbers]))
+
+    def _withdraw_handoffs(self, openid: str) -> None:
+        from ..leads.worker import GROUP  # the consumer group that may hold them as pending
+
+        outbox, dead = self.keys.outbox(), self.keys.dead_letters()
+        doomed = [entry_id for entry_id, fields in self.r.xrange(outbox)
+                  if fields.get("kind") == "handoff" and fields.get("openid") == openid]
+        dead_doomed = [entry_id for entry_id, fields in self.r.xrange(dead)
+                       if openid in (fields.get("payload") or "") and "handoff" in (fields.get("payload") or "")]
+        pipe = self.r.pipeline(transaction=True)
+        if doomed:
+            pipe.xdel(outbox, *doomed)
+        if dead_doomed:
+            pipe.xdel(dead, *dead_doomed)
+        pipe.execute()
+        if doomed:
+            try:
+                self.r.xack(outbox, GROUP, *doomed)
+            except redis.exceptions.ResponseError:
+                pass  # no worker has created the group yet: nothing is pending
 
     def add_dead_letter(self, fields: dict[str, str]) -> str:
         return self.r.xadd(self.keys.dead_letters(), fields)
