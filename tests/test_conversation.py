@@ -285,3 +285,39 @@ def test_simultaneous_form_answers_do_not_lose_a_slot(app, openid):
         t.join(20)
     slots = app.extensions["parkbot.storage"].load(openid)["form"]["slots"]
     assert "need" in slots and slots.get("company") == "蓝海科技有限公司"
+
+
+def test_modify_with_the_new_value_in_the_same_message(wechat, openid, msg):
+    wechat.say(openid, FULL)
+    text = wechat.say(openid, "修改公司")
+    assert msg("ask_company") in text and "修改公司" not in text
+    text = wechat.say(openid, "蓝海医疗")
+    assert msg("confirm_footer") in text and "蓝海医疗" in text
+    text = wechat.say(openid, "手机号改为13800001111")
+    assert msg("confirm_footer") in text and "13800001111" in text
+
+
+def test_i_dont_know_is_not_an_answer_to_a_text_question(wechat, openid, msg, storage):
+    wechat.say(openid, "登记")
+    assert wechat.say(openid, "不知道") == msg("invalid_need")
+    assert "tax" not in storage.load(openid)["form"]["slots"]
+
+
+def test_form_words_without_a_form_say_how_to_start(wechat, openid, msg, app):
+    for word in ("确认", "跳过", "重新开始"):
+        assert wechat.say(openid, word) == msg("no_form")
+    assert app.extensions["parkbot.unanswered"].top() == []
+
+
+def test_interest_in_the_only_listed_result_starts_the_form_with_it(wechat, openid, msg, storage):
+    text = wechat.say(openid, "城阳区有写字楼吗")
+    assert "1. " in text and "2. " not in text  # the shipped demo listings have one such office
+    text = wechat.say(openid, "想了解这个")
+    assert msg("form_start") in text and msg("ask_need") not in text
+    assert storage.load(openid)["form"]["listings"]
+
+
+def test_interest_among_several_listed_asks_which(wechat, openid, msg):
+    text = wechat.say(openid, "求租厂房")
+    assert "2. " in text
+    assert wechat.say(openid, "想了解这个") == msg("which_listing")

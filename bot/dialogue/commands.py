@@ -58,6 +58,20 @@ class Commands:
                     best, best_len = slot, len(word)
         return best
 
+    def after_field(self, text: str) -> str:
+        """What follows the field word in 「公司改成蓝海科技」: the new value, if one was given."""
+        cleaned = clean(text)
+        best = None
+        for words in self._fields.values():
+            for word in words:
+                at = cleaned.find(word)
+                if at >= 0 and (best is None or len(word) > best[1]):
+                    best = (at, len(word))
+        rest = cleaned[best[0] + best[1]:] if best else cleaned
+        for phrase in self._contains.get("modify", ()):
+            rest = rest.replace(phrase, "")
+        return _TRAILING.sub("", rest.lstrip("是为成"))
+
     def digit(self, text: str) -> int | None:
         cleaned = clean(text)
         return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 2 else None

@@ -77,10 +77,10 @@ def values_from(t: Turn, e: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _free_text(t: Turn, slot: str) -> str | None:
+def _free_text(t: Turn, slot: str, text: str | None = None) -> str | None:
     """What a pending free-text slot accepts when the extractor found nothing specific."""
-    text = t.text.strip()
-    if is_question(text) or not text:
+    text = (t.text if text is None else text).strip()
+    if is_question(text) or not text or t.nlu.entities(text).get("tax_wan") == "unknown":
         return None
     limits = {"need": (2, 80), "industry": (2, 40), "company": (2, 50), "contact": (1, 12)}
     if slot not in limits:
@@ -163,6 +163,8 @@ def fill(t: Turn) -> State:
     form = t.data["form"]
     slot = t.state.slot
     found = values_from(t, t.entities)
+    if slot != "tax" and found.get("tax") == "unknown":
+        del found["tax"]  # 不知道 said to another question is not an answer about tax
     if slot not in found:
         value = _free_text(t, slot)
         if value is not None:
@@ -196,10 +198,19 @@ def modify(t: Turn) -> State:
     if slot is None:
         t.say("modify_which")
         return t.state
-    found = values_from(t, t.entities)
-    if slot in found:
-        form["slots"].update(found)
-        return confirm(t)
+    rest = t.commands.after_field(t.text)
+    if rest:
+        entities = t.nlu.entities(rest)
+        found = values_from(t, entities)
+        if slot not in found:
+            value = _free_text(t, slot, rest)
+            if value is not None:
+                found[slot] = value
+        if slot in found:
+            form["slots"][slot] = found[slot]
+            if slot == "need" and "need_detail" in found:
+                form["slots"]["need_detail"] = found["need_detail"]
+            return next_step(t) if not all(s in form["slots"] for s in FORM_ORDER) else confirm(t)
     form["slots"].pop(slot, None)
     form["editing"] = t.state is State.FORM_CONFIRM or all(s in form["slots"] for s in FORM_ORDER if s != slot)
     return ask(t, slot)

@@ -8,7 +8,7 @@ from .turn import Turn
 declare(
     "welcome", "menu_header", "menu_line", "menu_footer", "intro", "answer_invite", "did_you_mean",
     "suggestion_line", "pick_by_digit", "not_sure", "choice_expired", "handoff", "forgotten",
-    "voice_unrecognised", "unsupported", "nothing_to_cancel", "follow_up_line", "empty_message",
+    "voice_unrecognised", "unsupported", "nothing_to_cancel", "no_form", "which_listing", "follow_up_line", "empty_message",
     owner="dialogue",
 )
 
@@ -111,7 +111,8 @@ def answer_question(t: Turn) -> State:
         t.say("pick_by_digit")
         t.offer([{"kind": "faq", "id": s.id} for s in match.suggestions[:3]], labels)
         return State.IDLE
-    t.services.unanswered.record(t.text, getattr(match, "normalized", t.text))
+    if not t.state.in_form:  # a stray reply while filling the form is not a question for admins
+        t.services.unanswered.record(t.text, getattr(match, "normalized", t.text))
     t.say("not_sure", hotline=t.kb.park.contacts.hotline)
     return State.IDLE
 
@@ -141,6 +142,12 @@ def forget_me(t: Turn) -> State:
 
 def nothing_to_cancel(t: Turn) -> State:
     t.say("nothing_to_cancel")
+    return State.IDLE
+
+
+def no_form(t: Turn) -> State:
+    """确认 / 跳过 / 重新开始 with no form open: say how to start one."""
+    t.say("no_form")
     return State.IDLE
 
 

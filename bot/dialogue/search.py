@@ -137,5 +137,19 @@ def by_location(t: Turn) -> State:
 
 
 def last_viewed(t: Turn) -> str | None:
+    """The listing 「想了解这个」 means: the one last opened, or the only one just listed."""
     viewed = t.data.get("viewed") or []
-    return viewed[-1] if viewed else None
+    if viewed:
+        return viewed[-1]
+    listed = [c["id"] for c in t.data.get("choices") or [] if c.get("kind") == "listing"]
+    return listed[0] if len(listed) == 1 else None
+
+
+def listed_several(t: Turn) -> bool:
+    return not (t.data.get("viewed")) and sum(
+        1 for c in t.data.get("choices") or [] if c.get("kind") == "listing") > 1
+
+
+def which_listing(t: Turn) -> State:
+    t.say("which_listing")
+    return State.IDLE

@@ -86,6 +86,7 @@ _IDLE_ROUTES = [
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("lead", _is("lead"), form.start, ALL_FORM),
     Route("this one", lambda t: t.is_("interest") and search.last_viewed(t) is not None, _interest, ALL_FORM),
+    Route("which one", lambda t: t.is_("interest") and search.listed_several(t), search.which_listing, (State.IDLE,)),
     Route("lead sentence", _lead_sentence, form.start, ALL_FORM),
 ]
 
@@ -96,14 +97,19 @@ _FORM_COMMANDS = [
     Route("pick", _just_offered, _choose_in_form, ALL_FORM),
 ]
 
+_NO_FORM = Route("no form", lambda t: t.is_("confirm") or t.is_("skip") or t.is_("restart"), general.no_form,
+                 (State.IDLE,))
+
 TABLE: dict[State, list[Route]] = {
     State.IDLE: [
         *_IDLE_ROUTES,
+        _NO_FORM,
         Route("search", search.looks_like_search, search.run, (State.IDLE, State.SEARCH)),
         Route("question", _always, general.answer_question, (State.IDLE,)),
     ],
     State.SEARCH: [
         *_IDLE_ROUTES,
+        _NO_FORM,
         Route("search", _search_terms, search.run, (State.IDLE, State.SEARCH)),
         Route("question", _always, general.answer_question, (State.IDLE,)),
     ],
