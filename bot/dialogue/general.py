@@ -1,6 +1,8 @@
 """Handlers outside the form: menu, answers, numbered choices, handoff, privacy, events."""
 from __future__ import annotations
 
+from typing import Callable
+
 from ..knowledge.messages import declare
 from .states import State
 from .turn import Turn
@@ -140,27 +142,18 @@ def forget_me(t: Turn) -> State:
     return State.IDLE
 
 
-def nothing_to_cancel(t: Turn) -> State:
-    t.say("nothing_to_cancel")
-    return State.IDLE
+def _say_only(key: str, *, keep_state: bool) -> Callable[[Turn], State]:
+    """A handler that answers with one sentence (and stays where it was, or goes idle)."""
+    def handler(t: Turn) -> State:
+        t.say(key)
+        return t.state if keep_state else State.IDLE
+
+    handler.__name__ = key
+    return handler
 
 
-def no_form(t: Turn) -> State:
-    """确认 / 跳过 / 重新开始 with no form open: say how to start one."""
-    t.say("no_form")
-    return State.IDLE
-
-
-def unsupported(t: Turn) -> State:
-    t.say("unsupported")
-    return t.state
-
-
-def voice_unrecognised(t: Turn) -> State:
-    t.say("voice_unrecognised")
-    return t.state
-
-
-def empty_message(t: Turn) -> State:
-    t.say("empty_message")
-    return t.state
+nothing_to_cancel = _say_only("nothing_to_cancel", keep_state=False)
+no_form = _say_only("no_form", keep_state=False)  # 确认 / 跳过 / 重新开始 with no form open
+unsupported = _say_only("unsupported", keep_state=True)
+voice_unrecognised = _say_only("voice_unrecognised", keep_state=True)
+empty_message = _say_only("empty_message", keep_state=True)

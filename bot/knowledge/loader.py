@@ -114,13 +114,25 @@ def _validation_problems(file: str, exc: ValidationError, lines: dict) -> list[P
     return problems
 
 
-def _load_file(path: Path, model: type[BaseModel], problems: list[Problem], lines_out: dict):
+_UNREADABLE = object()
+
+
+def _read(path: Path, problems: list[Problem], lines_out: dict) -> Any:
+    """The file's data (``_UNREADABLE`` after recording why), its lines kept for later checks."""
     try:
         data, lines = load_with_lines(path)
     except YamlError as exc:
         problems.append(Problem(path.name, exc.line, exc.message))
-        return None
+        return _UNREADABLE
     lines_out[path.name] = lines
+    return data
+
+
+def _load_file(path: Path, model: type[BaseModel], problems: list[Problem], lines_out: dict):
+    data = _read(path, problems, lines_out)
+    if data is _UNREADABLE:
+        return None
+    lines = lines_out[path.name]
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -129,12 +141,10 @@ def _load_file(path: Path, model: type[BaseModel], problems: list[Problem], line
 
 
 def _load_messages(path: Path, problems: list[Problem], lines_out: dict) -> Messages | None:
-    try:
-        data, lines = load_with_lines(path)
-    except YamlError as exc:
-        problems.append(Problem(path.name, exc.line, exc.message))
+    data = _read(path, problems, lines_out)
+    if data is _UNREADABLE:
         return None
-    lines_out[path.name] = lines
+    lines = lines_out[path.name]
     if not isinstance(data, dict):
         problems.append(Problem(path.name, 1, "messages.yaml must map keys to sentences"))
         return None
