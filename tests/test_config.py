@@ -57,7 +57,8 @@ def test_invalid_knowledge_stops_start_up(tmp_path, app_config):
     from bot.knowledge.loader import KnowledgeError
 
     with pytest.raises(KnowledgeError):
-        create_app({**app_config, "KNOWLEDGE_DIR": str(tmp_path)})
+        # a fresh data directory: no last good copy to fall back on
+        create_app({**app_config, "KNOWLEDGE_DIR": str(tmp_path), "BOT_DATA_DIR": str(tmp_path / "var")})
 
 
 def test_production_entry_point_without_token_prints_one_line():

@@ -137,3 +137,26 @@ def test_running_app_reloads_an_edit_and_refuses_a_broken_one(kdir, app_config, 
     assert "faq.yaml" in holder.last_error
     health = app.test_client().get("/healthz").get_json()
     assert health["status"] == "degraded" and "faq.yaml" in health["knowledge"]["error"]
+
+
+def test_worker_started_while_files_are_broken_serves_the_last_good_copy(kdir, app_config, redis_client, tmp_path):
+    from bot import create_app
+
+    config = {**app_config, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "var")}
+    first = create_app(config)
+    good = first.extensions["parkbot.knowledge"].current().version
+    edit(kdir / "faq.yaml", "faqs:\n", "faqs:\n  - id: BAD ID\n")
+    restarted = create_app(config)  # e.g. gunicorn replacing a worker after an edit went wrong
+    holder = restarted.extensions["parkbot.knowledge"]
+    assert holder.current().version == good
+    assert "faq.yaml" in holder.last_error
+    assert restarted.test_client().get("/healthz").get_json()["status"] == "degraded"
+
+
+def test_start_up_with_broken_files_and_no_copy_fails(kdir, app_config, redis_client, tmp_path):
+    from bot import create_app
+    from bot.knowledge.loader import KnowledgeError
+
+    edit(kdir / "faq.yaml", "faqs:\n", "faqs:\n  - id: BAD ID\n")
+    with pytest.raises(KnowledgeError):
+        create_app({**app_config, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "fresh")})

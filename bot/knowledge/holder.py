@@ -8,6 +8,9 @@ error; otherwise the last good version keeps serving and the error is kept for /
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,16 +24,28 @@ Builder = Callable[[Knowledge], Any]
 
 
 class KnowledgeHolder:
-    def __init__(self, directory: str | Path, *, interval: float = 1.0, builders: dict[str, Builder] | None = None):
+    def __init__(self, directory: str | Path, *, interval: float = 1.0, builders: dict[str, Builder] | None = None,
+                 last_good: str | Path | None = None):
         self.directory = Path(directory)
         self.interval = interval
         self.builders = dict(builders or {})
+        # a copy of the last knowledge that loaded, so a worker (re)started while the files
+        # on disk are broken still serves what users had a moment ago
+        self.last_good = Path(last_good) if last_good else None
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
         self._fingerprint = fingerprint(self.directory)
-        self._kb, self._derived = self._build(load_knowledge(self.directory))
+        try:
+            self._kb, self._derived = self._build(load_knowledge(self.directory))
+        except KnowledgeError as exc:
+            if self.last_good is None or not self.last_good.is_dir():
+                raise
+            self._kb, self._derived = self._build(load_knowledge(self.last_good))
+            self._fail(f"{exc}\n(serving the last good copy, version {self._kb.version})")
+            return
+        self._keep_copy()
 
     def _build(self, kb: Knowledge) -> tuple[Knowledge, dict[str, Any]]:
         return kb, {name: build(kb) for name, build in self.builders.items()}
@@ -79,7 +94,27 @@ class KnowledgeHolder:
         self._kb, self._derived = kb, derived
         self.last_error = self.last_error_at = None
         log.info("knowledge reloaded: version %s", kb.version)
+        self._keep_copy()
         return True
+
+    def _keep_copy(self) -> None:
+        """Copy the files just loaded beside the data, swapped in by one rename."""
+        if self.last_good is None:
+            return
+        try:
+            self.last_good.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".knowledge-", dir=self.last_good.parent))
+            for path in self.directory.glob("*.yaml"):
+                shutil.copy2(path, staging / path.name)
+            link = self.last_good.parent / f".{self.last_good.name}.{os.getpid()}"
+            link.unlink(missing_ok=True)
+            link.symlink_to(staging.name)
+            previous = self.last_good.resolve() if self.last_good.is_symlink() else None
+            os.replace(link, self.last_good)
+            if previous is not None and previous.is_dir() and previous != staging.resolve():
+                shutil.rmtree(previous, ignore_errors=True)
+        except OSError as exc:  # a read-only data directory must not stop the bot
+            log.warning("could not keep a copy of the knowledge: %s", exc)
 
     def _fail(self, message: str) -> None:
         self.last_error, self.last_error_at = message, time.time()
@@ -88,7 +123,7 @@ class KnowledgeHolder:
 
 def init_app(app, builders: dict[str, Builder]) -> KnowledgeHolder:
     holder = KnowledgeHolder(app.config["KNOWLEDGE_DIR"], interval=app.config["KNOWLEDGE_CHECK_INTERVAL"],
-                             builders=builders)
+                             builders=builders, last_good=Path(app.config["BOT_DATA_DIR"]) / "knowledge-last-good")
     app.extensions["parkbot.knowledge"] = holder
     return holder
 
