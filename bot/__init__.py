@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .dialogue.engine import Engine
     from .knowledge import holder
     from .store.leads import LeadStore
+    from .store.funnel import Funnel
     from .store.unanswered import UnansweredLog
     from .store import connection
     from .store.dedup import ReplyCache
@@ -42,13 +43,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parkbot.replies"] = ReplyCache(client, keys, ttl=cfg["DEDUP_TTL"])
     app.extensions["parkbot.leads"] = leads = LeadStore(client, keys)
     app.extensions["parkbot.unanswered"] = unanswered = UnansweredLog(client, keys)
-    app.extensions["parkbot.engine"] = Engine(knowledge, storage, leads, unanswered, form_ttl=cfg["FORM_TTL"],
-                                              resume_after=cfg["RESUME_AFTER"])
+    app.extensions["parkbot.funnel"] = funnel = Funnel(client, keys)
+    app.extensions["parkbot.engine"] = Engine(knowledge, storage, leads, unanswered, funnel=funnel,
+                                              form_ttl=cfg["FORM_TTL"], resume_after=cfg["RESUME_AFTER"])
 
-    from .web import health, wechat
+    from .web import admin, chat, health, wechat
 
     app.register_blueprint(wechat.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(chat.bp)
+    if chat.available(cfg):
+        app.extensions["parkbot.webchat"] = True  # `parkbot serve` prints the /chat URL
 
     from . import cli
 

@@ -321,3 +321,16 @@ def test_interest_among_several_listed_asks_which(wechat, openid, msg):
     text = wechat.say(openid, "求租厂房")
     assert "2. " in text
     assert wechat.say(openid, "想了解这个") == msg("which_listing")
+
+
+def test_funnel_counts_each_stage_once_per_event(wechat, openid, app):
+    funnel = app.extensions["parkbot.funnel"]
+    before = funnel.counts()["total"]
+    wechat.say(openid, "求租800平左右单层厂房")
+    wechat.say(openid, "你好")
+    wechat.say(openid, FULL)
+    wechat.say(openid, "确认")
+    wechat.say(openid, "人工")
+    after = funnel.counts()["total"]
+    gained = {stage: after[stage] - before[stage] for stage in after}
+    assert gained == {"conversations": 1, "searches": 1, "forms_started": 1, "forms_submitted": 1, "handoffs": 1}

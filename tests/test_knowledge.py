@@ -160,3 +160,9 @@ def test_start_up_with_broken_files_and_no_copy_fails(kdir, app_config, redis_cl
     edit(kdir / "faq.yaml", "faqs:\n", "faqs:\n  - id: BAD ID\n")
     with pytest.raises(KnowledgeError):
         create_app({**app_config, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "fresh")})
+
+
+def test_menu_digits_must_run_from_one_without_gaps(kdir):
+    text = edit(kdir / "menu.yaml", "digit: 4", "digit: 7")
+    found = problems_in(kdir)
+    assert any(p.startswith("menu.yaml:") and "without gaps" in p for p in found), found

@@ -57,6 +57,11 @@ def server(tmp_path, redis_url, prefix, redis_client):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+        if not redis_url:  # the workers' embedded server outlives them by design; this test owns it
+            from bot.store import embedded
+
+            embedded.socket_path(tmp_path / "var")
+            embedded.stop(tmp_path / "var")
 
 
 def test_edit_reaches_both_workers_and_broken_edit_is_refused(server):

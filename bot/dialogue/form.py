@@ -113,6 +113,7 @@ def start(t: Turn, listing_id: str | None = None) -> State:
     form = t.data.get("form")
     fresh = form is None
     if fresh:
+        t.hit("forms_started")
         form = t.data["form"] = _new_form(t)
         form["slots"].update(values_from(t, t.data.get("seen", {})))
     form["slots"].update(values_from(t, heard(t.entities)))
@@ -246,6 +247,7 @@ def submit(t: Turn) -> State:
         listings=list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:])),
         transcript=t.services.storage.transcript(openid, 12), source=t.incoming.channel,
     )
+    t.hit("forms_submitted")
     hours = t.kb.park.hours
     kind, when = next_callback(hours, datetime.fromtimestamp(t.now, timezone.utc))
     if kind == "today":
@@ -266,6 +268,7 @@ def cancel(t: Turn) -> State:
 
 
 def restart(t: Turn) -> State:
+    t.hit("forms_started")
     t.data["form"] = _new_form(t)
     t.say("form_restarted")
     return next_step(t)

@@ -122,6 +122,7 @@ def answer_question(t: Turn) -> State:
 def handoff(t: Turn) -> State:
     contacts, hours = t.kb.park.contacts, t.kb.park.hours
     t.say("handoff", hotline=contacts.hotline, mobile=contacts.mobile or contacts.hotline, hours=hours.text)
+    t.hit("handoffs")
     bucket = int(t.now // 600)  # one alert per user per ten minutes, however often they ask
     t.services.leads.alert_handoff(
         openid=t.incoming.openid,

@@ -68,6 +68,7 @@ def run(t: Turn) -> State:
     filters = search_filters(t.entities, park.id if park else None)
     if not filters:
         return ask(t)
+    t.hit("searches")
     items, relaxed = rank(t.kb.listings, filters, _park_names(t, filters.get("park")))
     t.data["search"] = {"filters": filters, "offset": 0, "ids": [item.id for item in items]}
     if not items:
@@ -121,6 +122,7 @@ def details(t: Turn, listing_id: str) -> State:
 
 
 def by_location(t: Turn) -> State:
+    t.hit("searches")
     found = nearest(t.kb.listings, t.incoming.lat, t.incoming.lng)[:PAGE]
     if not found:
         t.say("location_none", hotline=t.kb.park.contacts.hotline)

@@ -56,6 +56,11 @@ class Turn:
     def form(self) -> dict[str, Any] | None:
         return self.data.get("form")
 
+    def hit(self, stage: str) -> None:
+        """Count a funnel stage for the admin page (never fails the conversation)."""
+        if self.services is not None and self.services.funnel is not None:
+            self.services.funnel.hit(stage)
+
     # --- output ----------------------------------------------------------------
     def say(self, key: str, /, **values: Any) -> None:
         self.parts.append(self.kb.messages.render(key, **values))

@@ -1,0 +1,65 @@
+"""Conversation funnel counters for the admin page: how many chats become searches, forms, leads.
+
+One hash of all-time totals plus one hash per Asia/Shanghai day (kept ``DAY_TTL``), both in
+the ``{leads}`` hash slot. Counting is best effort: a Redis hiccup while counting must never
+cost a user their reply, so :meth:`Funnel.hit` swallows Redis errors (and logs them).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+import redis
+
+from .keys import Keys
+from .leads import shanghai_day
+
+log = logging.getLogger(__name__)
+
+STAGES = ("conversations", "searches", "forms_started", "forms_submitted", "handoffs")
+DAY_TTL = 90 * 24 * 3600
+
+
+class Funnel:
+    def __init__(self, client: redis.Redis, keys: Keys, *, now: Callable[[], float] = time.time):
+        self.r, self.keys, self.now = client, keys, now
+
+    def _total_key(self) -> str:
+        return self.keys.shared("funnel:total")
+
+    def _day_key(self, day: str) -> str:
+        return self.keys.shared(f"funnel:day:{day}")
+
+    def hit(self, stage: str, count: int = 1) -> None:
+        """Count one (or ``count``) of ``stage``; an unknown stage is a programming error."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown funnel stage {stage!r}; use one of {', '.join(STAGES)}")
+        day = self._day_key(shanghai_day(self.now()))
+        try:
+            pipe = self.r.pipeline(transaction=True)
+            pipe.hincrby(self._total_key(), stage, count)
+            pipe.hincrby(day, stage, count)
+            pipe.expire(day, DAY_TTL)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("funnel counter %s not counted: %s", stage, exc)
+
+    def counts(self, days: int = 7) -> dict:
+        """``{"total": {stage: n}, "today": {stage: n}, "days": {stage: n}}`` (``days`` includes today)."""
+        now = self.now()
+        day_keys = [self._day_key(shanghai_day(now - i * 86400)) for i in range(max(days, 1))]
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hmget(self._total_key(), STAGES)
+        for key in day_keys:
+            pipe.hmget(key, STAGES)
+        total, *per_day = pipe.execute()
+
+        def as_counts(values) -> dict[str, int]:
+            return {stage: int(v or 0) for stage, v in zip(STAGES, values)}
+
+        recent = {stage: 0 for stage in STAGES}
+        for values in per_day:
+            for stage, n in as_counts(values).items():
+                recent[stage] += n
+        return {"total": as_counts(total), "today": as_counts(per_day[0]), "days": recent, "window": len(day_keys)}

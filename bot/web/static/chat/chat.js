@@ -1,0 +1,215 @@
+/* /chat: draws the conversation and talks to /chat/api/*.
+ * Every piece of bot or user text goes into the page through textContent, never as HTML,
+ * so a message like <img onerror=...> is shown, not run (the page's CSP forbids inline script too). */
+(function () {
+  "use strict";
+
+  var strings = JSON.parse(document.getElementById("strings").textContent);
+  var data = document.body.dataset;
+  var maxText = parseInt(data.maxText, 10);
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var sendButton = document.getElementById("send");
+  var menuButton = document.getElementById("menu");
+  // per conversation, so a new user id (cookie lost or key rotated) starts with a clean screen
+  var storeKey = "parkbot-chat:" + data.conversation;
+  var busy = false;
+
+  // the HttpOnly cookie now carries an admin ?token=; keep it out of the address bar and history
+  if (window.location.search) {
+    window.history.replaceState(null, "", window.location.pathname);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function row(who) {
+    var line = el("div", "row " + who);
+    var avatar = el("div", "avatar", who === "bot" ? data.avatar : "");
+    avatar.setAttribute("aria-hidden", "true");
+    line.appendChild(avatar);
+    var content = el("div", "content");
+    line.appendChild(content);
+    log.appendChild(line);
+    return content;
+  }
+
+  // only http(s) links: a javascript: URL on a card would run in this page
+  function safeUrl(url) {
+    if (typeof url !== "string" || !url) return null;
+    try {
+      var parsed = new URL(url, window.location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function drawUser(text) {
+    row("user").appendChild(el("div", "bubble", text));
+    scrollDown();
+  }
+
+  function drawCard(article) {
+    var card = el("div", "card");
+    card.appendChild(el("div", "card-title", article.title || ""));
+    if (article.description) card.appendChild(el("div", "card-desc", article.description));
+    var href = safeUrl(article.url);
+    if (href) {
+      var link = el("a", "card-link", strings.openLink);
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      card.appendChild(link);
+    }
+    return card;
+  }
+
+  // Buttons only under the latest reply: mid-form a digit may be an answer (a tax figure, say),
+  // so an older list's button could send something the user did not mean.
+  function dropQuickReplies() {
+    var old = log.querySelectorAll(".quick");
+    for (var i = 0; i < old.length; i++) old[i].remove();
+  }
+
+  function drawBot(reply, withOptions) {
+    var content = row("bot");
+    if (reply.text) content.appendChild(el("div", "bubble", reply.text));
+    if (reply.article) content.appendChild(drawCard(reply.article));
+    var options = Array.isArray(reply.options) ? reply.options : [];
+    if (withOptions) dropQuickReplies();
+    if (withOptions && options.length) {
+      var quick = el("div", "quick");
+      options.forEach(function (label, i) {
+        var button = el("button", "quick-reply", label);
+        button.type = "button";
+        button.dataset.digit = String(i + 1);
+        button.disabled = busy;
+        quick.appendChild(button);
+      });
+      content.appendChild(quick);
+    }
+    scrollDown();
+  }
+
+  function notice(text) {
+    log.appendChild(el("div", "notice", text));
+    scrollDown();
+  }
+
+  // --- what this tab has shown, so a reload keeps the conversation on screen ------------------
+  function loadSaved() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(storeKey) || "[]");
+      return Array.isArray(saved) ? saved : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  var saved = loadSaved();
+
+  function remember(entry) {
+    saved.push(entry);
+    if (saved.length > 200) saved = saved.slice(-200);
+    try {
+      window.sessionStorage.setItem(storeKey, JSON.stringify(saved));
+    } catch (e) { /* storage full or disabled: the screen just won't survive a reload */ }
+  }
+
+  // --- talking to the server ---------------------------------------------------------------------
+  function setBusy(value) {
+    busy = value;
+    sendButton.disabled = value;
+    menuButton.disabled = value;
+    var buttons = log.querySelectorAll(".quick-reply");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = value;
+  }
+
+  function exchange(url, payload, userText) {
+    if (busy) return; // a double click or a second Enter while waiting sends nothing
+    setBusy(true);
+    if (userText !== undefined) {
+      drawUser(userText);
+      remember({ who: "user", text: userText });
+    }
+    var typing = el("div", "row bot typing");
+    typing.appendChild(el("div", "avatar", data.avatar));
+    var dots = el("div", "bubble dots");
+    for (var i = 0; i < 3; i++) dots.appendChild(el("span"));
+    typing.appendChild(dots);
+    log.appendChild(typing);
+    scrollDown();
+
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Requested-With": "XMLHttpRequest" },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (body) {
+        typing.remove();
+        if (response.ok && body) {
+          drawBot(body, true);
+          remember({ who: "bot", reply: body });
+        } else {
+          notice(body && body.message ? body.message : strings.networkError);
+        }
+      });
+    }).catch(function () {
+      typing.remove();
+      notice(strings.networkError);
+    }).then(function () {
+      setBusy(false);
+      input.focus();
+    });
+  }
+
+  function sendText(text) {
+    text = text.trim();
+    if (!text) return;
+    if (text.length > maxText) {
+      notice(strings.tooLong);
+      return;
+    }
+    exchange(data.messageUrl, { text: text }, text);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (busy) return;
+    var text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    sendText(text);
+  });
+
+  menuButton.addEventListener("click", function () {
+    sendText(strings.menuText);
+  });
+
+  log.addEventListener("click", function (event) {
+    var button = event.target.closest(".quick-reply");
+    if (button && !button.disabled) sendText(button.dataset.digit);
+  });
+
+  // --- start: redraw this tab's conversation, or say hello like a new follower -------------------
+  if (saved.length) {
+    saved.forEach(function (entry, i) {
+      if (entry.who === "user") drawUser(entry.text);
+      else if (entry.reply) drawBot(entry.reply, i === saved.length - 1);
+    });
+  } else {
+    exchange(data.eventUrl, { event: "subscribe" });
+  }
+  input.focus();
+})();
