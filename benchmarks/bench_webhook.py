@@ -10,8 +10,10 @@ The load comes from ``wrk`` (one thread, ``wrk_cycle.lua``) when it is installed
 (``apt-get install wrk``): a Python load generator needs about as much CPU per request as
 the floor app itself, and on a small machine it steals the cores from whichever app is
 faster, compressing the ratio. ``--loadgen python`` uses ``loadgen.py`` anyway.
-Both apps get the same requests (same users, questions and MsgIds, not shared with the
-warm-up), one after the other, each on a fresh gunicorn.
+Both apps run side by side under gunicorn and take turns under load (``--rounds`` slices
+each), so a change in the machine's background load hits both alike; in each round both get
+the same requests (same users, questions and MsgIds, never sent twice to one app nor shared
+with the warm-up). p50/p99 are the rounds' figures averaged, weighted by requests.
 """
 from __future__ import annotations
 
@@ -97,43 +99,76 @@ def run_wrk(port: int, requests: list[tuple[str, bytes]], connections: int, seco
             "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000}
 
 
-def measure(target: str, workers: int, seconds: float, connections: int, env: dict, warmup: list, load: list,
-            use_wrk: bool, workdir: str) -> dict:
-    port = free_port()
-    proc = start(target, port, workers, env)
-    try:
-        if use_wrk:
-            run_wrk(port, warmup, connections, 2.0, workdir, strict=False)  # repeats are fine here: imports, matcher build, connections
-            return run_wrk(port, load, connections, seconds, workdir)
-        run(port, warmup, connections, 2.0)
-        return run(port, load, connections, seconds)
-    finally:
-        proc.terminate()
-        proc.wait(20)
+def drive(port: int, requests: list, connections: int, seconds: float, use_wrk: bool, workdir: str,
+          strict: bool = True) -> dict:
+    if use_wrk:
+        return run_wrk(port, requests, connections, seconds, workdir, strict)
+    return run(port, requests, connections, seconds)
+
+
+def combine(slices: list[dict]) -> dict:
+    """Rounds added up: req/s over the time under load; latencies averaged weighted by requests."""
+    total = sum(r["requests"] for r in slices)
+    return {"requests": total, "errors": sum(r["errors"] for r in slices),
+            "rps": total / sum(r["requests"] / r["rps"] for r in slices),
+            "p50_ms": sum(r["p50_ms"] * r["requests"] for r in slices) / total,
+            "p99_ms": sum(r["p99_ms"] * r["requests"] for r in slices) / total}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="under load, per app")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4, help="alternate the apps this many times")
     parser.add_argument("--loadgen", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
     use_wrk = args.loadgen == "wrk"
-    count = int(args.seconds * 8000) + 2000  # more than either app can take: no message is sent twice
-    warmup, load = prepare(3000, first_id=10**12), prepare(count, first_id=2 * 10**12)
+    slice_seconds = args.seconds / args.rounds
+    per_round = int(slice_seconds * 8000) + 1000  # more than either app can take: no message is sent twice
+    warmup = prepare(3000, first_id=10**12)
+    rounds = [prepare(per_round, first_id=(2 + i) * 10**12) for i in range(args.rounds)]
+    results: dict[str, list[dict]] = {"floor": [], "parkbot": []}
     with tempfile.TemporaryDirectory(prefix="parkbot-bench-") as data_dir:
         env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
                "BOT_DATA_DIR": data_dir, "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "PYTHONPATH": str(ROOT)}
-        floor = measure("benchmarks.floor_app:app", args.workers, args.seconds, args.connections, env, warmup, load,
-                        use_wrk, data_dir)
-        bot = measure("wsgi:app", args.workers, args.seconds, args.connections, env, warmup, load, use_wrk, data_dir)
-    print(f"gunicorn -w {args.workers}, {args.connections} connections, {args.seconds:g} s each, "
+        apps = {"floor": "benchmarks.floor_app:app", "parkbot": "wsgi:app"}
+        ports = {name: free_port() for name in apps}
+        procs = {}
+        try:
+            for name, target in apps.items():
+                procs[name] = start(target, ports[name], args.workers, env)
+                # imports, matcher build, connections; repeats are fine here
+                drive(ports[name], warmup, args.connections, 2.0, use_wrk, data_dir, strict=False)
+            # both stay up and take turns, so a change in the machine's background load hits both alike
+            for load in rounds:
+                for name in apps:
+                    results[name].append(drive(ports[name], load, args.connections, slice_seconds, use_wrk, data_dir))
+        finally:
+            for proc in procs.values():
+                proc.terminate()
+            for proc in procs.values():
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()  # a worker stuck in exit handlers must not lose the figures
+                    proc.wait(10)
+            if not os.environ.get("REDIS_URL") and "parkbot" in procs:
+                # the workers' embedded server outlives them; left behind in a deleted directory it
+                # spins trying to save, and slows every later run on the machine
+                from bot.store import embedded
+
+                embedded.socket_path(data_dir)
+                embedded.stop(data_dir)
+    floor, bot = combine(results["floor"]), combine(results["parkbot"])
+    ratios = " ".join(f"{b['rps'] / f['rps']:.2f}" for f, b in zip(results["floor"], results["parkbot"]))
+    print(f"gunicorn -w {args.workers}, {args.connections} connections, {args.seconds:g} s each "
+          f"in {args.rounds} alternating rounds, "
           f"redis: {os.environ.get('REDIS_URL') or 'embedded'}, load: {args.loadgen}")
     print(f"{'app':<8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, r in (("floor", floor), ("parkbot", bot)):
         print(f"{name:<8}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['errors']:>8}")
-    print(f"ratio parkbot/floor (req/s): {bot['rps'] / floor['rps']:.2f}")
+    print(f"ratio parkbot/floor (req/s): {bot['rps'] / floor['rps']:.2f}  (rounds: {ratios})")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ ENV_VARS = (
     "ADMIN_TOKEN",
     "PORT",
     "BOT_WEB_CHAT",
+    "REDIS_PREFIX",  # beyond the contract: lets several bots (or a test run) share one Redis
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -44,9 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_TOKEN": None,
     "PORT": 8000,
     "BOT_WEB_CHAT": False,
+    "REDIS_PREFIX": "parkbot",
     # not environment contract; tuned by tests and benchmarks
     "DEV": False,
-    "REDIS_PREFIX": "parkbot",
     "REDIS_TIMEOUT": 1.0,  # seconds per socket operation: a dead Redis must not eat the 5 s budget
     "SESSION_TTL": 7 * 24 * 3600,  # idle conversation state
     "FORM_TTL": 24 * 3600,  # an unfinished lead form is offered again until then
@@ -94,6 +95,8 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
         if isinstance(cfg.get(name), str) and not cfg[name].strip() and name not in ("BOT_WEB_CHAT",):
             cfg[name] = DEFAULTS.get(name)
 
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", str(cfg["REDIS_PREFIX"] or "")):
+        raise ConfigError("REDIS_PREFIX must be 1-40 letters, digits, '.', '-' or '_'")
     cfg["DEV"] = _bool("DEV", cfg["DEV"])
     cfg["BOT_WEB_CHAT"] = _bool("BOT_WEB_CHAT", cfg["BOT_WEB_CHAT"])
     cfg["RUN_WORKER"] = _bool("RUN_WORKER", cfg["RUN_WORKER"])

@@ -21,6 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_embedded_servers():
+    """Tests that make an app on a data directory of their own start an embedded server each."""
+    yield
+    from bot.store import embedded
+
+    embedded.stop()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str | None:
     return os.environ.get("REDIS_URL") or None

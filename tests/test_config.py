@@ -30,6 +30,7 @@ BASE = {"WECHAT_TOKEN": "tok_123", "KNOWLEDGE_DIR": str(KNOWLEDGE)}
     ({"PORT": "eighty"}, "PORT"),
     ({"PORT": "70000"}, "PORT"),
     ({"BOT_WEB_CHAT": "maybe"}, "BOT_WEB_CHAT"),
+    ({"REDIS_PREFIX": "has space"}, "REDIS_PREFIX"),
     ({"KNOWLEDGE_DIR": "/nonexistent/knowledge"}, "KNOWLEDGE_DIR"),
 ])
 def test_bad_settings_name_the_variable(override, variable):

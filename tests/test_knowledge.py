@@ -166,3 +166,18 @@ def test_menu_digits_must_run_from_one_without_gaps(kdir):
     text = edit(kdir / "menu.yaml", "digit: 4", "digit: 7")
     found = problems_in(kdir)
     assert any(p.startswith("menu.yaml:") and "without gaps" in p for p in found), found
+
+
+def test_worker_that_missed_a_good_edit_serves_it_when_the_next_edit_is_broken(kdir, app_config, redis_client,
+                                                                                tmp_path):
+    from bot import create_app
+
+    config = {**app_config, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "var"),
+              "KNOWLEDGE_CHECK_INTERVAL": 0}
+    busy, idle = create_app(config), create_app(config)  # two workers of one deployment
+    edit(kdir / "messages.yaml", "nothing_to_cancel:", "nothing_to_cancel: 新句子\nold_nothing_to_cancel:")
+    good = busy.extensions["parkbot.knowledge"].current()  # only this worker sees the good edit
+    edit(kdir / "faq.yaml", "faqs:\n", "faqs:\n  - id: BAD ID\n")
+    served = idle.extensions["parkbot.knowledge"].current()
+    assert served.version == good.version
+    assert served.messages.render("nothing_to_cancel") == "新句子"

@@ -38,12 +38,12 @@ def server(tmp_path, redis_url, prefix, redis_client):
     shutil.copytree(KNOWLEDGE, kdir)
     port = _port()
     env = {**os.environ, "WECHAT_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "var"),
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), "REDIS_PREFIX": prefix}
     env.pop("WECHAT_ENCODING_AES_KEY", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
             try:

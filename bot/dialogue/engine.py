@@ -26,13 +26,14 @@ class Services:
     storage: Any  # a StateStorage (bot/store/session.py)
     leads: Any  # LeadStore
     unanswered: Any  # UnansweredLog
+    funnel: Any = None  # Funnel: conversation stages for the admin page
 
 
 class Engine:
     def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
-                 now: Callable[[], float] = time.time):
+                 now: Callable[[], float] = time.time, funnel=None):
         self.holder = holder
-        self.services = Services(storage, leads, unanswered)
+        self.services = Services(storage, leads, unanswered, funnel)
         self.form_ttl = form_ttl
         self.resume_after = resume_after
         self.now = now
@@ -54,6 +55,8 @@ class Engine:
         with storage.turn(incoming.openid, claim) as session:
             data = session.state
             t = Turn(kb, derived["nlu"], self._commands_for(kb), incoming, data, self.now(), self.services)
+            if not data.get("turn"):
+                t.hit("conversations")  # a user's first message, or the first after the session expired
             data["turn"] = data.get("turn", 0) + 1
             offer_resume = self._pause_or_expire_form(t)
             route = route_for(t)

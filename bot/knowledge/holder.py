@@ -85,10 +85,12 @@ class KnowledgeHolder:
         try:
             kb, derived = self._build(load_knowledge(self.directory))
         except KnowledgeError as exc:
+            self._catch_up()
             self._fail(str(exc))
             return False
         except Exception as exc:  # a builder choked on content the schema allowed
             log.exception("knowledge build failed")
+            self._catch_up()
             self._fail(f"{type(exc).__name__}: {exc}")
             return False
         self._kb, self._derived = kb, derived
@@ -96,6 +98,23 @@ class KnowledgeHolder:
         log.info("knowledge reloaded: version %s", kb.version)
         self._keep_copy()
         return True
+
+    def _catch_up(self) -> None:
+        """A worker that slept through a good edit and wakes to a broken one serves the good one.
+
+        Another worker loaded that edit and kept a copy of it; without this, one worker would
+        answer from the edit before last while its siblings answer from the last.
+        """
+        if self.last_good is None or not self.last_good.is_dir():
+            return
+        try:
+            kb, derived = self._build(load_knowledge(self.last_good))
+        except Exception:  # the copy only ever holds knowledge that loaded; be safe anyway
+            log.exception("the last good copy of the knowledge did not load")
+            return
+        if kb.version != self._kb.version:
+            self._kb, self._derived = kb, derived
+            log.info("serving the last good copy of the knowledge, version %s", kb.version)
 
     def _keep_copy(self) -> None:
         """Copy the files just loaded beside the data, swapped in by one rename."""

@@ -24,35 +24,46 @@ from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
 
 # KEYS: lock, state[, claim]   ARGV: token, lock ms[, pending marker, claim ttl]
+# A key of the wrong type reads as no value: a mangled state is a fresh start (like corrupt
+# JSON) instead of failing every message of that user until it expires.
 _BEGIN = """
+local function text(key)
+  local value = redis.pcall('GET', key)
+  if type(value) == 'table' then return false end
+  return value
+end
 if KEYS[3] and not redis.call('SET', KEYS[3], ARGV[3], 'NX', 'EX', ARGV[4]) then
-  return {'dup', redis.call('GET', KEYS[3])}
+  return {'dup', text(KEYS[3])}
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {'busy'}
 end
-return {'ok', redis.call('GET', KEYS[2])}
+return {'ok', text(KEYS[2])}
 """
 
 # KEYS: lock, state, transcript[, claim]
 # ARGV: token, state JSON ('' deletes), state ttl, transcript length, transcript ttl,
 #       reply JSON, claim ttl, pending marker, transcript entries...
 # Nothing is written unless the lock is still ours: after it expired another message may have
-# read and saved the state, and writing ours would silently undo that one.
+# read and saved the state, and writing ours would silently undo that one. No command below
+# can fail once the transcript is known to be a list, so the script writes all or nothing
+# (Redis does not roll a failed script back).
 _FINISH = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   if KEYS[4] and redis.call('GET', KEYS[4]) == ARGV[8] then redis.call('DEL', KEYS[4]) end
   return 0
 end
+if #ARGV > 8 then
+  local kind = redis.call('TYPE', KEYS[3]).ok
+  if kind ~= 'list' and kind ~= 'none' then redis.call('DEL', KEYS[3]) end
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 9))
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
+end
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[2])
 else
   redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-end
-if #ARGV > 8 then
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 9))
-  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
-  redis.call('EXPIRE', KEYS[3], ARGV[5])
 end
 if KEYS[4] then redis.call('SET', KEYS[4], ARGV[6], 'EX', ARGV[7]) end
 redis.call('DEL', KEYS[1])

@@ -6,6 +6,7 @@ answer within its 5 s: a 4xx for a request that is not WeChat's, a polite text o
 """
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 import time
@@ -46,7 +47,12 @@ def _crypto() -> WeChatCrypto | None:
     cfg = current_app.config
     if not cfg["WECHAT_ENCODING_AES_KEY"]:
         return None
-    return WeChatCrypto(cfg["WECHAT_TOKEN"], cfg["WECHAT_ENCODING_AES_KEY"], cfg["WECHAT_APP_ID"])
+    return _crypto_for(cfg["WECHAT_TOKEN"], cfg["WECHAT_ENCODING_AES_KEY"], cfg["WECHAT_APP_ID"])
+
+
+@functools.lru_cache(maxsize=8)
+def _crypto_for(token: str, aes_key: str, app_id: str) -> WeChatCrypto:
+    return WeChatCrypto(token, aes_key, app_id)  # keeps no per-message state; decoding the key once is enough
 
 
 @bp.get("/wechat")

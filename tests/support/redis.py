@@ -37,9 +37,9 @@ def reconnect(args: dict) -> tuple[redis.Redis, Keys]:
 
 
 @pytest.fixture(scope="session")
-def leads_redis_dir(tmp_path_factory):
-    # one embedded server for the session: starting one per test would dominate the run
-    return tmp_path_factory.mktemp("leads-redis")
+def leads_redis_dir(data_dir):
+    # the suite's one embedded server (tests/conftest.py): starting more would dominate the run
+    return data_dir
 
 
 @pytest.fixture
