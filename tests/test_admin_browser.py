@@ -95,7 +95,8 @@ def test_admin_in_a_browser(browser, served):
     token = wait.until(ec.presence_of_element_located((By.ID, "token")))
     token.send_keys("wrong-token-000")
     browser.find_element(By.ID, "login-submit").click()
-    assert "令牌不正确" in wait.until(ec.presence_of_element_located((By.ID, "login-message"))).text
+    # the login page already has this element: wait for the new page's text, not its presence
+    assert wait.until(ec.text_to_be_present_in_element((By.ID, "login-message"), "令牌不正确"))
 
     browser.find_element(By.ID, "token").send_keys(TOKEN)
     browser.find_element(By.ID, "login-submit").click()
@@ -126,8 +127,9 @@ def test_admin_in_a_browser(browser, served):
 
     # the filter shows only that lead; the detail page shows the hostile transcript as text
     browser.find_element(By.ID, "filter-contacted").click()
-    wait.until(ec.presence_of_element_located((By.ID, f"lead-{plain}")))
-    assert browser.find_elements(By.ID, f"lead-{hostile}") == []
+    # the unfiltered page has the same row: wait for the other one to go, not for this one
+    assert wait.until(lambda b: not b.find_elements(By.ID, f"lead-{hostile}"))
+    assert browser.find_elements(By.ID, f"lead-{plain}")
     browser.get(f"{base}/admin/leads/{hostile}")
     transcript_box = wait.until(ec.presence_of_element_located((By.ID, "transcript")))
     assert PAYLOAD in transcript_box.text and browser.find_elements(By.TAG_NAME, "img") == []
