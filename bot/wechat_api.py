@@ -18,6 +18,7 @@ import redis
 import requests
 
 from bot.store.keys import Keys
+from bot.tencent_http import call_json
 
 log = logging.getLogger(__name__)
 
@@ -107,30 +108,8 @@ class WeChatAPI:
             # WeChat shows \\uXXXX escapes literally in menu names: send raw UTF-8
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers["Content-Type"] = "application/json; charset=utf-8"
-        try:
-            response = self.session.request(method, self.base_url + path, params=params, data=data,
-                                            headers=headers, timeout=self.timeout)
-        except requests.Timeout:
-            raise WeChatAPIError(f"{method} {path}: no answer within {self.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise WeChatAPIError(f"{method} {path}: request failed ({type(exc).__name__})") from None
-        if response.status_code != 200:
-            raise WeChatAPIError(f"{method} {path}: HTTP {response.status_code}")
-        try:
-            result = response.json()
-        except ValueError:
-            raise WeChatAPIError(f"{method} {path}: malformed response (not JSON)") from None
-        if not isinstance(result, dict):
-            raise WeChatAPIError(f"{method} {path}: malformed response (not a JSON object)")
-        errcode = result.get("errcode", 0)
-        try:
-            errcode = int(errcode)
-        except (TypeError, ValueError):
-            raise WeChatAPIError(f"{method} {path}: malformed errcode {errcode!r}") from None
-        if errcode != 0:
-            errmsg = str(result.get("errmsg", ""))[:300]
-            raise WeChatAPIError(f"{method} {path}: errcode {errcode}: {errmsg}", errcode=errcode, errmsg=errmsg)
-        return result
+        return call_json(self.session, method, self.base_url + path, params=params, data=data, headers=headers,
+                         timeout=self.timeout, label=f"{method} {path}", error=WeChatAPIError)
 
     def call(self, method: str, path: str, *, params: dict | None = None, body: Any = None) -> dict:
         """An API call with the shared token; a token WeChat rejects is replaced once."""

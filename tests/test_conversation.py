@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 
-from tests.support.wechat import Platform, event_xml, location_xml, reply_text, text_xml
+from tests.support.wechat import Platform, location_xml, reply_text, text_xml
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
 FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678"

@@ -39,7 +39,7 @@ def test_shipped_knowledge_passes_the_check():
 def test_yaml_syntax_error_has_its_line(kdir):
     text = edit(kdir / "faq.yaml", "faqs:\n", "faqs:\n  - id: [broken\n")
     found = problems_in(kdir)
-    assert len(found) == 1 and found[0].startswith("faq.yaml:")
+    assert len(found) == 1 and found[0].startswith(f"faq.yaml:{line_of(text, '[broken')}:"), found
 
 
 def test_schema_error_points_at_the_key(kdir):
@@ -83,7 +83,8 @@ def test_faq_questions_that_steal_each_others(kdir):
     text = edit(kdir / "faq.yaml", f"id: {thief.id}\n    questions:\n",
                 f"id: {thief.id}\n    questions:\n      - {stolen}\n")
     found = problems_in(kdir)
-    assert any(p.startswith("faq.yaml:") and (victim.id in p and thief.id in p) for p in found), found
+    inserted = line_of(text, f"      - {stolen}\n", text.index(f"id: {thief.id}\n"))
+    assert any(p.startswith(f"faq.yaml:{inserted}:") and victim.id in p and thief.id in p for p in found), found
 
 
 def test_unknown_menu_key(kdir):
@@ -165,7 +166,7 @@ def test_start_up_with_broken_files_and_no_copy_fails(kdir, app_config, redis_cl
 def test_menu_digits_must_run_from_one_without_gaps(kdir):
     text = edit(kdir / "menu.yaml", "digit: 4", "digit: 7")
     found = problems_in(kdir)
-    assert any(p.startswith("menu.yaml:") and "without gaps" in p for p in found), found
+    assert any(p.startswith(f"menu.yaml:{line_of(text, 'digit: 7')}:") and "without gaps" in p for p in found), found
 
 
 def test_worker_that_missed_a_good_edit_serves_it_when_the_next_edit_is_broken(kdir, app_config, redis_client,

@@ -6,19 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.store.leads import LeadStore
-from tests.support.redis import leads_redis, leads_redis_dir  # noqa: F401  (fixtures)
-from tests.support.staff import FIELDS, TRANSCRIPT, Clock
+from tests.support.redis import clock, leads_redis, leads_redis_dir, store  # noqa: F401  (fixtures)
+from tests.support.staff import FIELDS, TRANSCRIPT
 
 
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(leads_redis, clock):
-    return LeadStore(leads_redis.client, leads_redis.keys, now=clock)
 
 
 def submit(store, form_id="f1", openid="o-user", **extra):

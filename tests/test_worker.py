@@ -17,8 +17,8 @@ from bot.leads.channels.wecom import WeComChannel
 from bot.leads.worker import GROUP, Worker, start_in_thread
 from bot.store.leads import LeadStore
 from tests.support.capture_server import CaptureServer
-from tests.support.redis import leads_redis, leads_redis_dir  # noqa: F401  (fixtures)
-from tests.support.staff import FIELDS, ROOT, TRANSCRIPT, Clock, messages
+from tests.support.redis import clock, leads_redis, leads_redis_dir, store  # noqa: F401  (fixtures)
+from tests.support.staff import FIELDS, ROOT, TRANSCRIPT, messages
 
 
 @pytest.fixture
@@ -27,14 +27,6 @@ def server():
         yield s
 
 
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(leads_redis, clock):
-    return LeadStore(leads_redis.client, leads_redis.keys, now=clock)
 
 
 def wecom(server, timeout=2.0, key="k1"):

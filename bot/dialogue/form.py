@@ -261,12 +261,6 @@ def submit(t: Turn) -> State:
     return State.IDLE
 
 
-def cancel(t: Turn) -> State:
-    t.data.pop("form", None)
-    t.say("form_cancelled")
-    return State.IDLE
-
-
 def restart(t: Turn) -> State:
     t.hit("forms_started")
     t.data["form"] = _new_form(t)
@@ -279,10 +273,18 @@ def resume(t: Turn) -> State:
     return next_step(t)
 
 
-def drop(t: Turn) -> State:
-    t.data.pop("form", None)
-    t.say("form_dropped")
-    return State.IDLE
+def _abandon(sentence: str):
+    def handler(t: Turn) -> State:
+        t.data.pop("form", None)
+        t.say(sentence)
+        return State.IDLE
+
+    handler.__name__ = sentence
+    return handler
+
+
+cancel = _abandon("form_cancelled")  # 取消 while filling the form
+drop = _abandon("form_dropped")  # 不用了 when offered to continue an old one
 
 
 def remind(t: Turn) -> State:

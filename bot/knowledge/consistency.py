@@ -46,10 +46,12 @@ def consistency_problems(kb: "Knowledge") -> list["Problem"]:
 
     digits = Counter(item.digit for item in kb.menu.items)
     expected = set(range(1, len(kb.menu.items) + 1))
-    if set(digits) != expected and all(n == 1 for n in digits.values()):
+    if all(n == 1 for n in digits.values()):
         # channels that draw buttons send a button's position as the digit
-        problems.append(Problem("menu.yaml", kb.line("menu.yaml", "items"),
-                                f"menu digits must be 1 to {len(kb.menu.items)} without gaps"))
+        for i, item in enumerate(kb.menu.items):
+            if item.digit not in expected:
+                problems.append(Problem("menu.yaml", kb.line("menu.yaml", "items", i, "digit"),
+                                        f"menu digits must be 1 to {len(kb.menu.items)} without gaps"))
     keys = Counter(item.key for item in kb.menu.items)
     for i, item in enumerate(kb.menu.items):
         if digits[item.digit] > 1:

@@ -51,9 +51,12 @@ def load_with_lines(path: Path) -> tuple[Any, dict[Loc, int]]:
             return None, {}
         return _build(node, (), lines := {}, loader), lines
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlError(path, line, f"{exc.problem or exc.context}") from None
+        problem_line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        if exc.context_mark is not None and exc.context:
+            # e.g. an unclosed [ : the admin's mistake is where it opened, not where it was noticed
+            where = f" (at line {problem_line})" if problem_line else ""
+            raise YamlError(path, exc.context_mark.line + 1, f"{exc.context}: {exc.problem}{where}") from None
+        raise YamlError(path, problem_line or 1, f"{exc.problem or exc.context}") from None
     finally:
         loader.dispose()
 

@@ -53,3 +53,18 @@ def leads_redis(leads_redis_dir):
     if doomed:
         client.delete(*doomed)
     client.close()
+
+
+@pytest.fixture
+def clock():
+    from tests.support.staff import Clock
+
+    return Clock()
+
+
+@pytest.fixture
+def store(leads_redis, clock):
+    """A LeadStore on the test's own keys, with a clock the test moves by hand."""
+    from bot.store.leads import LeadStore
+
+    return LeadStore(leads_redis.client, leads_redis.keys, now=clock)

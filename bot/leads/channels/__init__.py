@@ -17,9 +17,10 @@ MessagesProvider = Callable[[], Messages]
 class DeliveryError(Exception):
     """This send failed; trying again later may work."""
 
-    def __init__(self, message: str, *, errcode: int | None = None):
+    def __init__(self, message: str, *, errcode: int | None = None, errmsg: str = ""):
         super().__init__(message)
         self.errcode = errcode
+        self.errmsg = errmsg
 
 
 class Channel(Protocol):

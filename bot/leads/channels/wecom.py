@@ -10,6 +10,7 @@ import hashlib
 
 import requests
 
+from ...tencent_http import call_json
 from ..render import Notice, wecom_markdown
 from . import DeliveryError, MessagesProvider
 
@@ -33,24 +34,7 @@ class WeComChannel:
         return {"msgtype": "markdown", "markdown": {"content": wecom_markdown(notice, self.messages())}}
 
     def send(self, notice: Notice) -> None:
-        try:
-            response = self.session.post(self.webhook, json=self.payload(notice), timeout=self.timeout)
-        except requests.Timeout:
-            raise DeliveryError(f"wecom: no answer within {self.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise DeliveryError(f"wecom: request failed ({type(exc).__name__})") from None
-        if response.status_code != 200:
-            raise DeliveryError(f"wecom: HTTP {response.status_code}")
-        try:
-            data = response.json()
-        except ValueError:
-            raise DeliveryError("wecom: malformed response (HTTP 200 but not JSON)") from None
-        if not isinstance(data, dict) or "errcode" not in data:
+        data = call_json(self.session, "POST", self.webhook, json=self.payload(notice), timeout=self.timeout,
+                         label="wecom", error=DeliveryError)
+        if "errcode" not in data:
             raise DeliveryError("wecom: malformed response (no errcode)")
-        try:
-            errcode = int(data["errcode"])
-        except (TypeError, ValueError):
-            raise DeliveryError(f"wecom: malformed errcode {data['errcode']!r}") from None
-        if errcode != 0:
-            errmsg = str(data.get("errmsg", ""))[:200]
-            raise DeliveryError(f"wecom: errcode {errcode}: {errmsg}", errcode=errcode)
