@@ -333,3 +333,14 @@ def test_funnel_counts_each_stage_once_per_event(wechat, openid, app):
     after = funnel.counts()["total"]
     gained = {stage: after[stage] - before[stage] for stage in after}
     assert gained == {"conversations": 1, "searches": 1, "forms_started": 1, "forms_submitted": 1, "handoffs": 1}
+
+
+@pytest.mark.parametrize("word, key", [("谢谢", "thanks"), ("再见", "bye"), ("你是谁", "identity")])
+def test_small_talk_gets_a_courtesy_not_a_not_sure(wechat, openid, kb, msg, word, key, app):
+    assert wechat.say(openid, word) == msg(key, hotline=kb.park.contacts.hotline, park=kb.park.name)
+    assert app.extensions["parkbot.unanswered"].top() == []
+
+
+def test_the_zone_area_is_not_answered_with_the_living_rooms(wechat, openid):
+    text = wechat.say(openid, "园区有多大")
+    assert "没有" in text and "总面积" in text

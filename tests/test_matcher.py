@@ -189,3 +189,13 @@ def test_phrase_index_finds_every_known_phrase():
     index = PhraseIndex([("工研院", 1), ("育成中心", 1), ("工研", 2)])
     hits = {(start, phrase) for start, phrase, _ in index.find("工研院的育成中心")}
     assert hits == {(0, "工研院"), (0, "工研"), (4, "育成中心")}
+
+
+def test_a_bare_topic_word_shared_by_several_entries_is_a_suggestion_not_an_answer():
+    from bot.knowledge.loader import load_knowledge
+    from tests.conftest import KNOWLEDGE
+
+    real = Understanding(load_knowledge(KNOWLEDGE))
+    match = real.match("以色列")  # the Israel entries: innovation, the living room, its restaurant, the roadshow
+    assert match.status == "suggest" and len(match.suggestions) >= 2
+    assert real.match("工研院").status == "answer"  # a keyword of exactly one entry still answers

@@ -10,7 +10,7 @@ from .turn import Turn
 declare(
     "welcome", "menu_header", "menu_line", "menu_footer", "intro", "answer_invite", "did_you_mean",
     "suggestion_line", "pick_by_digit", "not_sure", "choice_expired", "handoff", "forgotten",
-    "voice_unrecognised", "unsupported", "nothing_to_cancel", "no_form", "which_listing", "follow_up_line", "empty_message",
+    "voice_unrecognised", "unsupported", "nothing_to_cancel", "no_form", "which_listing", "thanks", "bye", "identity", "follow_up_line", "empty_message",
     owner="dialogue",
 )
 
@@ -116,6 +116,13 @@ def answer_question(t: Turn) -> State:
     if not t.state.in_form:  # a stray reply while filling the form is not a question for admins
         t.services.unanswered.record(t.text, getattr(match, "normalized", t.text))
     t.say("not_sure", hotline=t.kb.park.contacts.hotline)
+    return State.IDLE
+
+
+def small_talk(t: Turn) -> State:
+    """谢谢 / 再见 / 你是谁: a short courtesy, not a question for the knowledge base."""
+    kind = next(k for k in ("thanks", "bye", "identity") if t.is_(k))
+    t.say(kind, hotline=t.kb.park.contacts.hotline, park=t.kb.park.name)
     return State.IDLE
 
 

@@ -81,6 +81,8 @@ ANYWHERE = [
 _IDLE_ROUTES = [
     Route("nothing to cancel", _is("cancel"), general.nothing_to_cancel, (State.IDLE,)),
     Route("greeting", _is("greeting"), general.show_menu, (State.IDLE,)),
+    Route("small talk", lambda t: t.is_("thanks") or t.is_("bye") or t.is_("identity"), general.small_talk,
+          (State.IDLE,)),
     Route("pick", general.has_fresh_choices, general.choose,
           (State.IDLE, State.SEARCH, State.RESUME, *ALL_FORM)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..dialogue.replies import Incoming
+from .loader import KnowledgeError
 
 
 @dataclass
@@ -44,11 +45,16 @@ def main(knowledge_dir: str | Path, echo=print) -> int:
     from .. import create_app
 
     with tempfile.TemporaryDirectory(prefix="parkbot-kbtest-") as data_dir:
-        app = create_app({"DEV": True, "KNOWLEDGE_DIR": str(knowledge_dir), "BOT_DATA_DIR": data_dir,
-                          "REDIS_URL": None, "REDIS_PREFIX": "kbtest"})
         try:
+            app = create_app({"DEV": True, "KNOWLEDGE_DIR": str(knowledge_dir), "BOT_DATA_DIR": data_dir,
+                              "REDIS_URL": None, "REDIS_PREFIX": "kbtest"})
             cases = app.extensions["parkbot.knowledge"].current().tests.cases
             results = run_cases(app, cases)
+        except KnowledgeError as exc:
+            for problem in exc.problems:
+                echo(str(problem))
+            echo("the knowledge does not load: run `parkbot kb check`")
+            return 1
         finally:
             from ..store import embedded
 

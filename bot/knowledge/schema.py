@@ -21,13 +21,14 @@ MenuAction = Literal["intro", "search", "lead", "handoff", "faq"]
 class Strict(BaseModel):
     """Unknown keys are typos an admin wants to hear about."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # an unquoted 88 or 4000123021 in YAML is a number; where text is expected it means the text
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
 
 class Open(BaseModel):
     """Files that travel between deployments may carry extra keys."""
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
 
 class Contacts(Strict):
@@ -184,7 +185,7 @@ class Phrases(Strict):
 
 IntentName = Literal[
     "greeting", "lead", "handoff", "cancel", "confirm", "affirm", "deny", "restart", "skip", "more",
-    "forget_me", "interest", "modify",
+    "forget_me", "interest", "modify", "thanks", "bye", "identity",
 ]
 
 

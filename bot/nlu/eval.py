@@ -173,9 +173,18 @@ def format_report(r: Report) -> str:
 
 def main(knowledge_dir: str | Path = "knowledge", data_path: str | Path = "tests/data/nlu.yaml") -> int:
     """Print the report; exit status 0 when every target is met."""
-    from bot.knowledge.loader import load_knowledge
+    from bot.knowledge.loader import KnowledgeError, load_knowledge
 
-    report = evaluate(load_knowledge(knowledge_dir), load_data(data_path))
+    try:
+        kb = load_knowledge(knowledge_dir)
+    except KnowledgeError as exc:
+        print(exc)
+        print("the knowledge does not load: run `parkbot kb check`")
+        return 1
+    if not Path(data_path).is_file():
+        print(f"{data_path}: no such labelled set")
+        return 1
+    report = evaluate(kb, load_data(data_path))
     print(format_report(report))
     return 0 if report.passed() else 1
 

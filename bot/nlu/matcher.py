@@ -70,6 +70,8 @@ class Policy:
     margin: float = 3.0  # ... with this lead over the runner-up entry ...
     min_told: float = 0.15  # ... and this much of the message within what the entry talks about
     verbatim: float = 90.0  # (or a paraphrase this close)
+    short: int = 4  # a message this short (after normalising) is a topic, not a question ...
+    short_margin: float = 15.0  # ... and names one entry only with this lead, or a keyword of it
     suggest_at: float = 28.0
     suggest_spread: float = 8.0  # suggestions within this distance of the best
     candidates: int = 60  # paraphrases taken from the bigram index ...
@@ -282,10 +284,14 @@ class Understanding:
         best = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
         evidence = best.told >= p.min_told or best.ratio >= p.verbatim
-        if best.score >= p.answer_at and best.score - runner >= p.margin and evidence:
+        # 「以色列」 is as close to 「以色列餐厅」 as to every other entry about Israel: a short
+        # message's character ratio favours the shortest paraphrase, not the right entry
+        topic = len(norm) <= p.short and not best.keys
+        margin = p.short_margin if topic else p.margin
+        if best.score >= p.answer_at and best.score - runner >= margin and evidence:
             return Match("answer", self._items[best.item].entry, [], best.score, norm)
         if best.score >= p.suggest_at and (evidence or best.told >= p.min_told / 2):
-            floor = max(p.suggest_at, best.score - p.suggest_spread)
+            floor = max(p.suggest_at, best.score - (p.short_margin if topic else p.suggest_spread))
             top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
             return Match("suggest", None, top, best.score, norm)
         return Match("none", None, [], best.score, norm)
