@@ -162,9 +162,12 @@ def test_unsupported_types_get_a_polite_text(wechat, openid, app):
         assert data["Content"] == expected, kind
 
 
-def test_unknown_event_is_answered_without_error(wechat, openid):
+def test_quiet_events_get_no_reply_and_unknown_ones_a_polite_text(wechat, openid, app):
     resp = wechat.post(event_xml(openid, "VIEW", "http://example.com"))
-    assert resp.status_code == 200
+    assert resp.status_code == 200 and resp.get_data(as_text=True) == "success"
+    expected = app.extensions["parkbot.knowledge"].current().messages.render("unsupported")
+    data = wechat.reply(wechat.post(event_xml(openid, "some_new_event")))
+    assert data["Content"] == expected
 
 
 def test_voice_uses_recognition_and_empty_recognition_asks_to_type(wechat, openid, app):

@@ -119,6 +119,19 @@ def answer_question(t: Turn) -> State:
     return State.IDLE
 
 
+# platform notices that are not the user talking: answering them would only add noise
+QUIET_EVENTS = frozenset({"view", "location", "templatesendjobfinish", "masssendjobfinish", "view_miniprogram",
+                          "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album",
+                          "pic_weixin", "location_select"})
+
+
+def other_event(t: Turn) -> State:
+    """An event the bot has no use for: a quiet notice gets no reply, anything else a polite text."""
+    if t.incoming.event not in QUIET_EVENTS:
+        t.say("unsupported")
+    return t.state
+
+
 def small_talk(t: Turn) -> State:
     """谢谢 / 再见 / 你是谁: a short courtesy, not a question for the knowledge base."""
     kind = next(k for k in ("thanks", "bye", "identity") if t.is_(k))

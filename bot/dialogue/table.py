@@ -71,6 +71,7 @@ ANYWHERE = [
           (State.IDLE, State.SEARCH, *FORM_ASKING, State.FORM_CONFIRM)),
     Route("location", _kind("location"), search.by_location, (State.IDLE,)),
     Route("unsupported", _kind("unsupported"), general.unsupported, (*State,)),
+    Route("other event", _kind("event"), general.other_event, (*State,)),
     Route("silent voice", lambda t: t.incoming.kind == "voice" and not t.text.strip(), general.voice_unrecognised,
           (*State,)),
     Route("empty", lambda t: t.incoming.kind == "text" and not t.text.strip(), general.empty_message, (*State,)),
