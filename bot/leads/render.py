@@ -130,56 +130,60 @@ def _value(messages: Messages, value: Any) -> str:
     return text if text else messages.render("leads_value_empty")
 
 
+def _content(notice: Notice, messages: Messages) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]], str]:
+    """What every channel says of a notice: title, header rows, field rows, handoff hint.
+
+    Values come back raw (one line each); each channel escapes them its own way.
+    """
+    m = messages.render
+    if notice.kind == "lead":
+        title = m("leads_title_lead", number=notice.number)
+    else:
+        title = m("leads_title_handoff")
+    header = []
+    if notice.number:
+        header.append((m("leads_label_number"), one_line(notice.number)))
+    header.append((m("leads_label_time"), format_time(notice.created)))
+    header.append((m("leads_label_source"), one_line(notice.source)))
+    fields, hint = [], ""
+    if notice.kind == "lead":
+        fields = [(_label(messages, slot), _value(messages, notice.fields.get(slot))) for slot in _slots(notice)]
+        if notice.listings:
+            fields.append((m("leads_label_listings"), ", ".join(one_line(x) for x in notice.listings)))
+    else:
+        fields = [(m("leads_label_user"), one_line(notice.openid))]
+        hint = m("leads_handoff_hint")
+    return title, header, fields, hint
+
+
+def _turns(notice: Notice, messages: Messages) -> list[tuple[str, str, str]]:
+    return [(format_time(turn.get("t"), "%H:%M"), one_line(_who(messages, turn.get("who", ""))),
+             one_line(turn.get("text"))) for turn in notice.transcript]
+
+
 def wecom_markdown(notice: Notice, messages: Messages, limit: int = WECOM_LIMIT) -> str:
     esc = escape_markdown
-    if notice.kind == "lead":
-        title = messages.render("leads_title_lead", number=notice.number)
-    else:
-        title = messages.render("leads_title_handoff")
+    title, header, fields, hint = _content(notice, messages)
     head = [f"## {esc(title)}"]
-    if notice.number:
-        head.append(f"> {esc(messages.render('leads_label_number'))}: {esc(notice.number)}")
-    head.append(f"> {esc(messages.render('leads_label_time'))}: {esc(format_time(notice.created))}")
-    head.append(f"> {esc(messages.render('leads_label_source'))}: {esc(notice.source)}")
-    if notice.kind == "lead":
-        for slot in _slots(notice):
-            head.append(f"**{esc(_label(messages, slot))}**: {esc(_value(messages, notice.fields.get(slot)))}")
-        if notice.listings:
-            head.append(f"**{esc(messages.render('leads_label_listings'))}**: "
-                        + esc(", ".join(one_line(x) for x in notice.listings)))
-    else:
-        head.append(f"**{esc(messages.render('leads_label_user'))}**: {esc(notice.openid)}")
-        head.append(esc(messages.render("leads_handoff_hint")))
+    head += [f"> {esc(label)}: {esc(value)}" for label, value in header]
+    head += [f"**{esc(label)}**: {esc(value)}" for label, value in fields]
+    if hint:
+        head.append(esc(hint))
     tail = []
     if notice.transcript:
         head.append(f"**{esc(messages.render('leads_label_transcript'))}**")
-        for turn in notice.transcript:
-            when = format_time(turn.get("t"), "%H:%M")
-            tail.append(f"> {esc(when)} {esc(_who(messages, turn.get('who', '')))}: {esc(turn.get('text'))}")
+        tail = [f"> {esc(when)} {esc(who)}: {esc(text)}" for when, who, text in _turns(notice, messages)]
     return fit(head, tail, limit, esc(messages.render("leads_truncated")))
 
 
 def plain_text(notice: Notice, messages: Messages) -> str:
     """The same content for e-mail: no markup to escape, but every value kept to one line."""
-    if notice.kind == "lead":
-        lines = [messages.render("leads_title_lead", number=notice.number), ""]
-        lines.append(f"{messages.render('leads_label_number')}: {notice.number}")
-    else:
-        lines = [messages.render("leads_title_handoff"), ""]
-    lines.append(f"{messages.render('leads_label_time')}: {format_time(notice.created)}")
-    lines.append(f"{messages.render('leads_label_source')}: {one_line(notice.source)}")
-    if notice.kind == "lead":
-        for slot in _slots(notice):
-            lines.append(f"{one_line(_label(messages, slot))}: {_value(messages, notice.fields.get(slot))}")
-        if notice.listings:
-            lines.append(f"{messages.render('leads_label_listings')}: "
-                         + ", ".join(one_line(x) for x in notice.listings))
-    else:
-        lines.append(f"{messages.render('leads_label_user')}: {one_line(notice.openid)}")
-        lines.append(messages.render("leads_handoff_hint"))
+    title, header, fields, hint = _content(notice, messages)
+    lines = [title, ""]
+    lines += [f"{label}: {value}" for label, value in header + fields]
+    if hint:
+        lines.append(hint)
     if notice.transcript:
         lines += ["", messages.render("leads_label_transcript")]
-        for turn in notice.transcript:
-            lines.append(f"  {format_time(turn.get('t'), '%H:%M')} {one_line(_who(messages, turn.get('who', '')))}: "
-                         f"{one_line(turn.get('text'))}")
+        lines += [f"  {when} {who}: {text}" for when, who, text in _turns(notice, messages)]
     return "\n".join(lines) + "\n"

@@ -23,38 +23,35 @@ def sign(*parts: str) -> str:
     return signer.signature
 
 
-def text_xml(openid: str, content: str, msg_id: int | None = None, created: int | None = None) -> str:
+def _xml(openid: str, msg_type: str, body: str, created: int | None = None) -> str:
     return (f"<xml><ToUserName><![CDATA[{OFFICIAL}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{created or int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id or next(_ids)}</MsgId></xml>")
+            f"<CreateTime>{created or int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
+            f"{body}</xml>")
+
+
+def text_xml(openid: str, content: str, msg_id: int | None = None, created: int | None = None) -> str:
+    return _xml(openid, "text", f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id or next(_ids)}</MsgId>",
+                created)
 
 
 def event_xml(openid: str, event: str, key: str = "", created: int | None = None) -> str:
     key_xml = f"<EventKey><![CDATA[{key}]]></EventKey>" if key else ""
-    return (f"<xml><ToUserName><![CDATA[{OFFICIAL}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{created or int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            f"<Event><![CDATA[{event}]]></Event>{key_xml}</xml>")
+    return _xml(openid, "event", f"<Event><![CDATA[{event}]]></Event>{key_xml}", created)
 
 
 def voice_xml(openid: str, recognition: str) -> str:
-    return (f"<xml><ToUserName><![CDATA[{OFFICIAL}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
-            f"<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format>"
-            f"<Recognition><![CDATA[{recognition}]]></Recognition><MsgId>{next(_ids)}</MsgId></xml>")
+    return _xml(openid, "voice", f"<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format>"
+                f"<Recognition><![CDATA[{recognition}]]></Recognition><MsgId>{next(_ids)}</MsgId>")
 
 
 def location_xml(openid: str, lat: float, lng: float) -> str:
-    return (f"<xml><ToUserName><![CDATA[{OFFICIAL}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[location]]></MsgType>"
-            f"<Location_X>{lat}</Location_X><Location_Y>{lng}</Location_Y><Scale>15</Scale>"
-            f"<Label><![CDATA[somewhere]]></Label><MsgId>{next(_ids)}</MsgId></xml>")
+    return _xml(openid, "location", f"<Location_X>{lat}</Location_X><Location_Y>{lng}</Location_Y><Scale>15</Scale>"
+                f"<Label><![CDATA[somewhere]]></Label><MsgId>{next(_ids)}</MsgId>")
 
 
 def media_xml(openid: str, msg_type: str) -> str:
-    return (f"<xml><ToUserName><![CDATA[{OFFICIAL}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
-            f"<PicUrl><![CDATA[http://example.com/a.jpg]]></PicUrl><MediaId><![CDATA[m]]></MediaId>"
-            f"<MsgId>{next(_ids)}</MsgId></xml>")
+    return _xml(openid, msg_type, f"<PicUrl><![CDATA[http://example.com/a.jpg]]></PicUrl>"
+                f"<MediaId><![CDATA[m]]></MediaId><MsgId>{next(_ids)}</MsgId>")
 
 
 class Platform:
