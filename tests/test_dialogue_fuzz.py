@@ -1,0 +1,33 @@
+"""Whatever a user types, in whatever state, the engine answers and its state stays valid."""
+from __future__ import annotations
+
+import uuid
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.dialogue.replies import Incoming
+from bot.dialogue.states import State
+
+# words that steer the conversation into every state, mixed with arbitrary text
+STEERING = ["登记", "取消", "确认", "跳过", "修改手机号", "重新开始", "1", "2", "3", "更多", "想了解这个", "你好",
+            "求租800平厂房", "13912345678", "三百万", "海智源科技有限公司", "王经理", "继续", "不用了", "人工",
+            "]]><x/>", "５００平", "園區", "\u200b", "😀" * 10, "", " "]
+MESSAGES = st.lists(st.one_of(st.sampled_from(STEERING), st.text(max_size=60)), min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(messages=MESSAGES)
+def test_any_sequence_of_messages_gets_answers_and_a_valid_state(app, messages):
+    engine = app.extensions["parkbot.engine"]
+    storage = app.extensions["parkbot.storage"]
+    openid = f"fuzz-{uuid.uuid4().hex[:12]}"
+    for text in messages:
+        reply = engine.handle(Incoming(openid, "text", text=text))
+        assert reply.text or reply.article, f"no reply to {text!r}"
+        assert len(reply.options) <= 9
+        state = storage.load(openid)
+        assert State(state.get("state", "idle"))
+        if State(state["state"]).in_form:
+            assert "form" in state
+    storage.erase(openid)
