@@ -24,6 +24,7 @@ def clean(text: str) -> str:
     return _NOISE.sub("", text)
 
 
+@lru_cache(maxsize=4096)
 def bare(text: str) -> str:
     """``clean`` without polite particles at the ends, for whole-message commands."""
     cleaned = clean(text)

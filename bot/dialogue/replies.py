@@ -27,9 +27,9 @@ class Reply:
     options: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["options"] = list(self.options)
-        return data
+        # by hand: dataclasses.asdict deep-copies recursively, and this runs for every message
+        return {"text": self.text, "article": asdict(self.article) if self.article else None,
+                "options": list(self.options)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Reply":

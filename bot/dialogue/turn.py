@@ -23,6 +23,7 @@ class Turn:
     parts: list[str] = field(default_factory=list)
     article: Article | None = None
     options: list[str] = field(default_factory=list)
+    _intents: dict[str, bool] = field(default_factory=dict, repr=False)
 
     # --- input -----------------------------------------------------------------
     @property
@@ -30,7 +31,12 @@ class Turn:
         return self.incoming.text
 
     def is_(self, intent: str) -> bool:
-        return self.incoming.kind in ("text", "voice") and self.commands.is_(intent, self.text)
+        # the routing table asks about a dozen intents per message, some twice
+        known = self._intents.get(intent)
+        if known is None:
+            known = self._intents[intent] = (self.incoming.kind in ("text", "voice")
+                                             and self.commands.is_(intent, self.text))
+        return known
 
     @cached_property
     def digit(self) -> int | None:
