@@ -1,6 +1,7 @@
 """The ``parkbot`` command (also ``python -m bot``): serve, chat, kb, eval, leads, worker, menu."""
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -34,6 +35,8 @@ def serve(host, port, no_worker):
     if app.extensions.get("parkbot.webchat"):
         click.echo(f"Web chat: http://{host}:{port}/chat")
     click.echo(f"WeChat endpoint: http://{host}:{port}/wechat")
+    # a TERM (service manager, `timeout`) leaves through the same clean-up as Ctrl-C
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     stop = None
     if not no_worker:
         from .leads.runner import start_worker_thread
