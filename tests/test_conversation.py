@@ -344,3 +344,14 @@ def test_small_talk_gets_a_courtesy_not_a_not_sure(wechat, openid, kb, msg, word
 def test_the_zone_area_is_not_answered_with_the_living_rooms(wechat, openid):
     text = wechat.say(openid, "园区有多大")
     assert "没有" in text and "总面积" in text
+
+
+@pytest.mark.parametrize("word", ["登记", "确认", "更多"])
+def test_command_words_are_not_taken_as_a_field_value(wechat, openid, msg, storage, word):
+    wechat.say(openid, "登记")
+    wechat.say(openid, "租1000平厂房")
+    wechat.say(openid, "跳过")
+    wechat.say(openid, "跳过")
+    text = wechat.say(openid, word)  # the company is being asked for
+    assert msg("back_to_form") in text and msg("ask_company") in text
+    assert "company" not in storage.load(openid)["form"]["slots"]

@@ -128,6 +128,9 @@ TABLE: dict[State, list[Route]] = {
             *_FORM_COMMANDS,
             Route("modify", _is("modify"), form.modify, ALL_FORM),
             Route("skip", _is("skip"), form.skip, ALL_FORM),
+            # 登记 / 确认 / 更多 while a field is asked for are not its value
+            Route("command", lambda t: any(t.is_(i) for i in ("lead", "confirm", "interest", "more")),
+                  form.remind, ALL_FORM),
             Route("answer", _always, form.fill, ALL_FORM),
         ]
         for state in FORM_ASKING
