@@ -355,3 +355,17 @@ def test_command_words_are_not_taken_as_a_field_value(wechat, openid, msg, stora
     text = wechat.say(openid, word)  # the company is being asked for
     assert msg("back_to_form") in text and msg("ask_company") in text
     assert "company" not in storage.load(openid)["form"]["slots"]
+
+
+def test_a_phone_typed_at_another_question_fills_the_phone_not_that_field(wechat, openid, msg, storage):
+    wechat.say(openid, "登记")
+    wechat.say(openid, "租500平仓库")
+    text = wechat.say(openid, "138 0013 8000")  # asked for 用途
+    slots = storage.load(openid)["form"]["slots"]
+    assert slots["phone"] == "13800138000" and "industry" not in slots
+    assert msg("ask_industry") in text
+
+
+def test_large_tax_reads_in_yi(wechat, openid, msg):
+    text = wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收一点二亿,电话13912345678")
+    assert msg("tax_amount_yi", yi="1.2") in text

@@ -20,7 +20,7 @@ declare(
     "ask_contact", "ask_phone", "invalid_need", "invalid_industry", "invalid_tax", "invalid_company",
     "invalid_contact", "invalid_phone", "required_slot", "confirm_header", "confirm_line", "confirm_footer",
     "confirm_hint", "field_need", "field_industry", "field_tax", "field_company", "field_contact", "field_phone",
-    "field_skipped", "tax_amount", "tax_unknown", "submitted", "callback_today", "callback_later", "weekdays",
+    "field_skipped", "tax_amount", "tax_amount_yi", "tax_unknown", "submitted", "callback_today", "callback_later", "weekdays",
     "form_cancelled", "form_dropped", "form_restarted", "need_area", "need_area_range", "need_area_min",
     "need_area_max", "modify_which", "back_to_form", "form_resume_offer", owner="form",
 )
@@ -90,6 +90,8 @@ def _free_text(t: Turn, slot: str, text: str | None = None) -> str | None:
         return None
     if slot == "contact" and _DIGITS.search(text):
         return None
+    if not re.search(r"[^\d\s\-+()]", text):  # only digits and punctuation: no name, no need
+        return None
     return text
 
 
@@ -98,7 +100,12 @@ def display(t: Turn, slot: str, value: Any) -> str:
     if value is None:
         return m.render("field_skipped")
     if slot == "tax":
-        return m.render("tax_unknown") if value == "unknown" else m.render("tax_amount", wan=f"{float(value):g}")
+        if value == "unknown":
+            return m.render("tax_unknown")
+        wan = float(value)
+        if wan >= 10000:
+            return m.render("tax_amount_yi", yi=f"{wan / 10000:g}")
+        return m.render("tax_amount", wan=f"{wan:g}")
     return str(value)
 
 
@@ -166,10 +173,15 @@ def fill(t: Turn) -> State:
     found = values_from(t, t.entities)
     if slot != "tax" and found.get("tax") == "unknown":
         del found["tax"]  # 不知道 said to another question is not an answer about tax
-    if slot not in found:
+    if slot not in found and not found:
+        # free text stands for the asked field only when nothing else was recognised in it:
+        # a phone number typed at the 用途 question is a phone number
         value = _free_text(t, slot)
         if value is not None:
             found[slot] = value
+    if found and slot not in found:
+        t.data["form"]["slots"].update(found)
+        return next_step(t)
     if slot not in found:
         if is_question(t.text) or (t.match.status == "answer" and slot not in ("company", "contact")):
             from .general import answer_question
