@@ -369,3 +369,12 @@ def test_a_phone_typed_at_another_question_fills_the_phone_not_that_field(wechat
 def test_large_tax_reads_in_yi(wechat, openid, msg):
     text = wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收一点二亿,电话13912345678")
     assert msg("tax_amount_yi", yi="1.2") in text
+
+
+def test_register_right_after_a_listing_carries_it_into_the_need(wechat, openid, msg, storage):
+    wechat.say(openid, "求租800平左右单层厂房")
+    details = wechat.say(openid, "1")
+    title = details.split("【", 1)[1].split("】", 1)[0]
+    text = wechat.say(openid, "登记")
+    assert msg("ask_need") not in text
+    assert title in storage.load(openid)["form"]["slots"]["need"]

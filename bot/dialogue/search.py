@@ -103,6 +103,7 @@ def details(t: Turn, listing_id: str) -> State:
         viewed.remove(listing_id)
     viewed.append(listing_id)
     del viewed[:-10]
+    t.data["viewed_turn"] = t.data.get("turn", 0)
     m = t.kb.messages
     text = m.render(
         "listing_details", title=item.title, type=m.render(f"type_{item.type}"), deal=m.render(f"deal_{item.deal}"),
@@ -145,6 +146,13 @@ def last_viewed(t: Turn) -> str | None:
         return viewed[-1]
     listed = [c["id"] for c in t.data.get("choices") or [] if c.get("kind") == "listing"]
     return listed[0] if len(listed) == 1 else None
+
+
+def just_viewed(t: Turn) -> str | None:
+    """The listing whose details were shown in the last two replies (登记 right after means it)."""
+    if t.data.get("viewed") and t.data.get("viewed_turn", -9) >= t.data.get("turn", 0) - 2:
+        return t.data["viewed"][-1]
+    return None
 
 
 def listed_several(t: Turn) -> bool:

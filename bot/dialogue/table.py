@@ -87,7 +87,7 @@ _IDLE_ROUTES = [
     Route("pick", general.has_fresh_choices, general.choose,
           (State.IDLE, State.SEARCH, State.RESUME, *ALL_FORM)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
-    Route("lead", _is("lead"), form.start, ALL_FORM),
+    Route("lead", _is("lead"), lambda t: form.start(t, search.just_viewed(t)), ALL_FORM),
     Route("this one", lambda t: t.is_("interest") and search.last_viewed(t) is not None, _interest, ALL_FORM),
     Route("which one", lambda t: t.is_("interest") and search.listed_several(t), search.which_listing, (State.IDLE,)),
     Route("lead sentence", _lead_sentence, form.start, ALL_FORM),
