@@ -31,3 +31,21 @@ def test_any_sequence_of_messages_gets_answers_and_a_valid_state(app, messages):
         if State(state["state"]).in_form:
             assert "form" in state
     storage.erase(openid)
+
+
+PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"))  # what a WeChat text message can hold
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=PRINTABLE, min_size=1, max_size=300))
+def test_webhook_answers_any_text_with_well_formed_xml(wechat, text):
+    from tests.support.wechat import text_xml
+
+    openid = f"fuzz-{uuid.uuid4().hex[:12]}"
+    body = text_xml(openid, text.replace("]]>", "]]]]><![CDATA[>"))  # as WeChat would escape it
+    resp = wechat.post(body, encrypt=True)
+    assert resp.status_code == 200, text
+    reply = wechat.reply(resp, encrypted=True)
+    assert reply["ToUserName"] == openid
+    assert reply.get("Content") or reply.get("Articles")
+    assert len((reply.get("Content") or "").encode("utf-8")) <= 2048
