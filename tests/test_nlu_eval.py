@@ -30,6 +30,13 @@ def test_entity_slots(report):
     assert report.entity_accuracy >= 0.98, format_report(report)
 
 
-def test_matching_is_fast(report):
-    times = sorted(report.match_ms)
-    assert times[int(len(times) * 0.99)] < 5.0  # ms; the budget is 1 ms, slack for a busy CI box
+def test_held_out_set_does_not_regress():
+    """tests/data/nlu_holdout.yaml was written without seeing nlu.yaml or the matcher.
+
+    It measures how the matcher generalises; the floors are the figures when it was written
+    (FAQ 62.7 %, out-of-scope 91.7 %): a guard against regressions, not the goal.
+    """
+    data = load_data(ROOT / "tests" / "data" / "nlu_holdout.yaml")
+    assert len(data["faq"]) >= 150 and len(data["oos"]) >= 60
+    r = evaluate(load_knowledge(ROOT / "knowledge"), data)
+    assert r.faq_accuracy >= 0.60 and r.oos_recall >= 0.90, format_report(r)
