@@ -79,8 +79,9 @@ def values_from(t: Turn, e: dict[str, Any]) -> dict[str, Any]:
 
 def _free_text(t: Turn, slot: str, text: str | None = None) -> str | None:
     """What a pending free-text slot accepts when the extractor found nothing specific."""
+    entities = t.entities if text is None else t.nlu.entities(text)
     text = (t.text if text is None else text).strip()
-    if is_question(text) or not text or t.nlu.entities(text).get("tax_wan") == "unknown":
+    if is_question(text) or not text or entities.get("tax_wan") == "unknown":
         return None
     limits = {"need": (2, 80), "industry": (2, 40), "company": (2, 50), "contact": (1, 12)}
     if slot not in limits:
