@@ -37,8 +37,7 @@ class Commands:
         self._exact = {name: {clean(p) for p in phrases.exact} for name, phrases in intents.intents.items()}
         self._contains = {name: [clean(p) for p in phrases.contains if clean(p)]
                           for name, phrases in intents.intents.items()}
-        self._fields = {slot: sorted((clean(w) for w in words), key=len, reverse=True)
-                        for slot, words in intents.fields.items()}
+        self._fields = {slot: [clean(w) for w in words] for slot, words in intents.fields.items()}
 
     def is_(self, name: str, text: str) -> bool:
         cleaned = clean(text)
@@ -49,26 +48,26 @@ class Commands:
             return True
         return any(p in cleaned for p in self._contains.get(name, ()))
 
-    def field_named(self, text: str) -> str | None:
-        """Which form field ``修改手机号`` / ``改一下公司`` names, if any."""
-        cleaned = clean(text)
-        best, best_len = None, 0
+    def _field_word(self, cleaned: str) -> tuple[str, int, int] | None:
+        """The longest field word in ``cleaned``: (field, where, length)."""
+        best = None
         for slot, words in self._fields.items():
             for word in words:
-                if word in cleaned and len(word) > best_len:
-                    best, best_len = slot, len(word)
+                at = cleaned.find(word)
+                if at >= 0 and (best is None or len(word) > best[2]):
+                    best = (slot, at, len(word))
         return best
+
+    def field_named(self, text: str) -> str | None:
+        """Which form field ``修改手机号`` / ``改一下公司`` names, if any."""
+        found = self._field_word(clean(text))
+        return found[0] if found else None
 
     def after_field(self, text: str) -> str:
         """What follows the field word in 「公司改成蓝海科技」: the new value, if one was given."""
         cleaned = clean(text)
-        best = None
-        for words in self._fields.values():
-            for word in words:
-                at = cleaned.find(word)
-                if at >= 0 and (best is None or len(word) > best[1]):
-                    best = (at, len(word))
-        rest = cleaned[best[0] + best[1]:] if best else cleaned
+        found = self._field_word(cleaned)
+        rest = cleaned[found[1] + found[2]:] if found else cleaned
         for phrase in self._contains.get("modify", ()):
             rest = rest.replace(phrase, "")
         return _TRAILING.sub("", rest.lstrip("是为成"))

@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .commands import Commands
 from .form import heard
 from .replies import Incoming, Reply
 from .states import State
@@ -37,12 +36,6 @@ class Engine:
         self.form_ttl = form_ttl
         self.resume_after = resume_after
         self.now = now
-        self._commands: tuple[str, Commands] | None = None
-
-    def _commands_for(self, kb) -> Commands:
-        if self._commands is None or self._commands[0] != kb.version:
-            self._commands = (kb.version, Commands(kb.intents))
-        return self._commands[1]
 
     def handle(self, incoming: Incoming, claim: Claim | None = None) -> Reply:
         """The reply to ``incoming``; with a ``claim``, made once however often the channel delivers it
@@ -54,7 +47,7 @@ class Engine:
         kb, derived = self.holder.snapshot()
         with storage.turn(incoming.openid, claim) as session:
             data = session.state
-            t = Turn(kb, derived["nlu"], self._commands_for(kb), incoming, data, self.now(), self.services)
+            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
             data["turn"] = data.get("turn", 0) + 1

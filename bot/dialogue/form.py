@@ -12,6 +12,7 @@ from typing import Any
 
 from ..knowledge.messages import declare
 from .hours import next_callback
+from .listings import NARROWING
 from .states import FORM_ORDER, OPTIONAL_SLOTS, SLOT_STATE, State
 from .turn import Turn
 
@@ -29,6 +30,9 @@ LEAD_SLOTS = ("type", "deal", "area_sqm", "area_min", "area_max", "district", "i
               "contact", "phone")
 _QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|几[个家年]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么")
 _DIGITS = re.compile(r"\d")
+_NOTHING_BUT_NUMBERS = re.compile(r"[\d\s\-+()]*")
+# shortest and longest free text each field accepts when nothing more specific was recognised
+_FREE_TEXT_LIMITS = {"need": (2, 80), "industry": (2, 40), "company": (2, 50), "contact": (1, 12)}
 
 
 def is_question(text: str) -> bool:
@@ -66,7 +70,7 @@ def values_from(t: Turn, e: dict[str, Any]) -> dict[str, Any]:
     need = need_text(t, e)
     if need:
         out["need"] = need
-        out["need_detail"] = {k: e[k] for k in ("type", "deal", "area_sqm", "area_min", "area_max", "district") if k in e}
+        out["need_detail"] = {k: e[k] for k in ("type", *NARROWING) if k in e}
     if e.get("industry"):
         out["industry"] = str(e["industry"])
     if e.get("tax_wan") is not None:
@@ -77,23 +81,38 @@ def values_from(t: Turn, e: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _free_text(t: Turn, slot: str, text: str | None = None) -> str | None:
+def _free_text(slot: str, text: str, entities: dict[str, Any]) -> str | None:
     """What a pending free-text slot accepts when the extractor found nothing specific."""
-    entities = t.entities if text is None else t.nlu.entities(text)
-    text = (t.text if text is None else text).strip()
+    text = text.strip()
     if is_question(text) or not text or entities.get("tax_wan") == "unknown":
         return None
-    limits = {"need": (2, 80), "industry": (2, 40), "company": (2, 50), "contact": (1, 12)}
-    if slot not in limits:
+    if slot not in _FREE_TEXT_LIMITS:
         return None
-    low, high = limits[slot]
+    low, high = _FREE_TEXT_LIMITS[slot]
     if not low <= len(text) <= high:
         return None
     if slot == "contact" and _DIGITS.search(text):
         return None
-    if not re.search(r"[^\d\s\-+()]", text):  # only digits and punctuation: no name, no need
+    if _NOTHING_BUT_NUMBERS.fullmatch(text):  # no name, no need, no company
         return None
     return text
+
+
+def answer_to(t: Turn, slot: str, text: str | None = None) -> dict[str, Any]:
+    """The form values an answer to ``slot`` gives (``text``, or the message itself).
+
+    Free text stands for the asked field only when nothing else was recognised in it: a phone
+    number typed at the 用途 question is a phone number. 不知道 answers only the tax question.
+    """
+    entities = t.entities if text is None else t.nlu.entities(text)
+    found = values_from(t, entities)
+    if slot != "tax" and found.get("tax") == "unknown":
+        del found["tax"]
+    if not found:
+        value = _free_text(slot, t.text if text is None else text, entities)
+        if value is not None:
+            found[slot] = value
+    return found
 
 
 def display(t: Turn, slot: str, value: Any) -> str:
@@ -169,31 +188,19 @@ def confirm(t: Turn) -> State:
 
 def fill(t: Turn) -> State:
     """An answer to the pending slot (and any other slot the same message states)."""
-    form = t.data["form"]
     slot = t.state.slot
-    found = values_from(t, t.entities)
-    if slot != "tax" and found.get("tax") == "unknown":
-        del found["tax"]  # 不知道 said to another question is not an answer about tax
-    if slot not in found and not found:
-        # free text stands for the asked field only when nothing else was recognised in it:
-        # a phone number typed at the 用途 question is a phone number
-        value = _free_text(t, slot)
-        if value is not None:
-            found[slot] = value
-    if found and slot not in found:
+    found = answer_to(t, slot)
+    if found:
         t.data["form"]["slots"].update(found)
         return next_step(t)
-    if slot not in found:
-        if is_question(t.text) or (t.match.status == "answer" and slot not in ("company", "contact")):
-            from .general import answer_question
+    if is_question(t.text) or (t.match.status == "answer" and slot not in ("company", "contact")):
+        from .general import answer_question
 
-            answer_question(t)
-            t.say("back_to_form")
-            return ask(t, slot)
-        t.say(f"invalid_{slot}")
-        return t.state
-    form["slots"].update(found)
-    return next_step(t)
+        answer_question(t)
+        t.say("back_to_form")
+        return ask(t, slot)
+    t.say(f"invalid_{slot}")
+    return t.state
 
 
 def skip(t: Turn) -> State:
@@ -213,18 +220,12 @@ def modify(t: Turn) -> State:
         t.say("modify_which")
         return t.state
     rest = t.commands.after_field(t.text)
-    if rest:
-        entities = t.nlu.entities(rest)
-        found = values_from(t, entities)
-        if slot not in found:
-            value = _free_text(t, slot, rest)
-            if value is not None:
-                found[slot] = value
-        if slot in found:
-            form["slots"][slot] = found[slot]
-            if slot == "need" and "need_detail" in found:
-                form["slots"]["need_detail"] = found["need_detail"]
-            return next_step(t) if not all(s in form["slots"] for s in FORM_ORDER) else confirm(t)
+    found = answer_to(t, slot, rest) if rest else {}
+    if slot in found:
+        form["slots"][slot] = found[slot]
+        if slot == "need":
+            form["slots"]["need_detail"] = found.get("need_detail", {})
+        return next_step(t)
     form["slots"].pop(slot, None)
     form["editing"] = t.state is State.FORM_CONFIRM or all(s in form["slots"] for s in FORM_ORDER if s != slot)
     return ask(t, slot)
@@ -250,7 +251,7 @@ def submit(t: Turn) -> State:
     fields = {
         "need": slots.get("need"), "type": detail.get("type"), "deal": detail.get("deal"),
         "area_sqm": detail.get("area_sqm"), "industry": slots.get("industry"),
-        "tax": display(t, "tax", slots.get("tax")) if "tax" in slots and slots.get("tax") is not None else None,
+        "tax": display(t, "tax", slots["tax"]) if slots.get("tax") is not None else None,
         "company": slots.get("company"), "contact": slots.get("contact"), "phone": slots.get("phone"),
     }
     fields = {k: v for k, v in fields.items() if v is not None}
@@ -304,11 +305,3 @@ def remind(t: Turn) -> State:
     """A greeting or a pick mid-form: the pending question again."""
     t.say("back_to_form")
     return ask(t, t.state.slot) if t.state.slot else confirm(t)
-
-
-def pending_state(t: Turn) -> State:
-    form = t.data.get("form") or {}
-    for slot in FORM_ORDER:
-        if slot not in form.get("slots", {}):
-            return SLOT_STATE[slot]
-    return State.FORM_CONFIRM

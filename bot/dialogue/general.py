@@ -23,9 +23,8 @@ def show_menu(t: Turn, greet: bool = True) -> State:
     for item in items:
         t.say("menu_line", digit=item.digit, title=item.title)
     t.say("menu_footer")
-    t.data["choices"] = [{"kind": "menu", "key": item.key, "digit": item.digit} for item in items]
-    t.data["choices_turn"] = t.data.get("turn", 0)
-    t.options = [item.title for item in items]
+    # kb check holds menu digits to 1..n, so a digit is also the item's place in this list
+    t.offer([{"kind": "menu", "key": item.key} for item in items], [item.title for item in items])
     return State.IDLE
 
 
@@ -58,11 +57,7 @@ def choose(t: Turn) -> State:
     from . import search
 
     choices = t.data.get("choices") or []
-    index = t.digit - 1
-    if t.data.get("choices", [{}])[0].get("kind") == "menu":
-        picked = next((c for c in choices if c.get("digit") == t.digit), None)
-    else:
-        picked = choices[index] if 0 <= index < len(choices) else None
+    picked = choices[t.digit - 1] if 0 < t.digit <= len(choices) else None
     if picked is None:
         t.say("choice_expired", count=len(choices))
         return t.state
@@ -74,27 +69,24 @@ def choose(t: Turn) -> State:
     return answer_entry(t, picked["id"])
 
 
+def _numbered(t: Turn, line_key: str, entries: list) -> None:
+    """Entries as a numbered list the next digit picks from (suggestions, follow-ups)."""
+    labels = [e.title for e in entries]
+    for i, label in enumerate(labels, 1):
+        t.say(line_key, digit=i, title=label)
+    t.offer([{"kind": "faq", "id": e.id} for e in entries], labels)
+
+
 def answer_entry(t: Turn, entry_id: str) -> State:
     """Say an entry's answer (a FAQ or a park), its follow-ups, and once an invitation to 登记."""
-    if entry_id.startswith("park:"):
-        park = next((p for p in t.kb.parks if p.id == entry_id[5:]), None)
-        if park is None:
-            t.say("not_sure", hotline=t.kb.park.contacts.hotline)
-            return State.IDLE
-        t.say_text(park.summary.strip())
-        follow_ups = []
-    else:
-        faq = t.kb.faq_by_id.get(entry_id)
-        if faq is None:
-            t.say("not_sure", hotline=t.kb.park.contacts.hotline)
-            return State.IDLE
-        t.say_text(faq.answer.strip())
-        follow_ups = [t.kb.faq_by_id[f] for f in faq.follow_ups if f in t.kb.faq_by_id][:3]
+    entry = t.nlu.entry(entry_id)
+    if entry is None:  # picked from a list shown before the knowledge changed
+        t.say("not_sure", hotline=t.kb.park.contacts.hotline)
+        return State.IDLE
+    t.say_text(entry.answer)
+    follow_ups = [e for e in map(t.nlu.entry, entry.follow_ups) if e is not None][:3]
     if follow_ups:
-        labels = [f.questions[0] for f in follow_ups]
-        for i, label in enumerate(labels, 1):
-            t.say("follow_up_line", digit=i, title=label)
-        t.offer([{"kind": "faq", "id": f.id} for f in follow_ups], labels)
+        _numbered(t, "follow_up_line", follow_ups)
     if not t.data.get("invited"):
         t.data["invited"] = True
         t.say("answer_invite")
@@ -107,14 +99,11 @@ def answer_question(t: Turn) -> State:
         return answer_entry(t, match.best.id)
     if match.status == "suggest" and match.suggestions:
         t.say("did_you_mean")
-        labels = [s.title for s in match.suggestions[:3]]
-        for i, label in enumerate(labels, 1):
-            t.say("suggestion_line", digit=i, title=label)
+        _numbered(t, "suggestion_line", match.suggestions[:3])
         t.say("pick_by_digit")
-        t.offer([{"kind": "faq", "id": s.id} for s in match.suggestions[:3]], labels)
         return State.IDLE
     if not t.state.in_form:  # a stray reply while filling the form is not a question for admins
-        t.services.unanswered.record(t.text, getattr(match, "normalized", t.text))
+        t.services.unanswered.record(t.text, match.normalized)
     t.say("not_sure", hotline=t.kb.park.contacts.hotline)
     return State.IDLE
 

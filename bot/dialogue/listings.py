@@ -6,7 +6,9 @@ from typing import Any, Iterable
 
 from ..knowledge.schema import Listing
 
-SEARCH_KEYS = ("type", "deal", "area_sqm", "area_min", "area_max", "district", "park")
+# what narrows a property type down to listings: the deal, the size, the place
+NARROWING = ("deal", "area_sqm", "area_min", "area_max", "district")
+SEARCH_KEYS = ("type", *NARROWING, "park")
 
 
 def search_filters(entities: dict[str, Any], park_id: str | None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..knowledge.messages import declare
 from ..knowledge.schema import Listing
-from .listings import nearest, rank, search_filters
+from .listings import NARROWING, nearest, rank, search_filters
 from .replies import Article
 from .states import State
 from .turn import Turn
@@ -37,7 +37,7 @@ def looks_like_search(t: Turn) -> bool:
     e = t.entities
     if not e.get("type"):
         return False
-    if any(e.get(k) for k in ("deal", "area_sqm", "area_min", "area_max", "district")):
+    if any(e.get(k) for k in NARROWING):
         return True
     return not (is_question(t.text) and t.match.status == "answer")
 
@@ -59,7 +59,7 @@ def _list_page(t: Turn, items: list[Listing], offset: int) -> None:
 
 
 def _park_names(t: Turn, park_id: str | None) -> set[str]:
-    park = next((p for p in t.kb.parks if p.id == park_id), None)
+    park = t.kb.park_by_id.get(park_id)
     return set(park.names) if park else set()
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import form, general, search
+from .listings import NARROWING
 from .states import State
 from .turn import Turn
 
@@ -52,8 +53,7 @@ def _always(t: Turn) -> bool:
 
 
 def _search_terms(t: Turn) -> bool:
-    return any(t.entities.get(k) for k in ("type", "deal", "area_sqm", "area_min", "area_max", "district")) \
-        or t.nlu.mentions_park(t.text) is not None
+    return any(t.entities.get(k) for k in ("type", *NARROWING)) or t.nlu.mentions_park(t.text) is not None
 
 
 def _choose_in_form(t: Turn) -> State:
@@ -68,7 +68,7 @@ def _interest(t: Turn) -> State:
 ANYWHERE = [
     Route("subscribe", _event("subscribe"), general.show_menu, (State.IDLE,)),
     Route("menu click", _event("click"), lambda t: general.run_menu_action(t, t.incoming.event_key),
-          (State.IDLE, State.SEARCH, *FORM_ASKING, State.FORM_CONFIRM)),
+          (State.IDLE, State.SEARCH, *ALL_FORM)),
     Route("location", _kind("location"), search.by_location, (State.IDLE,)),
     Route("unsupported", _kind("unsupported"), general.unsupported, (*State,)),
     Route("other event", _kind("event"), general.other_event, (*State,)),

@@ -19,7 +19,7 @@ class Turn:
     incoming: Incoming
     data: dict[str, Any]  # the stored per-user document; handlers edit it
     now: float
-    services: Any = None  # Services: storage, leads, unanswered log, settings
+    services: Any = None  # Services: storage, leads, unanswered log, funnel
     parts: list[str] = field(default_factory=list)
     article: Article | None = None
     options: list[str] = field(default_factory=list)

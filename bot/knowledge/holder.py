@@ -54,10 +54,6 @@ class KnowledgeHolder:
         self._maybe_reload()
         return self._kb
 
-    def derived(self, name: str) -> Any:
-        self._maybe_reload()
-        return self._derived[name]
-
     def snapshot(self) -> tuple[Knowledge, dict[str, Any]]:
         """The knowledge and its derived values as one consistent pair."""
         self._maybe_reload()

@@ -85,8 +85,8 @@ class Knowledge:
         return {item.key: item for item in self.menu.items}
 
     @cached_property
-    def menu_by_digit(self):
-        return {item.digit: item for item in self.menu.items}
+    def park_by_id(self) -> dict[str, ParkEntry]:
+        return {park.id: park for park in self.parks}
 
     def line(self, file: str, *loc: Any) -> int:
         return line_of(self.lines.get(file, {}), tuple(loc))

@@ -30,7 +30,7 @@ class Keys:
         return self.user(openid, f"dedup:{message_key}")
 
     def user_keys_pattern(self, openid: str) -> str:
-        return f"{self.prefix}:{{{openid}}}:*"
+        return self.user(openid, "*")
 
     # shared: leads and their delivery ------------------------------------------
     def shared(self, field: str) -> str:

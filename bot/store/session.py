@@ -92,9 +92,6 @@ class StateStorage(Protocol):
     def load(self, openid: str) -> dict[str, Any]: ...
     def save(self, openid: str, state: dict[str, Any]) -> None: ...
     def erase(self, openid: str) -> None: ...
-    def lock(self, openid: str) -> Any: ...
-    def add_turn(self, openid: str, who: str, text: str) -> None: ...
-    def add_turns(self, openid: str, turns: list[tuple[str, str]]) -> None: ...
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]: ...
 
 
@@ -216,35 +213,6 @@ class RedisStateStorage:
         doomed = [k for k in keys if k not in keep]
         if doomed:
             self.r.delete(*doomed)
-
-    @contextmanager
-    def lock(self, openid: str) -> Iterator[None]:
-        lock = self.r.lock(self.keys.lock(openid), timeout=self.lock_timeout,
-                           blocking_timeout=self.lock_wait, sleep=0.01)
-        if not lock.acquire():
-            raise UserBusy(openid)
-        try:
-            yield
-        finally:
-            try:
-                lock.release()
-            except redis.exceptions.LockError:
-                pass  # expired while we worked; the next message simply proceeds
-
-    def add_turn(self, openid: str, who: str, text: str) -> None:
-        self.add_turns(openid, [(who, text)])
-
-    def add_turns(self, openid: str, turns: list[tuple[str, str]]) -> None:
-        """Append to the short transcript staff see with a lead or a handoff alert."""
-        key = self.keys.transcript(openid)
-        entries = self.entries(turns)
-        if not entries:
-            return
-        pipe = self.r.pipeline(transaction=True)
-        pipe.rpush(key, *entries)
-        pipe.ltrim(key, -self.transcript_len, -1)
-        pipe.expire(key, self.transcript_ttl)
-        pipe.execute()
 
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]:
         out = []
