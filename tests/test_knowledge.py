@@ -182,3 +182,18 @@ def test_worker_that_missed_a_good_edit_serves_it_when_the_next_edit_is_broken(k
     served = idle.extensions["parkbot.knowledge"].current()
     assert served.version == good.version
     assert served.messages.render("nothing_to_cancel") == "新句子"
+
+
+def test_kb_check_in_a_fresh_process_knows_the_admin_pages_sentences(kdir):
+    # a new process has imported nothing: the checker must load every module that needs a sentence
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = kdir / "messages.yaml"
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("admin_title:")]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "bot", "kb", "check", str(kdir)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and "'admin_title'" in proc.stderr, proc.stderr

@@ -7,14 +7,12 @@ from .loader import KnowledgeError, Problem, load_knowledge
 
 
 def _import_sentence_users() -> None:
-    # modules declare the message keys they use when imported; load them all before checking
+    # modules declare the message keys they use when imported; load every one before checking,
+    # or a sentence only the admin page, the web chat or a staff e-mail needs goes unnoticed
     from ..dialogue import table  # noqa: F401
-    from ..web import wechat  # noqa: F401
-
-    try:
-        from ..leads import render  # noqa: F401
-    except ImportError:
-        pass
+    from ..leads import export, render  # noqa: F401
+    from ..leads.channels import email  # noqa: F401
+    from ..web import admin, chat, wechat  # noqa: F401
 
 
 def check(directory: str | Path) -> list[Problem]:
