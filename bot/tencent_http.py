@@ -11,6 +11,15 @@ from typing import Any
 import requests
 
 
+class TencentError(Exception):
+    """A call that did not succeed; ``errcode`` is Tencent's, or None for HTTP and network failures."""
+
+    def __init__(self, message: str, *, errcode: int | None = None, errmsg: str = ""):
+        super().__init__(message)
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
 def call_json(session: requests.Session, method: str, url: str, *, timeout: float, label: str,
               error: type[Exception], **kwargs: Any) -> dict:
     """The JSON object of a successful call; ``error(message, errcode=..., errmsg=...)`` otherwise."""

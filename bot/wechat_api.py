@@ -18,7 +18,7 @@ import redis
 import requests
 
 from bot.store.keys import Keys
-from bot.tencent_http import call_json
+from bot.tencent_http import TencentError, call_json
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,8 @@ return 0
 """
 
 
-class WeChatAPIError(Exception):
-    """A call that did not succeed; ``errcode`` is WeChat's, or None for HTTP and network failures."""
-
-    def __init__(self, message: str, *, errcode: int | None = None, errmsg: str = ""):
-        super().__init__(message)
-        self.errcode = errcode
-        self.errmsg = errmsg
+class WeChatAPIError(TencentError):
+    """A WeChat API call that did not succeed."""
 
 
 class WeChatAPI:

@@ -14,7 +14,7 @@ from typing import IO, Iterable
 from bot.knowledge.messages import Messages, declare
 from bot.store.leads import SLOTS, STATUSES
 
-from .render import LABEL_KEYS, format_time, one_line
+from .render import LABEL_KEYS, format_time, one_line, who_label
 
 declare("leads_label_number", "leads_label_status", "leads_label_time", "leads_label_source",
         "leads_label_listings", "leads_label_transcript", "leads_who_user", "leads_who_bot",
@@ -35,14 +35,6 @@ def neutralise(value: object) -> str:
     return text
 
 
-def _who(messages: Messages, who: str) -> str:
-    if who == "user":
-        return messages.render("leads_who_user")
-    if who == "bot":
-        return messages.render("leads_who_bot")
-    return who
-
-
 def header(messages: Messages) -> list[str]:
     return [messages.render("leads_label_number"), messages.render("leads_label_time"),
             messages.render("leads_label_status"), messages.render("leads_label_source"),
@@ -54,7 +46,7 @@ def row(lead: dict, messages: Messages) -> list[str]:
     status = lead.get("status", "")
     status_key = f"leads_status_{status}"
     transcript = "\n".join(
-        f"{format_time(t.get('t'), '%m-%d %H:%M')} {_who(messages, t.get('who', ''))}: {one_line(t.get('text'))}"
+        f"{format_time(t.get('t'), '%m-%d %H:%M')} {who_label(messages, t.get('who', ''))}: {one_line(t.get('text'))}"
         for t in lead.get("transcript") or [])
     fields = lead.get("fields") or {}
     cells = [lead.get("number", ""), format_time(lead.get("created")),

@@ -115,7 +115,8 @@ def _label(messages: Messages, slot: str) -> str:
     return messages.render(key) if key in messages else slot
 
 
-def _who(messages: Messages, who: str) -> str:
+def who_label(messages: Messages, who: str) -> str:
+    """用户 / 机器人 for a transcript turn's speaker."""
     return messages.render("leads_who_user") if who == "user" else (
         messages.render("leads_who_bot") if who == "bot" else who)
 
@@ -157,7 +158,7 @@ def _content(notice: Notice, messages: Messages) -> tuple[str, list[tuple[str, s
 
 
 def _turns(notice: Notice, messages: Messages) -> list[tuple[str, str, str]]:
-    return [(format_time(turn.get("t"), "%H:%M"), one_line(_who(messages, turn.get("who", ""))),
+    return [(format_time(turn.get("t"), "%H:%M"), one_line(who_label(messages, turn.get("who", ""))),
              one_line(turn.get("text"))) for turn in notice.transcript]
 
 

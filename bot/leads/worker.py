@@ -33,7 +33,7 @@ from typing import Any, Callable, Sequence
 import redis
 
 from bot.store.keys import Keys
-from bot.store.leads import LeadStore
+from bot.store.leads import GROUP, LeadStore  # noqa: F401  (GROUP: also named from here)
 
 from .channels import Channel
 from .ratelimit import SharedRateLimit
@@ -41,7 +41,6 @@ from .render import Notice, mask_phone
 
 log = logging.getLogger(__name__)
 
-GROUP = "notify"
 DELIVERED_TTL = 30 * 24 * 3600  # outlives any retry schedule and any requeued dead letter
 PRUNE_EVERY = 600.0  # seconds between looks for consumers of workers long gone
 CONSUMER_IDLE_MS = 24 * 3600 * 1000

@@ -26,10 +26,10 @@ class Funnel:
         self.r, self.keys, self.now = client, keys, now
 
     def _total_key(self) -> str:
-        return self.keys.shared("funnel:total")
+        return self.keys.funnel("total")
 
     def _day_key(self, day: str) -> str:
-        return self.keys.shared(f"funnel:day:{day}")
+        return self.keys.funnel(f"day:{day}")
 
     def hit(self, stage: str, count: int = 1) -> None:
         """Count one (or ``count``) of ``stage``; an unknown stage is a programming error."""

@@ -83,6 +83,9 @@ class Keys:
     def rate(self, name: str) -> str:
         return self.shared(f"rate:{name}")
 
+    def funnel(self, field: str) -> str:
+        return self.shared(f"funnel:{field}")
+
     # understanding: questions the bot could not answer -------------------------
     def unanswered(self, field: str) -> str:
         return f"{self.prefix}:{{unanswered}}:{field}"

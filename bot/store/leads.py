@@ -25,6 +25,7 @@ from .keys import Keys
 STATUSES = ("new", "contacted", "closed")
 SLOTS = ("need", "type", "deal", "area_sqm", "industry", "tax", "company", "contact", "phone")
 PERSONAL_SLOTS = ("company", "contact", "phone")
+GROUP = "notify"  # the outbox's consumer group
 # China has had no daylight saving since 1991: a fixed offset needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -83,7 +84,7 @@ _ERASE = """
 local count = 0
 for i = 2, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    for _, slot in ipairs({'f:company', 'f:contact', 'f:phone'}) do
+    for _, slot in ipairs({PERSONAL}) do
       if redis.call('HEXISTS', KEYS[i], slot) == 1 then redis.call('HSET', KEYS[i], slot, '""') end
     end
     redis.call('HSET', KEYS[i], 'transcript', '[]', 'openid', '', 'erased_at', ARGV[1])
@@ -92,7 +93,7 @@ for i = 2, #KEYS do
   redis.call('SREM', KEYS[1], ARGV[i])
 end
 return count
-"""
+""".replace("PERSONAL", ", ".join(f"'f:{slot}'" for slot in PERSONAL_SLOTS))
 
 # Put a dead letter's job back on the outbox: one step, so it is never in both or neither.
 _REQUEUE = """
@@ -231,8 +232,6 @@ class LeadStore:
                                args=[repr(float(self.now())), *numbers]))
 
     def _withdraw_handoffs(self, openid: str) -> None:
-        from ..leads.worker import GROUP  # the consumer group that may hold them as pending
-
         outbox, dead = self.keys.outbox(), self.keys.dead_letters()
         doomed = [entry_id for entry_id, fields in self.r.xrange(outbox)
                   if fields.get("kind") == "handoff" and fields.get("openid") == openid]

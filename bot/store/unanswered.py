@@ -27,8 +27,10 @@ class UnansweredLog:
         if not rows:
             return []
         keys = [k for k, _ in rows]
-        texts = self.r.hmget(self.keys.unanswered("text"), keys)
-        lasts = self.r.hmget(self.keys.unanswered("last"), keys)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hmget(self.keys.unanswered("text"), keys)
+        pipe.hmget(self.keys.unanswered("last"), keys)
+        texts, lasts = pipe.execute()
         return [
             {"text": text or key, "normalized": key, "count": int(count), "last_seen": int(last or 0)}
             for (key, count), text, last in zip(rows, texts, lasts)

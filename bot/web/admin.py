@@ -82,8 +82,7 @@ def _leads():
 
 
 def _funnel() -> Funnel:
-    funnel = current_app.extensions.get("parkbot.funnel")
-    return funnel or Funnel(get_redis(current_app), get_keys(current_app))
+    return current_app.extensions["parkbot.funnel"]
 
 
 def _token() -> str | None:
@@ -299,10 +298,10 @@ def change_status(number: str):
         return _error(400, "admin_csrf_bad")
     status = request.form.get("status", "")
     _status_arg(status, allow_all=False)
-    if not _NUMBER.fullmatch(number) or _leads().get(number) is None:
+    if not _NUMBER.fullmatch(number):
         return _error(404, "admin_unknown_lead", number=number)
     try:
-        _leads().set_status(number, status)
+        _leads().set_status(number, status)  # ValueError for a lead that does not exist
     except ValueError:
         return _error(404, "admin_unknown_lead", number=number)
     if request.form.get("view") == "detail":
@@ -328,7 +327,7 @@ def export():
     write_csv(_leads().list(status, limit=EXPORT_LIMIT), buffer, _kb().messages)
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
     name = f"parkbot-leads-{status + '-' if status else ''}{stamp}.csv"
-    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), mimetype="text/csv",
+    return Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv",  # BOM: Excel reads UTF-8
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

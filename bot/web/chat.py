@@ -23,14 +23,13 @@ import re
 import secrets
 from typing import Any, Mapping
 
-import redis
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..dialogue.replies import Incoming, Reply
+from ..dialogue.replies import Incoming
 from ..knowledge.messages import declare
-from ..store.session import UserBusy
+from .wechat import respond
 
 log = logging.getLogger(__name__)
 bp = Blueprint("chat", __name__, url_prefix="/chat", template_folder="templates", static_folder="static/chat",
@@ -196,18 +195,6 @@ def _json_body() -> tuple[dict | None, Any]:
     return body, None
 
 
-def _respond(incoming: Incoming) -> Reply:
-    """The engine's reply; with the store down, the same apology and hotline /wechat gives."""
-    ext = current_app.extensions
-    try:
-        return ext["parkbot.engine"].handle(incoming)
-    except (redis.RedisError, UserBusy) as exc:
-        log.warning("web chat answering without the store: %s", type(exc).__name__)
-    except Exception:
-        log.exception("dialogue failed for one web chat message")
-    return Reply(text=ext["parkbot.knowledge"].current().messages.render("store_down"))
-
-
 @bp.post("/api/message")
 def message():
     body, error = _json_body()
@@ -221,7 +208,7 @@ def message():
         return _error(400, "webchat_empty")
     if len(text) > MAX_TEXT:
         return _error(413, "webchat_too_long", limit=MAX_TEXT)
-    reply = _respond(Incoming(_user_id(), "text", text=text, channel="web"))
+    reply = respond(Incoming(_user_id(), "text", text=text, channel="web"))
     return jsonify(reply.to_dict())
 
 
@@ -236,5 +223,5 @@ def event():
     if name not in ("subscribe", "click") or not isinstance(key, str) or len(key) > MAX_EVENT_KEY \
             or (name == "click" and not key):
         return _error(400, "webchat_bad_request")
-    reply = _respond(Incoming(_user_id(), "event", event=name, event_key=key, channel="web"))
+    reply = respond(Incoming(_user_id(), "event", event=name, event_key=key, channel="web"))
     return jsonify(reply.to_dict())

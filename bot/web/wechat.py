@@ -95,13 +95,16 @@ def receive():
     return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
 
 
-def respond(incoming, message_key: str) -> Reply | None:
-    """The engine's reply, made once per WeChat message however often WeChat delivers it."""
+def respond(incoming, message_key: str | None = None) -> Reply | None:
+    """The engine's reply, made once per WeChat message however often WeChat delivers it
+    (``message_key``); without a key (the web chat) simply made. Whatever fails behind the
+    engine, the user gets the hotline sentence, never an error."""
     ext = current_app.extensions
     cache, engine, holder = ext["parkbot.replies"], ext["parkbot.engine"], ext["parkbot.knowledge"]
     try:
         try:
-            return engine.handle(incoming, cache.claim_for(incoming.openid, message_key))
+            claim = cache.claim_for(incoming.openid, message_key) if message_key else None
+            return engine.handle(incoming, claim)
         except AlreadyClaimed as repeat:
             stored = repeat.reply
             if stored is None:

@@ -8,19 +8,15 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Protocol
 
 from bot.knowledge.messages import Messages
+from bot.tencent_http import TencentError
 
 from ..render import Notice
 
 MessagesProvider = Callable[[], Messages]
 
 
-class DeliveryError(Exception):
+class DeliveryError(TencentError):
     """This send failed; trying again later may work."""
-
-    def __init__(self, message: str, *, errcode: int | None = None, errmsg: str = ""):
-        super().__init__(message)
-        self.errcode = errcode
-        self.errmsg = errmsg
 
 
 class Channel(Protocol):
