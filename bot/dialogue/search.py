@@ -58,18 +58,13 @@ def _list_page(t: Turn, items: list[Listing], offset: int) -> None:
     t.say("listing_more_footer" if offset + PAGE < len(items) else "listing_footer")
 
 
-def _park_names(t: Turn, park_id: str | None) -> set[str]:
-    park = t.kb.park_by_id.get(park_id)
-    return set(park.names) if park else set()
-
-
 def run(t: Turn) -> State:
-    park = t.nlu.mentions_park(t.text)
+    park = t.park
     filters = search_filters(t.entities, park.id if park else None)
     if not filters:
         return ask(t)
     t.hit("searches")
-    items, relaxed = rank(t.kb.listings, filters, _park_names(t, filters.get("park")))
+    items, relaxed = rank(t.kb.listings, filters, set(park.names) if park else set())
     t.data["search"] = {"filters": filters, "offset": 0, "ids": [item.id for item in items]}
     if not items:
         t.say("search_none", hotline=t.kb.park.contacts.hotline)

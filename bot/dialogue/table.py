@@ -53,7 +53,7 @@ def _always(t: Turn) -> bool:
 
 
 def _search_terms(t: Turn) -> bool:
-    return any(t.entities.get(k) for k in ("type", *NARROWING)) or t.nlu.mentions_park(t.text) is not None
+    return any(t.entities.get(k) for k in ("type", *NARROWING)) or t.park is not None
 
 
 def _choose_in_form(t: Turn) -> State:

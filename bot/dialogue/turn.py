@@ -50,6 +50,11 @@ class Turn:
     def match(self):
         return self.nlu.match(self.text)
 
+    @cached_property
+    def park(self):
+        """The park the message names, if any (routing and search both ask)."""
+        return self.nlu.mentions_park(self.text)
+
     # --- state -----------------------------------------------------------------
     @property
     def state(self) -> State:

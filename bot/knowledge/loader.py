@@ -84,10 +84,6 @@ class Knowledge:
     def menu_by_key(self):
         return {item.key: item for item in self.menu.items}
 
-    @cached_property
-    def park_by_id(self) -> dict[str, ParkEntry]:
-        return {park.id: park for park in self.parks}
-
     def line(self, file: str, *loc: Any) -> int:
         return line_of(self.lines.get(file, {}), tuple(loc))
 
