@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..knowledge.messages import declare
-from .hours import next_callback
+from .hours import callback_phrase
 from .listings import NARROWING
 from .states import FORM_ORDER, OPTIONAL_SLOTS, SLOT_STATE, State
 from .turn import Turn
@@ -262,14 +262,7 @@ def submit(t: Turn) -> State:
         transcript=t.services.storage.transcript(openid, 12), source=t.incoming.channel,
     )
     t.hit("forms_submitted")
-    hours = t.kb.park.hours
-    kind, when = next_callback(hours, datetime.fromtimestamp(t.now, timezone.utc))
-    if kind == "today":
-        callback = t.kb.messages.render("callback_today", close=hours.close.strftime("%H:%M"))
-    else:
-        weekday = t.kb.messages.render("weekdays").split(",")[when.isoweekday() - 1]
-        callback = t.kb.messages.render("callback_later", month=when.month, day=when.day, weekday=weekday,
-                                        time=when.strftime("%H:%M"))
+    callback = callback_phrase(t.kb.messages, t.kb.park.hours, datetime.fromtimestamp(t.now, timezone.utc))
     t.say("submitted", number=number, callback=callback, hotline=t.kb.park.contacts.hotline)
     t.data.pop("seen", None)
     return State.IDLE

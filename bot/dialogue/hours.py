@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ..knowledge.messages import Messages
 from ..knowledge.schema import Hours
 
 
@@ -25,3 +26,13 @@ def next_callback(hours: Hours, now: datetime) -> tuple[str, datetime]:
             day += timedelta(days=1)
     opening = datetime.combine(day, hours.open, tzinfo=local.tzinfo)
     return "later", opening
+
+
+def callback_phrase(messages: Messages, hours: Hours, now: datetime) -> str:
+    """在今天 17:30 前 / 在11月27日(周五)09:00后: when the user can expect the call."""
+    kind, when = next_callback(hours, now)
+    if kind == "today":
+        return messages.render("callback_today", close=hours.close.strftime("%H:%M"))
+    weekday = messages.render("weekdays").split(",")[when.isoweekday() - 1]
+    return messages.render("callback_later", month=when.month, day=when.day, weekday=weekday,
+                           time=when.strftime("%H:%M"))
