@@ -26,7 +26,7 @@ def cli():
 @click.option("--no-worker", is_flag=True, help="do not deliver notifications from this process")
 def serve(host, port, no_worker):
     """Development server with the embedded Redis and the notification worker in-process."""
-    app = create_app({"DEV": True, "RUN_WORKER": not no_worker})
+    app = create_app({"DEV": True})
     cfg = app.config
     port = port or cfg["PORT"]
     if cfg.get("DEV_TOKEN_GENERATED"):

@@ -60,7 +60,6 @@ DEFAULTS: dict[str, Any] = {
     "KNOWLEDGE_CHECK_INTERVAL": 1.0,
     "HTTP_TIMEOUT": 5.0,
     "WECHAT_API_BASE": "https://api.weixin.qq.com",  # tests point it at a local server
-    "RUN_WORKER": False,  # parkbot serve runs the notification worker in-process
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -92,14 +91,13 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
 def validate(cfg: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise ``cfg`` in place; raise :class:`ConfigError` on the first bad value."""
     for name in ENV_VARS:
-        if isinstance(cfg.get(name), str) and not cfg[name].strip() and name not in ("BOT_WEB_CHAT",):
+        if isinstance(cfg.get(name), str) and not cfg[name].strip():
             cfg[name] = DEFAULTS.get(name)
 
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", str(cfg["REDIS_PREFIX"] or "")):
         raise ConfigError("REDIS_PREFIX must be 1-40 letters, digits, '.', '-' or '_'")
     cfg["DEV"] = _bool("DEV", cfg["DEV"])
     cfg["BOT_WEB_CHAT"] = _bool("BOT_WEB_CHAT", cfg["BOT_WEB_CHAT"])
-    cfg["RUN_WORKER"] = _bool("RUN_WORKER", cfg["RUN_WORKER"])
 
     token = cfg["WECHAT_TOKEN"]
     if token is None:
