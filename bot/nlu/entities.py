@@ -10,15 +10,12 @@ number or a 300万 tax figure can never be read as a floor area.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Iterable
 
-import zhconv
-
-from .normalize import Normalizer, surface
-from .numbers import NUMBER, parse_number, tidy
+from .normalize import Normalizer, surface, written
+from .numbers import NUMBER, NUMBER_CN, parse_number, tidy
 from .vocab import Vocab
-NUMBER_CN = "零〇一二两三四五六七八九十百千万亿"
+
 _CLAUSE = re.compile(r"[,，。;；!！?？\n、]")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffa-z0-9()·&]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -43,10 +40,10 @@ def _first(pattern: re.Pattern, text: str, table: dict[str, Any], skip: range | 
 
 
 class EntityExtractor:
-    def __init__(self, vocab: Vocab, normalizer: Normalizer | None = None, names: Iterable[str] = ()):
+    def __init__(self, vocab: Vocab, normalizer: Normalizer, names: Iterable[str] = ()):
         self.vocab = v = vocab
         prep = surface
-        self._prepare = normalizer.fold_typos if normalizer is not None else surface
+        self._fold_typos = normalizer.fold_typos
 
         self._type_of: dict[str, str | bool] = {prep(w): t for t, words in v.types.items() for w in words}
         # a park's name hides the property words inside it: 中科研发城 is not a request for a lab
@@ -92,6 +89,8 @@ class EntityExtractor:
         self._budget_cues = re.compile(_alternation(map(prep, v.budget_cues)))
         self._unknown = re.compile(_alternation(map(prep, v.unknown)))
         self._unknown_words = {prep(w) for w in v.unknown}
+        # what may surround an amount in a message that is only that amount (大概三百万左右)
+        self._bare_words = (*v.approx, "每年", "一年", "年", "大约", "吧", "的")
 
         self._suffix = re.compile(_alternation(map(prep, v.company_suffixes)))
         self._company_cues = sorted({prep(w) for w in v.company_cues}, key=len, reverse=True)
@@ -104,7 +103,6 @@ class EntityExtractor:
         # a single-character title (总, 董) followed by these is a word, not a title: 总价, 董事
         self._titled = re.compile(
             rf"(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
-        self._title_words = tuple(sorted(v.contact_titles, key=len, reverse=True))
         self._surname = re.compile(f"(?:{plain})")
         self._contact_cue = re.compile(rf"(?:{_alternation(v.contact_cues)})[:\s]*")
         self._name_stops = tuple(w for w in map(prep, v.name_stops) if w)
@@ -115,17 +113,16 @@ class EntityExtractor:
 
     # ------------------------------------------------------------------ entry point
     def extract(self, text: str) -> dict[str, Any]:
-        text = (text or "")[:MAX_CHARS]
-        words = self._prepare(text)
+        cased = written((text or "")[:MAX_CHARS])
+        words = self._fold_typos(cased.lower())
         out: dict[str, Any] = {}
         s = self._phone(words, out)
         s, unit = self._areas(s, out)
         s = self._moneys(s, out)
         # names are reported as written (ABC科技, not abc科技) when the folding kept the length
-        cased = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn")
-        written = cased if len(cased) == len(s) else s
-        company_span = self._company(s, out, written)
-        self._contact(s, out, company_span, written)
+        as_written = cased if len(cased) == len(s) else s
+        company_span = self._company(s, out, as_written)
+        self._contact(s, out, company_span, as_written)
         industry_span = self._industry(s, out)
         # vocabulary words are looked up before numbers were blanked: 20亩地 still says 亩地;
         # a word inside the usage phrase (医疗器械研发) is not the kind of property wanted
@@ -235,7 +232,7 @@ class EntityExtractor:
         """A message that is only an amount ("300万", "大概三百万左右") answers the tax question."""
         rest = _blank(s, m.start(), m.end())
         rest = re.sub(r"[\W_]+", "", rest)
-        for word in (*self.vocab.approx, "每年", "一年", "年", "大约", "吧", "的"):
+        for word in self._bare_words:
             rest = rest.replace(word, "")
         return not rest
 

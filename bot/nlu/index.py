@@ -41,10 +41,6 @@ class BigramIndex:
         self._sets = {g: frozenset(ids) for g, ids in self._postings.items() if len(ids) > 32}
         self._budget = budget
         self._rerank = rerank
-        self.size = len(docs)
-
-    def df(self, gram: str) -> int:
-        return len(self._postings.get(gram, ()))
 
     def candidates(self, message_grams: Iterable[str], limit: int) -> list[tuple[int, int]]:
         """``(doc id, shared bigram count)``, best first, at most ``limit``."""

@@ -33,7 +33,7 @@ from .entities import EntityExtractor
 from .entries import Entry, Item, build_items
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface
-from .vocab import Vocab, load_vocab
+from .vocab import load_vocab
 
 Status = Literal["answer", "suggest", "none"]
 __all__ = ["Conflict", "Entry", "Match", "Policy", "Understanding"]
@@ -110,11 +110,11 @@ def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
 class Understanding:
     """Normalisation, matching and entity extraction for one knowledge version (read-only)."""
 
-    def __init__(self, kb: Any, policy: Policy | None = None, vocab: Vocab | None = None):
+    def __init__(self, kb: Any, policy: Policy | None = None):
         self.policy = p = policy or Policy()
-        self.vocab = vocab or load_vocab(kb.directory)
-        self._merged_synonyms = with_park_aliases(kb.synonyms, kb.parks)
-        self._normalizer = Normalizer(self._merged_synonyms, self.vocab.fillers,
+        self.vocab = load_vocab(kb.directory)
+        synonyms = with_park_aliases(kb.synonyms, kb.parks)
+        self._normalizer = Normalizer(synonyms, self.vocab.fillers,
                                       self.vocab.particles, self.vocab.keep)
         self._extractor = EntityExtractor(self.vocab, self._normalizer,
                                           names=[n for park in kb.parks for n in park.names])
@@ -176,7 +176,7 @@ class Understanding:
                 continue
             for j, question in enumerate(faq.questions):
                 ranked = self.rank(item.texts[j], exclude_doc=self._item_docs[i][j])
-                m = self._decide(item.texts[j], exclude_doc=self._item_docs[i][j], ranked=ranked)
+                m = self._decide(item.texts[j], ranked=ranked)
                 if m.status != "answer" or m.best is None or m.best.id == faq.id:
                     continue
                 own = next((s.score for s in ranked if s.item == i), 0.0)
@@ -275,10 +275,10 @@ class Understanding:
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def _decide(self, norm: str, exclude_doc: int | None = None, ranked: list[Scored] | None = None) -> Match:
+    def _decide(self, norm: str, ranked: list[Scored] | None = None) -> Match:
         p = self.policy
         if ranked is None:
-            ranked = self.rank(norm, exclude_doc)
+            ranked = self.rank(norm)
         if not ranked:
             return Match("none", None, [], 0.0, norm)
         best = ranked[0]

@@ -16,19 +16,18 @@ import zhconv
 
 from bot.knowledge.schema import Synonyms
 
-# Used when no vocabulary is given (tests, the kb checker on a bare synonyms file).
-DEFAULT_FILLERS = ("请问", "那个", "就是说", "嗯", "呃")
-DEFAULT_PARTICLES = ("吗", "呢", "吧", "啊", "呀", "哦", "嘛", "啦")
-
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def written(text: str) -> str:
+    """Width and script folded, case kept: names are reported in this form (ABC科技)."""
+    # zh-cn also maps Taiwan/HK vocabulary (軟體 -> 软件), which users in Qingdao may paste in.
+    return zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")
 
 
 def surface(text: str) -> str:
     """Width, script and case folded, nothing removed: the form entity extraction reads."""
-    text = unicodedata.normalize("NFKC", text or "")
-    # zh-cn also maps Taiwan/HK vocabulary (軟體 -> 软件), which users in Qingdao may paste in.
-    text = zhconv.convert(text, "zh-cn")
-    return text.lower()
+    return written(text).lower()
 
 
 def _is_kept(ch: str) -> bool:
@@ -84,7 +83,7 @@ class Folder:
 
 
 class Normalizer:
-    """``Normalizer(synonyms).normalize(text)``: the matching form of a message.
+    """``Normalizer(synonyms, fillers, particles).normalize(text)``: the matching form of a message.
 
     Steps: NFKC, traditional -> simplified, lower case, typo folding, synonym folding, filler
     and sentence-final particle removal, then every non letter/digit character dropped.
@@ -94,8 +93,8 @@ class Normalizer:
     def __init__(
         self,
         synonyms: Synonyms,
-        fillers: Iterable[str] = DEFAULT_FILLERS,
-        particles: Iterable[str] = DEFAULT_PARTICLES,
+        fillers: Iterable[str],
+        particles: Iterable[str],
         keep: Iterable[str] = (),
     ):
         keep = tuple(keep)
@@ -112,9 +111,10 @@ class Normalizer:
         """Surface form with typos and synonyms folded but punctuation kept."""
         return self._synonyms(self._typos(surface(text)))
 
-    def fold_typos(self, text: str) -> str:
-        """Surface form with only typos folded (entity extraction keeps the user's own words)."""
-        return self._typos(surface(text))
+    def fold_typos(self, surfaced: str) -> str:
+        """Only typos folded in text already in :func:`surface` form (entity extraction keeps
+        the user's own words)."""
+        return self._typos(surfaced)
 
     def normalize(self, text: str) -> str:
         text = self.fold(text)

@@ -1,13 +1,13 @@
 """Numbers as people type them: 500, 1,000, 1.5万, 五百, 两千五, 一点二亿, 1万5."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import cn2an
 
 _CN_DIGIT = "零〇一二两三四五六七八九十"
-_CN_ALL = _CN_DIGIT + "百千万亿点"
+NUMBER_CN = _CN_DIGIT + "百千万亿"  # every character of a Chinese numeral but the decimal point
+_CN_ALL = NUMBER_CN + "点"
 
 # One number token. A Chinese numeral must contain a digit character, so 千万 (as in "千万别")
 # or a lone 点 are not numbers. Arabic digits may carry Chinese magnitudes: 1.5万, 1万5.
@@ -17,7 +17,6 @@ NUMBER = (
     r"(?:(?<![\d.,])(?>\d+(?:,\d{3})*(?:\.\d+)?(?:[百千万亿]+(?:\d+)?)?)"
     rf"|(?<![{_CN_ALL}])(?>[{_CN_ALL}]*[{_CN_DIGIT}][{_CN_ALL}]*))"
 )
-NUMBER_RE = re.compile(NUMBER)
 
 
 @lru_cache(maxsize=4096)

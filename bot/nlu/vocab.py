@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.knowledge.loader import KnowledgeError, Problem
+from bot.knowledge.loader import KnowledgeError, Problem, _load_file
 from bot.knowledge.schema import Deal, ListingType
-from bot.knowledge.yamlfile import YamlError, line_of, load_with_lines
 
 FILE = "entities.yaml"
 
@@ -92,16 +91,8 @@ def load_vocab(directory: str | Path) -> Vocab:
     path = Path(directory) / FILE
     if not path.is_file():
         raise KnowledgeError([Problem(FILE, 1, f"file is missing (looked in {path.parent})")])
-    try:
-        data, lines = load_with_lines(path)
-    except YamlError as exc:
-        raise KnowledgeError([Problem(FILE, exc.line, exc.message)]) from None
-    try:
-        return Vocab.model_validate(data or {})
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            where = ".".join(str(p) for p in loc) or "(top level)"
-            problems.append(Problem(FILE, line_of(lines, loc), f"{where}: {err['msg']}"))
-        raise KnowledgeError(problems) from None
+    problems: list[Problem] = []
+    vocab = _load_file(path, Vocab, problems, {})
+    if problems:
+        raise KnowledgeError(problems)
+    return vocab
