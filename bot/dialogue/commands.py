@@ -6,12 +6,10 @@ normalisation: synonym folding is for questions, and would blur words like 确�
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
-import zhconv
-
 from ..knowledge.schema import Intents
+from ..nlu.normalize import surface
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _TRAILING = re.compile(r"(?:一下|下|吧|啊|呀|呢|哦|嘛|了|哈|啦|的|么)+$")
@@ -20,8 +18,8 @@ _LEADING = re.compile(r"^(?:嗯+|那个|请|麻烦|帮我|我想|我要)?")
 
 @lru_cache(maxsize=4096)
 def clean(text: str) -> str:
-    text = zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn").lower()
-    return _NOISE.sub("", text)
+    """The matcher's surface form (width, script, case) without spaces and punctuation."""
+    return _NOISE.sub("", surface(text))
 
 
 @lru_cache(maxsize=4096)
