@@ -7,68 +7,22 @@ test environment), with a message saying what to install.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from bot import create_app
+from tests.support.browser import browser, live_server  # noqa: F401  (fixture)
 
 TOKEN = "browser-admin-token-42"
 PAYLOAD = "<img src=x onerror=alert(1)>"
 SCREENSHOT = "/tmp/admin.png"
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--window-size=1400,1100")
-
-
-def _find(names: tuple[str, ...], env: str) -> str | None:
-    if os.environ.get(env):
-        return os.environ[env]
-    return next((path for path in map(shutil.which, names) if path), None)
-
-
-@pytest.fixture
-def browser():
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.fail("selenium is not installed: pip install selenium (in the project venv)")
-    chromium = _find(("chromium", "chromium-browser", "google-chrome"), "CHROME_BIN")
-    driver_path = _find(("chromedriver",), "CHROMEDRIVER")
-    if not chromium or not driver_path:
-        pytest.fail("headless browser test needs Chromium and its driver: apt-get install chromium chromium-driver "
-                    f"(found chromium={chromium!r}, chromedriver={driver_path!r}; or set CHROME_BIN / CHROMEDRIVER)")
-    profile = tempfile.mkdtemp(prefix="parkbot-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium  # both paths given: selenium never tries to download a driver
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
-    driver.set_page_load_timeout(20)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+WINDOW_SIZE = (1400, 1100)  # read by the browser fixture
 
 
 @pytest.fixture
 def served(app_config, redis_client):
     app = create_app({**app_config, "ADMIN_TOKEN": TOKEN})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with live_server(app) as base:
+        yield app, base
 
 
 def test_admin_in_a_browser(browser, served):

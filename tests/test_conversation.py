@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from bot.dialogue.listings import rank
 from tests.support.wechat import Platform, location_xml, reply_text, text_xml
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
@@ -104,24 +105,35 @@ def test_listing_search_lists_numbered_results_and_details(wechat, openid, kb, m
 
 def test_nothing_fits_offers_alternatives(wechat, openid, msg):
     text = wechat.say(openid, "求租50万平厂房")
-    assert msg("search_alternatives") in text or msg("search_none", hotline="400 0123 021") in text
+    assert msg("search_alternatives") in text and msg("search_none", hotline="400 0123 021") not in text
+    assert re.search(r"^1\. \S", text, re.M), text
 
 
 def test_more_pages_through_results(wechat, openid, msg, kb):
-    wechat.say(openid, "有写字楼吗 出租")
-    offices = [x for x in kb.listings if x.type == "office" and x.available and x.deal == "rent"]
+    factories, relaxed = rank(kb.listings, {"type": "factory", "deal": "rent"}, set())
+    assert not relaxed and len(factories) == 4  # the shipped demo listings: one page of 3, then 1
+    first = wechat.say(openid, "求租厂房")
+    assert first.split("1. ", 1)[1].split("\n")[0] == factories[0].title
+    assert msg("listing_more_footer") in first and factories[3].title not in first
     text = wechat.say(openid, "更多")
-    if len(offices) > 3:
-        assert "1. " in text
-    else:
-        assert text == msg("search_no_more")
+    assert text.split("\n")[0] == f"1. {factories[3].title}", text
+    assert "2. " not in text and msg("listing_footer") in text
+    assert wechat.say(openid, "更多") == msg("search_no_more")
+
+
+def test_more_after_the_only_page_says_there_is_no_more(wechat, openid, msg, kb):
+    offices, relaxed = rank(kb.listings, {"type": "office", "deal": "rent"}, set())
+    assert not relaxed and 1 < len(offices) <= 3  # the shipped demo listings: all on the first page
+    first = wechat.say(openid, "有写字楼吗 出租")
+    assert f"{len(offices)}. {offices[-1].title}" in first
+    assert wechat.say(openid, "更多") == msg("search_no_more")
 
 
 def test_location_lists_the_nearest_listings(wechat, openid, kb):
     located = [x for x in kb.listings if x.location and x.available]
     target = located[0]
     text = reply_text(wechat.reply(wechat.post(location_xml(openid, target.location.lat, target.location.lng))))
-    assert f"1. {target.title}" in text or "(约0.0公里)" in text
+    assert f"1. {target.title}(约0.0公里)" in text
 
 
 # --- the lead form ---------------------------------------------------------------------------
@@ -215,10 +227,12 @@ def test_idle_form_is_offered_again_and_dropped_after_ttl(wechat, openid, msg, a
         engine.now = real_now
 
 
-def test_interest_after_a_listing_carries_it_into_the_lead(wechat, openid, msg, leads):
+def test_interest_after_a_listing_carries_it_into_the_lead(wechat, openid, msg, leads, kb):
     wechat.say(openid, "求租800平左右单层厂房")
     details = wechat.say(openid, "1")
-    title = details.split("【", 1)[1].split("】", 1)[0] if "【" in details else details.split("\n")[0]
+    title = details.split("【", 1)[1].split("】", 1)[0]
+    expected = [x.id for x in kb.listings if x.title == title]
+    assert len(expected) == 1, title
     text = wechat.say(openid, "想了解这个")
     assert msg("ask_industry") in text
     wechat.say(openid, "跳过")
@@ -228,7 +242,7 @@ def test_interest_after_a_listing_carries_it_into_the_lead(wechat, openid, msg, 
     summary = wechat.say(openid, "13700001111")
     assert title in summary
     number = LEAD_NUMBER.search(wechat.say(openid, "确认")).group(0)
-    assert leads.get(number)["listings"]
+    assert leads.get(number)["listings"] == expected
 
 
 # --- handoff, privacy, users apart --------------------------------------------------------------
@@ -236,7 +250,9 @@ def test_handoff_gives_the_hotline_and_alerts_staff(wechat, openid, kb, leads):
     before = leads.stats()
     text = wechat.say(openid, "转人工")
     assert kb.park.contacts.hotline in text and kb.park.hours.text in text
-    assert leads.stats() != before
+    after = leads.stats()
+    assert after["outbox_pending"] == before["outbox_pending"] + 1
+    assert after["leads"] == before["leads"]
 
 
 def test_forget_me_erases_session_and_lead_personal_fields(wechat, openid, storage, leads, msg):
@@ -308,12 +324,14 @@ def test_form_words_without_a_form_say_how_to_start(wechat, openid, msg, app):
     assert app.extensions["parkbot.unanswered"].top() == []
 
 
-def test_interest_in_the_only_listed_result_starts_the_form_with_it(wechat, openid, msg, storage):
+def test_interest_in_the_only_listed_result_starts_the_form_with_it(wechat, openid, msg, storage, kb):
+    offices, relaxed = rank(kb.listings, {"type": "office", "district": "城阳区"}, set())
+    assert not relaxed and len(offices) == 1  # the shipped demo listings have one such office
     text = wechat.say(openid, "城阳区有写字楼吗")
-    assert "1. " in text and "2. " not in text  # the shipped demo listings have one such office
+    assert f"1. {offices[0].title}" in text and "2. " not in text
     text = wechat.say(openid, "想了解这个")
     assert msg("form_start") in text and msg("ask_need") not in text
-    assert storage.load(openid)["form"]["listings"]
+    assert storage.load(openid)["form"]["listings"] == [offices[0].id]
 
 
 def test_interest_among_several_listed_asks_which(wechat, openid, msg):

@@ -27,7 +27,7 @@ def test_any_sequence_of_messages_gets_answers_and_a_valid_state(app, messages):
         assert reply.text or reply.article, f"no reply to {text!r}"
         assert len(reply.options) <= 9
         state = storage.load(openid)
-        assert State(state.get("state", "idle"))
+        assert state.get("state", "idle") in {s.value for s in State}, state
         if State(state["state"]).in_form:
             assert "form" in state
     storage.erase(openid)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from email import policy
 
 import pytest
@@ -18,6 +17,7 @@ from bot.leads.render import Notice
 from bot.leads.worker import Worker
 from bot.store.leads import LeadStore
 from tests.support.capture_server import CaptureServer
+from tests.support.net import free_port
 from tests.support.redis import leads_redis, leads_redis_dir  # noqa: F401  (fixtures)
 from tests.support.staff import FIELDS, TRANSCRIPT, Clock, messages
 
@@ -38,12 +38,6 @@ class Inbox:
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content,
                                                       policy=policy.default))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_smtp(port: int, inbox: Inbox, **kwargs) -> Controller:

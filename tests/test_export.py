@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
+import subprocess
+import sys
 
 import pytest
 
 from bot.leads.export import ExportError, export_csv, neutralise, write_csv
 from bot.store.leads import LeadStore
+from tests.conftest import ROOT
 from tests.support.redis import leads_redis, leads_redis_dir  # noqa: F401  (fixtures)
 from tests.support.staff import FIELDS, TRANSCRIPT, Clock, cli_app, messages
 
@@ -68,16 +70,34 @@ def test_unwritable_paths_raise_a_clear_error_and_leave_nothing(tmp_path):
     a_file.write_text("x")
     with pytest.raises(ExportError, match="cannot write CSV to .*plain.txt"):
         export_csv([], a_file / "x.csv", messages())
-    if os.geteuid() != 0:  # root writes anywhere
-        locked = tmp_path / "locked"
-        locked.mkdir()
-        locked.chmod(0o500)
-        try:
-            with pytest.raises(ExportError, match="cannot write CSV"):
-                export_csv([], locked / "x.csv", messages())
-            assert list(locked.iterdir()) == []
-        finally:
-            locked.chmod(0o700)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt"] and a_file.read_text() == "x"
+
+
+# Runs in a child process whose file-size limit (RLIMIT_FSIZE, which binds root too) is smaller
+# than the CSV: the temporary file is created, then the write into it fails part-way.
+FAILING_WRITE = """
+import resource, signal, sys
+from bot.leads.export import ExportError, export_csv
+from tests.support.staff import messages
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (16, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    export_csv([], sys.argv[1], messages())
+except ExportError as exc:
+    print(exc)
+else:
+    print("no error")
+"""
+
+
+def test_a_write_that_fails_part_way_raises_and_removes_the_temporary_file(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    done = subprocess.run([sys.executable, "-c", FAILING_WRITE, str(target / "x.csv")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"cannot write CSV to {str(target / 'x.csv')!r}: File too large"
+    assert list(target.iterdir()) == []  # neither the CSV nor its .x.csv.tmp
 
 
 def test_write_csv_to_a_stream():

@@ -1,19 +1,16 @@
 """The labelled set (tests/data/nlu.yaml) against the real knowledge base: the product bar."""
-from pathlib import Path
-
 import pytest
 
 from bot.knowledge.loader import load_knowledge
 from bot.nlu.eval import evaluate, format_report, load_data
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import KNOWLEDGE, ROOT
 
 
 @pytest.fixture(scope="module")
 def report():
     data = load_data(ROOT / "tests" / "data" / "nlu.yaml")
     assert len(data["faq"]) >= 200 and len(data["oos"]) >= 60, "the labelled set is smaller than agreed"
-    r = evaluate(load_knowledge(ROOT / "knowledge"), data)
+    r = evaluate(load_knowledge(KNOWLEDGE), data)
     print(format_report(r))  # shown with -s, or on failure
     return r
 
@@ -41,6 +38,6 @@ def test_held_out_sets_do_not_regress(name):
     """Sets written without seeing nlu.yaml or the matcher: how the matcher generalises."""
     data = load_data(ROOT / "tests" / "data" / name)
     assert len(data["faq"]) >= 100 and len(data["oos"]) >= 40
-    r = evaluate(load_knowledge(ROOT / "knowledge"), data)
+    r = evaluate(load_knowledge(KNOWLEDGE), data)
     faq_floor, oos_floor = HELD_OUT[name]
     assert r.faq_accuracy >= faq_floor and r.oos_recall >= oos_floor, format_report(r)

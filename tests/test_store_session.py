@@ -11,7 +11,8 @@ import redis
 from bot.store.connection import connect
 from bot.store.dedup import PENDING, AlreadyClaimed, Claim, ReplyCache, decode
 from bot.store.session import LockLost, RedisStateStorage, UserBusy
-from tests.test_redis_down import _free_port, _start_server
+from tests.support.net import free_port
+from tests.support.redis import start_redis_server
 
 
 def make_storage(client, keys, **options) -> RedisStateStorage:
@@ -173,8 +174,8 @@ def test_leaving_without_finish_unlocks_and_saves_nothing(storage, redis_client,
 
 
 def test_redis_down_mid_turn_raises_a_redis_error_and_recovers(tmp_path, keys, openid):
-    port = _free_port()
-    server = _start_server(port, tmp_path)
+    port = free_port()
+    server = start_redis_server(port, tmp_path)
     try:
         client = connect(f"redis://127.0.0.1:{port}/0", None, timeout=0.5)
         storage = make_storage(client, keys, lock_timeout=0.5)
@@ -184,7 +185,7 @@ def test_redis_down_mid_turn_raises_a_redis_error_and_recovers(tmp_path, keys, o
                 server.terminate()
                 server.wait(10)
                 session.finish({"turn": 1}, [("user", "hi")], {"text": "hi"})
-        server = _start_server(port, tmp_path)  # empty, and without the scripts: they load again
+        server = start_redis_server(port, tmp_path)  # empty, and without the scripts: they load again
         with storage.turn(openid, claim) as session:
             session.finish({"turn": 1}, reply={"text": "hi"})
         assert storage.load(openid) == {"turn": 1}
@@ -194,7 +195,7 @@ def test_redis_down_mid_turn_raises_a_redis_error_and_recovers(tmp_path, keys, o
 
 
 def test_redis_down_before_the_turn_raises_a_redis_error(keys, openid):
-    client = connect(f"redis://127.0.0.1:{_free_port()}/0", None, timeout=0.5)
+    client = connect(f"redis://127.0.0.1:{free_port()}/0", None, timeout=0.5)
     with pytest.raises(redis.RedisError):
         with make_storage(client, keys).turn(openid):
             pytest.fail("no store, no turn")

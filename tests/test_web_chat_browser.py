@@ -8,34 +8,27 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 
 import pytest
 import yaml
-from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.store.connection import connect
 from tests.conftest import KNOWLEDGE, make_config
+from tests.support.browser import browser, live_server  # noqa: F401  (fixture)
 
-INSTALL = "run `apt-get update && apt-get install -y chromium chromium-driver` and `pip install selenium`"
+WINDOW_SIZE = (420, 860)  # a phone: read by the browser fixture
 CARD_URL = "https://example.com/listings/jimo-factory-1f-800"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 try:
-    from selenium import webdriver
     from selenium.common.exceptions import NoAlertPresentException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:  # reported by the `browser` fixture as a failure, with the fix
-    webdriver = None
-
-
-def _binary(env: str, *names: str) -> str | None:
-    return os.environ.get(env) or next((p for p in map(shutil.which, names) if p), None)
+    pass
 
 
 @pytest.fixture(scope="module")
@@ -51,38 +44,12 @@ def server(tmp_path_factory, redis_url, data_dir):
     prefix = f"parkbot-test-{uuid.uuid4().hex[:10]}"
     # DEV and nothing else: the newcomer's `parkbot serve`, page on for localhost only
     app = create_app({**make_config(redis_url, data_dir, prefix), "KNOWLEDGE_DIR": str(knowledge), "DEV": True})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(10)
+    with live_server(app) as base:
+        yield app, base
     client = connect(redis_url, data_dir)
     stale = list(client.scan_iter(match=f"{prefix}:*", count=1000))
     if stale:
         client.delete(*stale)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if webdriver is None:
-        pytest.fail(f"selenium is not installed: {INSTALL}")
-    chromium = _binary("CHROME_BIN", "chromium", "chromium-browser", "google-chrome")
-    driver_path = _binary("CHROMEDRIVER", "chromedriver")
-    if not chromium or not driver_path:
-        pytest.fail(f"headless Chromium tests need chromium and chromedriver on PATH: {INSTALL}")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=420,860",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    # both paths given: selenium-manager has nothing to look up or download
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
-    driver.set_page_load_timeout(20)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture

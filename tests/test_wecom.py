@@ -8,7 +8,7 @@ import pytest
 from bot.leads.channels import DeliveryError, build_channels
 from bot.leads.channels.wecom import WeComChannel
 from bot.leads.render import Notice, escape_markdown, mask_phone, wecom_markdown
-from tests.support.capture_server import CaptureServer
+from tests.support.capture_server import CaptureServer, server  # noqa: F401  (fixture)
 from tests.support.staff import FIELDS, TRANSCRIPT, messages
 
 HOSTILE = [
@@ -22,12 +22,6 @@ HOSTILE = [
     "`code` _em_ ~~del~~ a&b <a href=x>",
     "http://evil.example www.evil.example",
 ]
-
-
-@pytest.fixture
-def server():
-    with CaptureServer(hang_seconds=1.0) as s:
-        yield s
 
 
 def lead_notice(**fields) -> Notice:
@@ -79,8 +73,9 @@ def test_content_is_capped_at_4096_bytes_on_a_character_boundary():
     notice = Notice(kind="lead", job="j", number="L1", fields={k: "字" * 500 for k in FIELDS},
                     transcript=long_turns, source="wechat", created=1.0)
     content = wecom_markdown(notice, messages())
-    assert len(content.encode("utf-8")) <= 4096
-    content.encode("utf-8").decode("utf-8")  # still valid UTF-8
+    # cut as close to the cap as whole characters allow (a CJK character is 3 bytes), not far short of it
+    assert 4096 - 4 < len(content.encode("utf-8")) <= 4096
+    assert "\ufffd" not in content  # no character was split into a broken one
     assert "内容过长" in content
 
     # a shorter lead keeps its newest turns and drops the oldest

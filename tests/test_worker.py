@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -16,17 +17,9 @@ import pytest
 from bot.leads.channels.wecom import WeComChannel
 from bot.leads.worker import GROUP, Worker, start_in_thread
 from bot.store.leads import LeadStore
-from tests.support.capture_server import CaptureServer
+from tests.support.capture_server import server  # noqa: F401  (fixture)
 from tests.support.redis import clock, leads_redis, leads_redis_dir, store  # noqa: F401  (fixtures)
 from tests.support.staff import FIELDS, ROOT, TRANSCRIPT, messages
-
-
-@pytest.fixture
-def server():
-    with CaptureServer(hang_seconds=1.0) as s:
-        yield s
-
-
 
 
 def wecom(server, timeout=2.0, key="k1"):
@@ -307,12 +300,18 @@ def test_parkbot_worker_command_delivers_and_stops_on_sigterm(tmp_path, server):
     assert "13912345678" not in output  # logs mask phones; this one should not even appear
 
 
-def test_start_worker_thread_for_the_dev_server(leads_redis, server):
+def test_start_worker_thread_for_the_dev_server(leads_redis, server, caplog):
     from bot.leads.runner import start_worker_thread
     from tests.support.staff import cli_app
 
     store = LeadStore(leads_redis.client, leads_redis.keys)
-    idle = start_worker_thread(cli_app(leads_redis.client, leads_redis.keys))  # no channel: nothing runs
+    threads_before = set(threading.enumerate())
+    with caplog.at_level(logging.WARNING, logger="bot.leads.runner"):
+        idle = start_worker_thread(cli_app(leads_redis.client, leads_redis.keys))  # no channel: nothing runs
+    assert set(threading.enumerate()) - threads_before == set()
+    assert not any(t.name == "parkbot-notify" for t in threading.enumerate())
+    assert [(r.name, r.levelno) for r in caplog.records if "no notification channel" in r.getMessage()] == [
+        ("bot.leads.runner", logging.WARNING)]
     idle()
     app = cli_app(leads_redis.client, leads_redis.keys, NOTIFY_WECOM_WEBHOOK=f"{server.url}/send?key=k")
     stop = start_worker_thread(app)

@@ -8,6 +8,8 @@ Stands in for the WeCom robot and the WeChat API in tests::
         assert server.wait_for(3)
         server.requests[-1].json
 
+The ``server`` fixture below is such a server (import it into a test module to use it).
+
 Failure modes: ``"500"`` (HTTP 500), ``"hang"`` (no answer for ``hang_seconds``, past a
 client's timeout, then 504), ``"errcode"`` (HTTP 200 with ``{"errcode": 45009, ...}``),
 ``"non_json"`` (HTTP 200 with an HTML body), ``"close"`` (connection dropped, no response).
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 MODES = ("500", "hang", "errcode", "non_json", "close")
 
@@ -192,3 +196,10 @@ class CaptureServer:
             handler.wfile.write(data)
         except OSError:
             pass  # the client gave up (timed out) before we answered
+
+
+@pytest.fixture
+def server():
+    """A started :class:`CaptureServer`; its "hang" failure mode lasts one second."""
+    with CaptureServer(hang_seconds=1.0) as s:
+        yield s

