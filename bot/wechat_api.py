@@ -164,5 +164,5 @@ def menu_payload(menu_buttons: Iterable[Any]) -> dict:
 
 def from_config(client: redis.Redis, keys: Keys, config: Any) -> WeChatAPI:
     return WeChatAPI(client, keys, config.get("WECHAT_APP_ID"), config.get("WECHAT_APP_SECRET"),
-                     base_url=config.get("WECHAT_API_BASE") or DEFAULT_BASE_URL,
+                     base_url=config.get("WECHAT_API_BASE_URL") or DEFAULT_BASE_URL,
                      timeout=float(config.get("HTTP_TIMEOUT") or 5.0))

@@ -29,6 +29,12 @@ class Keys:
     def dedup(self, openid: str, message_key: str) -> str:
         return self.user(openid, f"dedup:{message_key}")
 
+    def location(self, openid: str) -> str:
+        return self.user(openid, "location")
+
+    def campaign(self, openid: str) -> str:
+        return self.user(openid, "campaign")
+
     def user_keys_pattern(self, openid: str) -> str:
         return self.user(openid, "*")
 
