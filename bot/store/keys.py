@@ -61,6 +61,12 @@ class Keys:
     def lead_form(self, form_id: str) -> str:
         return self.shared(f"form:{form_id}")
 
+    def lead_source(self, source: str) -> str:
+        return self.shared(f"source:{source}")
+
+    def lead_sources(self) -> str:
+        return self.shared("sources")
+
     def user_leads(self, openid: str) -> str:
         # in the {leads} slot, not the user's, so submit can update it in the same script
         return self.shared(f"user:{openid}")
