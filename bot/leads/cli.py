@@ -1,4 +1,4 @@
-"""``parkbot leads …``, ``parkbot worker`` and ``parkbot menu push``.
+"""``parkbot leads …``, ``parkbot worker``, ``parkbot menu push`` and ``parkbot qr create``.
 
 Commands run inside the Flask app context (``AppGroup`` wraps them), so they use the same
 settings, Redis client and knowledge as the web app. Register with :func:`register`.
@@ -20,6 +20,7 @@ from .render import format_time, one_line
 
 leads_cli = AppGroup("leads", help="See, export and update investment leads.")
 menu_cli = AppGroup("menu", help="The Official Account menu.")
+qr_cli = AppGroup("qr", help="Parametric QR codes for campaigns (campaigns.yaml).")
 
 
 def _store() -> LeadStore:
@@ -145,9 +146,30 @@ def menu_push_command() -> None:
     click.echo(f"menu pushed: {len(buttons)} top-level buttons")
 
 
+@qr_cli.command("create")
+@click.argument("scene")
+def qr_create_command(scene: str) -> None:
+    """A permanent QR code for campaign SCENE; prints the address of its image."""
+    from bot.wechat_api import WeChatAPIError, from_config
+
+    try:
+        api = from_config(get_redis(current_app), get_keys(current_app), current_app.config)
+        qr = api.create_qr(scene)
+    except (WeChatAPIError, ValueError) as exc:
+        raise click.ClickException(f"qr create failed: {exc}") from None
+    click.echo(qr["image"])
+    click.echo(f"scene {scene}: the code opens {qr['url']}" if qr["url"] else f"scene {scene}")
+    campaign = _knowledge().campaign_by_scene.get(scene)
+    if campaign is None:
+        click.echo(f"note: scene {scene!r} is not in campaigns.yaml; add it with a name, "
+                   "or staff see its leads as from this scene's code", err=True)
+    else:
+        click.echo(f"campaign: {one_line(campaign.name)}")
+
+
 def commands() -> list[click.Command]:
-    """``leads``, ``worker`` and ``menu``, for the ``parkbot`` group and ``app.cli``."""
-    return [leads_cli, worker_command, menu_cli]
+    """``leads``, ``worker``, ``menu`` and ``qr``, for the ``parkbot`` group and ``app.cli``."""
+    return [leads_cli, worker_command, menu_cli, qr_cli]
 
 
 def register(app) -> None:
