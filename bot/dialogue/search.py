@@ -127,8 +127,9 @@ def by_location(t: Turn) -> State:
 
 
 def wants_nearby(t: Turn) -> bool:
-    """「附近有厂房吗」: near the user, not near a park the message names."""
-    return t.is_("nearby") and t.park is None and (bool(t.entities.get("type")) or t.match.status != "answer")
+    """「附近有厂房吗」: listings near the user; not 「园区附近有酒店吗」, nor near a park the message names."""
+    wants_listings = any(t.entities.get(k) for k in ("type", *NARROWING)) or t.is_("property")
+    return wants_listings and t.is_("nearby") and t.park is None
 
 
 def nearby(t: Turn) -> State:

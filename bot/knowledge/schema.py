@@ -187,7 +187,7 @@ class Phrases(Strict):
 
 IntentName = Literal[
     "greeting", "lead", "handoff", "cancel", "confirm", "affirm", "deny", "restart", "skip", "more",
-    "forget_me", "interest", "modify", "thanks", "bye", "identity", "nearby",
+    "forget_me", "interest", "modify", "thanks", "bye", "identity", "nearby", "property",
 ]
 
 
