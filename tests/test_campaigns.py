@@ -183,3 +183,13 @@ def test_qr_create_reports_api_errors(qr_app, api_server):
     api_server.fail_next(1, "500")
     result = qr_app.test_cli_runner().invoke(args=["qr", "create", "expo-booth"])
     assert result.exit_code == 1 and "HTTP 500" in result.output
+
+
+def test_leads_list_filters_by_source_on_the_command_line(wechat, openid, leads, app):
+    wechat.post(event_xml(openid, "subscribe", "qrscene_roadshow"))
+    lead = _lead(wechat, openid, leads)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["leads", "list", "--source", "招商路演"])
+    assert result.exit_code == 0 and lead["number"] in result.output and "招商路演" in result.output
+    result = runner.invoke(args=["leads", "list", "--source", "招商路演X"])
+    assert "no leads from 招商路演X" in result.output and "招商路演 (1)" in result.output

@@ -16,7 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from bot.store.connection import get_keys, get_redis
 from bot.store.leads import STATUSES, LeadStore
 
-from .render import format_time, one_line
+from .render import format_time, one_line, source_label
 
 leads_cli = AppGroup("leads", help="See, export and update investment leads.")
 menu_cli = AppGroup("menu", help="The Official Account menu.")
@@ -39,16 +39,22 @@ def _cell(value: object, width: int) -> str:
 @leads_cli.command("list")
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only leads with this status.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
-def list_command(status: str | None, limit: int) -> None:
+@click.option("--source", default=None, help="Only leads from this source (a campaign's name, or wechat / web).")
+def list_command(status: str | None, limit: int, source: str | None) -> None:
     """Newest leads first."""
-    leads = _store().list(status=status, limit=limit)
+    leads = _store().list(status=status, limit=limit, source=source)
+    messages = _knowledge().messages
     if not leads:
-        click.echo("no leads" + (f" with status {status}" if status else ""))
+        click.echo("no leads" + (f" with status {status}" if status else "")
+                   + (f" from {one_line(source)}" if source else ""))
+        if source:
+            counts = _store().count_by_source()
+            click.echo("sources: " + (", ".join(f"{one_line(k)} ({n})" for k, n in counts.items()) or "none"))
         return
     for lead in leads:
         f = lead["fields"]
         click.echo("  ".join([
-            lead["number"], format_time(lead["created"]), f"{lead['status']:<9}", _cell(lead["source"], 8),
+            lead["number"], format_time(lead["created"]), f"{lead['status']:<9}", _cell(source_label(messages, lead["source"]), 8),
             _cell(f.get("company"), 20), _cell(f.get("contact"), 8), _cell(f.get("phone"), 15),
             _cell(f.get("need"), 30),
         ]))
