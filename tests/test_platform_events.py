@@ -210,3 +210,13 @@ def test_state_json_unchanged_by_location_reports(wechat, openid, app):
     assert json.dumps(storage.load(openid), sort_keys=True) == before
     said = [turn["text"] for turn in storage.transcript(openid, 30) if turn["who"] == "user"]
     assert said == ["找厂房"]
+
+
+def test_a_location_the_user_sent_is_what_nearby_means_next(wechat, openid, app):
+    from tests.support.wechat import location_xml
+
+    wechat.post(location_xml(openid, 36.39, 120.45))
+    where = app.extensions["parkbot.profile"].last_location(openid)
+    assert (where["lat"], where["lng"]) == (36.39, 120.45)
+    text = wechat.say(openid, "附近有厂房吗")
+    assert "即墨" in _titles(text)[0]

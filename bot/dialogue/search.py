@@ -123,6 +123,8 @@ def details(t: Turn, listing_id: str) -> State:
 
 def by_location(t: Turn) -> State:
     """A location the user sent: the listings within the knowledge's radius, nearest first."""
+    if t.services is not None and t.services.profile is not None:  # 「附近有…」 later means here
+        t.services.profile.remember_location(t.incoming.openid, t.incoming.lat, t.incoming.lng, t.now)
     return _near(t, t.incoming.lat, t.incoming.lng)
 
 
