@@ -193,3 +193,13 @@ def test_leads_list_filters_by_source_on_the_command_line(wechat, openid, leads,
     assert result.exit_code == 0 and lead["number"] in result.output and "招商路演" in result.output
     result = runner.invoke(args=["leads", "list", "--source", "招商路演X"])
     assert "no leads from 招商路演X" in result.output and "招商路演 (1)" in result.output
+
+
+def test_the_terminal_chat_can_follow_through_a_campaign_code(app, openid, leads):
+    result = app.test_cli_runner().invoke(args=["chat", "--user", openid],
+                                          input="/subscribe expo-booth\n/scan brochure\n")
+    assert result.exit_code == 0, result.output
+    kb = app.extensions["parkbot.knowledge"].current()
+    assert kb.campaign_by_scene["expo-booth"].welcome.strip()[:20] in result.output
+    scenes = app.extensions["parkbot.profile"].scenes(openid)
+    assert (scenes["first"], scenes["latest"]) == ("expo-booth", "brochure")
