@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .knowledge import holder
     from .store.leads import LeadStore
     from .store.funnel import Funnel
+    from .store.profile import ProfileStore
     from .store.unanswered import UnansweredLog
     from .store import connection
     from .store.dedup import ReplyCache
@@ -44,13 +45,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     connection.init_app(app)
     knowledge = holder.init_app(app, builders={"nlu": _understanding, "commands": _commands})
     client, keys = connection.get_redis(app), connection.get_keys(app)
-    storage = RedisStateStorage(client, keys, state_ttl=cfg["SESSION_TTL"], transcript_ttl=cfg["TRANSCRIPT_TTL"])
+    storage = RedisStateStorage(client, keys, state_ttl=cfg["SESSION_TTL"], transcript_ttl=cfg["TRANSCRIPT_TTL"],
+                                lock_timeout=cfg["LOCK_TIMEOUT"])
     app.extensions["parkbot.storage"] = storage
     app.extensions["parkbot.replies"] = ReplyCache(client, keys, ttl=cfg["DEDUP_TTL"])
     app.extensions["parkbot.leads"] = leads = LeadStore(client, keys)
     app.extensions["parkbot.unanswered"] = unanswered = UnansweredLog(client, keys)
     app.extensions["parkbot.funnel"] = funnel = Funnel(client, keys)
-    app.extensions["parkbot.engine"] = Engine(knowledge, storage, leads, unanswered, funnel=funnel,
+    app.extensions["parkbot.profile"] = profile = ProfileStore(client, keys)
+    app.extensions["parkbot.engine"] = Engine(knowledge, storage, leads, unanswered, funnel=funnel, profile=profile,
                                               form_ttl=cfg["FORM_TTL"], resume_after=cfg["RESUME_AFTER"])
 
     from .web import admin, chat, health, wechat

@@ -63,15 +63,18 @@ def chat(openid):
     from .dialogue.replies import Incoming
 
     engine = current_app.extensions["parkbot.engine"]
-    click.echo("parkbot chat — type a message; /subscribe, /location LAT LNG, /click KEY; Ctrl-D quits")
+    click.echo("parkbot chat — type a message; /subscribe [SCENE], /scan SCENE, /location LAT LNG, /click KEY; "
+               "Ctrl-D quits")
     while True:
         try:
             line = input("你> ").strip()
         except (EOFError, KeyboardInterrupt):
             click.echo()
             return
-        if line == "/subscribe":
-            incoming = Incoming(openid, "event", event="subscribe", channel="cli")
+        if line == "/subscribe" or line.startswith(("/subscribe ", "/scan ")):
+            # as if through a campaign's QR code (campaigns.yaml) when a scene is given
+            command, _, scene = line.partition(" ")
+            incoming = Incoming(openid, "event", event=command[1:], event_key=scene.strip(), channel="cli")
         elif line.startswith("/click "):
             incoming = Incoming(openid, "event", event="click", event_key=line[7:].strip(), channel="cli")
         elif line.startswith("/location "):

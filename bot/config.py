@@ -28,6 +28,8 @@ ENV_VARS = (
     "ADMIN_TOKEN",
     "PORT",
     "BOT_WEB_CHAT",
+    "WECHAT_TIMESTAMP_WINDOW",
+    "WECHAT_API_BASE_URL",
     "REDIS_PREFIX",  # beyond the contract: lets several bots (or a test run) share one Redis
 )
 
@@ -45,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_TOKEN": None,
     "PORT": 8000,
     "BOT_WEB_CHAT": False,
+    "WECHAT_TIMESTAMP_WINDOW": 300,  # seconds a request's timestamp may be off; 0 turns the check off
+    "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",  # a forward proxy, or a local stand-in in tests
     "REDIS_PREFIX": "parkbot",
     # not environment contract; tuned by tests and benchmarks
     "DEV": False,
@@ -55,11 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "TRANSCRIPT_TTL": 7 * 24 * 3600,
     "DEDUP_TTL": 60,  # WeChat retries within ~15 s
     "REPLY_WAIT": 4.0,  # how long a retry waits for the first delivery's reply
-    "TIMESTAMP_WINDOW": 300,
     "MAX_BODY": 64 * 1024,
     "KNOWLEDGE_CHECK_INTERVAL": 1.0,
     "HTTP_TIMEOUT": 5.0,
-    "WECHAT_API_BASE": "https://api.weixin.qq.com",  # tests point it at a local server
+    "LOCK_TIMEOUT": 5.0,  # WeChat waits 5 s for a reply: no message may hold its user's lock longer
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -135,6 +138,18 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
         cfg["NOTIFY_EMAIL_TO"] = addresses
     if cfg["ADMIN_TOKEN"] is not None and len(cfg["ADMIN_TOKEN"]) < 8:
         raise ConfigError("ADMIN_TOKEN must be at least 8 characters")
+
+    cfg["WECHAT_API_BASE_URL"] = _url("WECHAT_API_BASE_URL", str(cfg["WECHAT_API_BASE_URL"]),
+                                      ("http", "https")).rstrip("/")
+    window = cfg["WECHAT_TIMESTAMP_WINDOW"]
+    try:
+        window = int(str(window).strip()) if not isinstance(window, bool) else -1
+        if window < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError("WECHAT_TIMESTAMP_WINDOW must be a whole number of seconds, 0 or more "
+                          f"(0 turns the replay check off), not {cfg['WECHAT_TIMESTAMP_WINDOW']!r}") from None
+    cfg["WECHAT_TIMESTAMP_WINDOW"] = window
 
     try:
         port = int(cfg["PORT"])

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
 
 import redis
 import requests
@@ -23,6 +25,9 @@ from bot.tencent_http import TencentError, call_json
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
+# the QR code image for a ticket: a public address on WeChat's web site, not an API call
+SHOW_QR_URL = "https://mp.weixin.qq.com/cgi-bin/showqrcode"
+QR_SCENE = re.compile(r"\S{1,64}")  # QR_LIMIT_STR_SCENE: a scene string of 1 to 64 characters
 TOKEN_MARGIN = 300  # refresh five minutes before WeChat says the token expires
 INVALID_TOKEN = {40001, 40014, 42001}  # invalid, malformed, expired: drop ours and fetch once more
 MENU_LIMITS = {"top": 3, "sub": 5, "top_name": 16, "sub_name": 60}  # WeChat's limits, names in bytes
@@ -124,6 +129,22 @@ class WeChatAPI:
         return self.call("POST", "/cgi-bin/menu/create", body=menu_payload(menu_buttons))
 
 
+    def create_qr(self, scene: str) -> dict:
+        """A permanent parametric QR code for ``scene``: ``{"ticket", "url", "image"}``.
+
+        ``image`` is the ticket's showqrcode address (the picture to print); ``url`` what the code holds.
+        """
+        if not isinstance(scene, str) or not QR_SCENE.fullmatch(scene):
+            raise ValueError(f"a QR code scene is 1 to 64 characters without spaces, not {scene!r}")
+        data = self.call("POST", "/cgi-bin/qrcode/create", body={
+            "action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}})
+        ticket = data.get("ticket")
+        if not isinstance(ticket, str) or not ticket:
+            raise WeChatAPIError("malformed /cgi-bin/qrcode/create response: no ticket")
+        return {"ticket": ticket, "url": str(data.get("url") or ""),
+                "image": f"{SHOW_QR_URL}?{urlencode({'ticket': ticket})}"}
+
+
 def _get(button: Any, name: str) -> Any:
     return button.get(name) if isinstance(button, dict) else getattr(button, name, None)
 
@@ -164,5 +185,5 @@ def menu_payload(menu_buttons: Iterable[Any]) -> dict:
 
 def from_config(client: redis.Redis, keys: Keys, config: Any) -> WeChatAPI:
     return WeChatAPI(client, keys, config.get("WECHAT_APP_ID"), config.get("WECHAT_APP_SECRET"),
-                     base_url=config.get("WECHAT_API_BASE") or DEFAULT_BASE_URL,
+                     base_url=config.get("WECHAT_API_BASE_URL") or DEFAULT_BASE_URL,
                      timeout=float(config.get("HTTP_TIMEOUT") or 5.0))

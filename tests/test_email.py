@@ -68,7 +68,7 @@ def test_sends_plain_text_with_every_field(smtp):
     assert msg["Message-ID"] == "<lead.L20261118-0007@parkbot>"
     body = msg.get_content()
     for value in ("L20261118-0007", "租2000平厂房", "海智源公司", "王经理", "13912345678", "scc-a3-12f",
-                  "我想租2000平厂房", "wechat", "2026-11-18 19:06"):
+                  "我想租2000平厂房", "微信公众号", "2026-11-18 19:06"):
         assert value in body
 
 

@@ -41,7 +41,7 @@ def test_sends_markdown_with_every_field_and_the_unmasked_phone(server):
     assert req.json["msgtype"] == "markdown"
     content = req.json["markdown"]["content"]
     for value in ("L20261118-0001", "租2000平厂房", "2000", "海洋生物", "300万", "海智源公司", "王经理",
-                  "13912345678", "scc-a3-12f", "我想租2000平厂房", "wechat", "2026-11-18 19:06"):
+                  "13912345678", "scc-a3-12f", "我想租2000平厂房", "微信公众号", "2026-11-18 19:06"):
         assert value in content
     assert content.startswith("## 新投资线索 L20261118-0001")
 

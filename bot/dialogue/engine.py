@@ -26,26 +26,43 @@ class Services:
     leads: Any  # LeadStore
     unanswered: Any  # UnansweredLog
     funnel: Any = None  # Funnel: conversation stages for the admin page
+    profile: Any = None  # ProfileStore: the user's last reported location and campaign sources
 
 
 class Engine:
     def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
-                 now: Callable[[], float] = time.time, funnel=None):
+                 now: Callable[[], float] = time.time, funnel=None, profile=None):
         self.holder = holder
-        self.services = Services(storage, leads, unanswered, funnel)
+        self.services = Services(storage, leads, unanswered, funnel, profile)
         self.form_ttl = form_ttl
         self.resume_after = resume_after
         self.now = now
 
-    def handle(self, incoming: Incoming, claim: Claim | None = None) -> Reply:
+    def notice(self, incoming: Incoming, effect: str) -> None:
+        """A platform notice nobody typed: bookkeeping only. The conversation is not loaded, not
+        counted and not changed, and nothing enters the transcript (see bot/web/wxevents.py)."""
+        openid = incoming.openid
+        if effect == "erase":
+            self.services.storage.erase(openid)  # leaving the account takes the conversation with it
+        elif effect == "location":
+            if incoming.lat is not None and self.services.profile is not None:
+                self.services.profile.remember_location(openid, incoming.lat, incoming.lng, self.now(),
+                                                        precision=incoming.text)
+        elif effect in ("takeover", "release"):
+            pass  # WeChat's own customer-service sessions: a staff takeover marks the user here
+        else:
+            raise ValueError(f"unknown platform effect {effect!r}")
+
+    def handle(self, incoming: Incoming, claim: Claim | None = None, started: float | None = None) -> Reply:
         """The reply to ``incoming``; with a ``claim``, made once however often the channel delivers it
-        (a repeat raises ``AlreadyClaimed``, carrying the first reply once there is one)."""
+        (a repeat raises ``AlreadyClaimed``, carrying the first reply once there is one). ``started``:
+        when the message arrived, which bounds how long its lock can outlive it."""
         storage = self.services.storage
         if incoming.kind == "event" and incoming.event == "unsubscribe":
-            storage.erase(incoming.openid)  # leaving the account takes the conversation with it
+            self.notice(incoming, "erase")
             return Reply()
         kb, derived = self.holder.snapshot()
-        with storage.turn(incoming.openid, claim) as session:
+        with storage.turn(incoming.openid, claim, started) as session:
             data = session.state
             t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
             if not data.get("turn"):

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..knowledge.messages import declare
+from .campaigns import lead_origin
 from .hours import callback_phrase
 from .listings import NARROWING
 from .states import FORM_ORDER, OPTIONAL_SLOTS, SLOT_STATE, State
@@ -259,7 +260,7 @@ def submit(t: Turn) -> State:
     number = t.services.leads.submit(
         form_id=form["id"], openid=openid, fields=fields,
         listings=list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:])),
-        transcript=t.services.storage.transcript(openid, 12), source=t.incoming.channel,
+        transcript=t.services.storage.transcript(openid, 12), **lead_origin(t),
     )
     t.hit("forms_submitted")
     callback = callback_phrase(t.kb.messages, t.kb.park.hours, datetime.fromtimestamp(t.now, timezone.utc))

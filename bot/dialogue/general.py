@@ -129,6 +129,8 @@ def small_talk(t: Turn) -> State:
 
 
 def handoff(t: Turn) -> State:
+    from . import campaigns
+
     contacts, hours = t.kb.park.contacts, t.kb.park.hours
     t.say("handoff", hotline=contacts.hotline, mobile=contacts.mobile or contacts.hotline, hours=hours.text)
     t.hit("handoffs")
@@ -136,7 +138,7 @@ def handoff(t: Turn) -> State:
     t.services.leads.alert_handoff(
         openid=t.incoming.openid,
         transcript=t.services.storage.transcript(t.incoming.openid, 10),
-        source=t.incoming.channel,
+        source=campaigns.lead_origin(t)["source"],
         dedup_key=f"{t.incoming.openid}:{bucket}",
     )
     return t.state if t.state.in_form else State.IDLE

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..knowledge.messages import declare
 from ..knowledge.schema import Listing
-from .listings import NARROWING, nearest, rank, search_filters
+from .listings import NARROWING, distance_km, nearest, rank, search_filters
 from .replies import Article
 from .states import State
 from .turn import Turn
@@ -16,6 +16,7 @@ declare(
     "search_ask", "search_results", "search_none", "search_alternatives", "listing_line", "listing_footer",
     "listing_more_footer", "search_no_more", "listing_details", "listing_demo_note", "listing_link",
     "listing_details_footer", "listing_gone", "location_results", "location_line", "location_none",
+    "location_type_results", "location_far", "location_what_any", "location_reported", "nearby_ask_location",
     "area_sqm", "area_mu", "type_factory", "type_land", "type_office", "type_apartment", "type_warehouse",
     "type_lab", "deal_rent", "deal_sale", owner="search",
 )
@@ -84,7 +85,10 @@ def more(t: Turn) -> State:
         t.say("search_no_more")
         return State.IDLE
     search["offset"] = offset
-    _list_page(t, items, offset)
+    if "km" in search:  # a location's results page on with their distances
+        _location_page(t, [(item, search["km"].get(item.id, 0.0)) for item in items], offset)
+    else:
+        _list_page(t, items, offset)
     return State.IDLE
 
 
@@ -118,20 +122,77 @@ def details(t: Turn, listing_id: str) -> State:
 
 
 def by_location(t: Turn) -> State:
-    t.hit("searches")
-    found = nearest(t.kb.listings, t.incoming.lat, t.incoming.lng)[:PAGE]
-    if not found:
-        t.say("location_none", hotline=t.kb.park.contacts.hotline)
+    """A location the user sent: the listings within the knowledge's radius, nearest first."""
+    if t.services is not None and t.services.profile is not None:  # 「附近有…」 later means here
+        t.services.profile.remember_location(t.incoming.openid, t.incoming.lat, t.incoming.lng, t.now)
+    return _near(t, t.incoming.lat, t.incoming.lng)
+
+
+def wants_nearby(t: Turn) -> bool:
+    """「附近有厂房吗」: listings near the user; not 「园区附近有酒店吗」, nor near a park the message names."""
+    wants_listings = any(t.entities.get(k) for k in ("type", *NARROWING)) or t.is_("property")
+    return wants_listings and t.is_("nearby") and t.park is None
+
+
+def nearby(t: Turn) -> State:
+    """「附近有厂房吗」: near the location WeChat last reported for the user, or ask for one."""
+    profile = t.services.profile if t.services is not None else None
+    where = profile.last_location(t.incoming.openid) if profile is not None else None
+    if where is None:
+        t.say("nearby_ask_location", radius=f"{t.kb.park.nearby_km:g}")
         return State.IDLE
-    t.say("location_results")
-    labels = []
-    for i, (item, km) in enumerate(found, 1):
+    return _near(t, where["lat"], where["lng"], kind=t.entities.get("type"), reported_at=where["at"])
+
+
+def _location_page(t: Turn, found: list[tuple[Listing, float]], offset: int) -> None:
+    page = found[offset:offset + PAGE]
+    for i, (item, km) in enumerate(page, 1):
         t.say("location_line", digit=i, title=item.title, km=f"{km:.1f}", area=area_text(t, item), price=item.price)
-        labels.append(item.title)
-    t.offer([{"kind": "listing", "id": item.id} for item, _ in found], labels)
-    t.say("listing_footer")
-    t.data["search"] = {"filters": {}, "offset": 0, "ids": [item.id for item, _ in found]}
+    t.offer([{"kind": "listing", "id": item.id} for item, _ in page], [item.title for item, _ in page])
+    t.say("listing_more_footer" if offset + PAGE < len(found) else "listing_footer")
+
+
+def _far(t: Turn, lat: float, lng: float, kind: str | None) -> None:
+    """Nothing within the radius: say so, how far the zone is, where it is and what it has."""
+    park = t.kb.park
+    points = [(p.location.lat, p.location.lng) for p in t.kb.parks if p.location is not None]
+    points += [(x.location.lat, x.location.lng) for x in t.kb.listings if x.location is not None]
+    km = min((distance_km(lat, lng, *p) for p in points), default=None)
+    if km is None:
+        t.say("location_none", hotline=park.contacts.hotline)
+        return
+    m = t.kb.messages
+    t.say("location_far", park=park.name, km=f"{km:,.0f}", radius=f"{park.nearby_km:g}",
+          what=m.render(f"type_{kind}") if kind else m.render("location_what_any"),
+          address=park.address or park.full_name or park.name, parks="、".join(p.name for p in t.kb.parks),
+          hotline=park.contacts.hotline)
+
+
+def _near(t: Turn, lat: float, lng: float, kind: str | None = None, reported_at: float | None = None) -> State:
+    t.hit("searches")
+    radius = t.kb.park.nearby_km
+    found = [(item, km) for item, km in nearest(t.kb.listings, lat, lng)
+             if km <= radius and (kind is None or item.type == kind)]
+    if not found:
+        _far(t, lat, lng, kind)
+        t.data.pop("search", None)
+        return State.IDLE
+    if reported_at is not None:
+        t.say("location_reported", when=_when(reported_at))
+    if kind:
+        t.say("location_type_results", type=t.kb.messages.render(f"type_{kind}"))
+    else:
+        t.say("location_results")
+    _location_page(t, found, 0)
+    t.data["search"] = {"filters": {"type": kind} if kind else {}, "offset": 0,
+                        "ids": [item.id for item, _ in found], "km": {item.id: round(km, 2) for item, km in found}}
     return State.IDLE
+
+
+def _when(ts: float) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.fromtimestamp(ts, timezone(timedelta(hours=8))).strftime("%m-%d %H:%M")
 
 
 def last_viewed(t: Turn) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import form, general, search
+from . import campaigns, form, general, search
 from .listings import NARROWING
 from .states import State
 from .turn import Turn
@@ -66,7 +66,8 @@ def _interest(t: Turn) -> State:
 
 
 ANYWHERE = [
-    Route("subscribe", _event("subscribe"), general.show_menu, (State.IDLE,)),
+    Route("subscribe", _event("subscribe"), campaigns.follow, (State.IDLE,)),
+    Route("campaign scan", _event("scan"), campaigns.scan, (State.IDLE,)),
     Route("menu click", _event("click"), lambda t: general.run_menu_action(t, t.incoming.event_key),
           (State.IDLE, State.SEARCH, *ALL_FORM)),
     Route("location", _kind("location"), search.by_location, (State.IDLE,)),
@@ -87,6 +88,7 @@ _IDLE_ROUTES = [
     Route("pick", general.has_fresh_choices, general.choose,
           (State.IDLE, State.SEARCH, State.RESUME, *ALL_FORM)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
+    Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
     Route("lead", _is("lead"), lambda t: form.start(t, search.just_viewed(t)), ALL_FORM),
     Route("this one", lambda t: t.is_("interest") and search.last_viewed(t) is not None, _interest, ALL_FORM),
     Route("which one", lambda t: t.is_("interest") and search.listed_several(t), search.which_listing, (State.IDLE,)),

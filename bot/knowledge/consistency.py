@@ -28,6 +28,10 @@ def consistency_problems(kb: "Knowledge") -> list["Problem"]:
     problems += _duplicates(kb, "faq.yaml", "faqs", [f.id for f in kb.faqs], "faq")
     problems += _duplicates(kb, "listings.yaml", "listings", [x.id for x in kb.listings], "listing")
     problems += _duplicates(kb, "parks.yaml", "parks", [p.id for p in kb.parks], "park")
+    scenes = Counter(c.scene for c in kb.campaigns)
+    problems += [Problem("campaigns.yaml", kb.line("campaigns.yaml", "campaigns", i, "scene"),
+                         f"scene {c.scene!r} is given twice: each QR code scene names one campaign")
+                 for i, c in enumerate(kb.campaigns) if scenes[c.scene] > 1]
 
     known_parks = set(kb.park_by_name) | {kb.park.name, *kb.park.aliases}
     for i, item in enumerate(kb.listings):

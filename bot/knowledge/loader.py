@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .messages import Messages, placeholders
 from .schema import (
     FILE_MODELS,
+    Campaign,
     OPTIONAL_FILES,
     Faq,
     Intents,
@@ -62,6 +63,7 @@ class Knowledge:
     loaded_at: float
     # key path -> line, per file, for checks that run after validation
     lines: dict[str, dict[tuple, int]] = field(repr=False, compare=False, default_factory=dict)
+    campaigns: list[Campaign] = field(default_factory=list)  # campaigns.yaml: QR code scenes
 
     @cached_property
     def faq_by_id(self) -> dict[str, Faq]:
@@ -79,6 +81,10 @@ class Knowledge:
     @cached_property
     def listing_by_id(self) -> dict[str, Listing]:
         return {item.id: item for item in self.listings}
+
+    @cached_property
+    def campaign_by_scene(self) -> dict[str, Campaign]:
+        return {c.scene: c for c in self.campaigns}
 
     @cached_property
     def menu_by_key(self):
@@ -202,6 +208,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         version=digest.hexdigest()[:12],
         loaded_at=time.time(),
         lines=lines,
+        campaigns=loaded["campaigns.yaml"].campaigns,
     )
     from .consistency import consistency_problems  # cross-file rules need the whole value
 

@@ -82,6 +82,8 @@ class Park(Strict):
     contacts: Contacts
     hours: Hours
     facts: list[Fact] = Field(default_factory=list)
+    address: str | None = None  # where the zone is, for people far from it
+    nearby_km: float = Field(default=50, gt=0, le=2000)  # 「附近」: listings within this distance of the user
 
 
 class ParkEntry(Strict):
@@ -185,7 +187,7 @@ class Phrases(Strict):
 
 IntentName = Literal[
     "greeting", "lead", "handoff", "cancel", "confirm", "affirm", "deny", "restart", "skip", "more",
-    "forget_me", "interest", "modify", "thanks", "bye", "identity",
+    "forget_me", "interest", "modify", "thanks", "bye", "identity", "nearby", "property",
 ]
 
 
@@ -223,6 +225,18 @@ class TestsFile(Strict):
     cases: list[TestCase] = Field(default_factory=list)
 
 
+class Campaign(Strict):
+    """One parametric QR code's scene (an expo, a brochure, a roadshow) and what staff call it."""
+
+    scene: str = Field(min_length=1, max_length=64, pattern=r"^\S+$")  # WeChat's QR_LIMIT_STR_SCENE
+    name: str = Field(min_length=1, max_length=40)
+    welcome: str | None = None  # said instead of the usual welcome to someone who follows through it
+
+
+class CampaignsFile(Strict):
+    campaigns: list[Campaign] = Field(default_factory=list)
+
+
 # file name -> model of its top level; messages.yaml is a flat mapping checked separately
 FILE_MODELS: dict[str, type[BaseModel]] = {
     "park.yaml": Park,
@@ -233,4 +247,4 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
     "menu.yaml": Menu,
     "intents.yaml": Intents,
 }
-OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile}
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile, "campaigns.yaml": CampaignsFile}

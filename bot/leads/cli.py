@@ -1,4 +1,4 @@
-"""``parkbot leads …``, ``parkbot worker`` and ``parkbot menu push``.
+"""``parkbot leads …``, ``parkbot worker``, ``parkbot menu push`` and ``parkbot qr create``.
 
 Commands run inside the Flask app context (``AppGroup`` wraps them), so they use the same
 settings, Redis client and knowledge as the web app. Register with :func:`register`.
@@ -16,10 +16,11 @@ from flask.cli import AppGroup, with_appcontext
 from bot.store.connection import get_keys, get_redis
 from bot.store.leads import STATUSES, LeadStore
 
-from .render import format_time, one_line
+from .render import format_time, one_line, source_label
 
 leads_cli = AppGroup("leads", help="See, export and update investment leads.")
 menu_cli = AppGroup("menu", help="The Official Account menu.")
+qr_cli = AppGroup("qr", help="Parametric QR codes for campaigns (campaigns.yaml).")
 
 
 def _store() -> LeadStore:
@@ -38,16 +39,22 @@ def _cell(value: object, width: int) -> str:
 @leads_cli.command("list")
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only leads with this status.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
-def list_command(status: str | None, limit: int) -> None:
+@click.option("--source", default=None, help="Only leads from this source (a campaign's name, or wechat / web).")
+def list_command(status: str | None, limit: int, source: str | None) -> None:
     """Newest leads first."""
-    leads = _store().list(status=status, limit=limit)
+    leads = _store().list(status=status, limit=limit, source=source)
+    messages = _knowledge().messages
     if not leads:
-        click.echo("no leads" + (f" with status {status}" if status else ""))
+        click.echo("no leads" + (f" with status {status}" if status else "")
+                   + (f" from {one_line(source)}" if source else ""))
+        if source:
+            counts = _store().count_by_source()
+            click.echo("sources: " + (", ".join(f"{one_line(k)} ({n})" for k, n in counts.items()) or "none"))
         return
     for lead in leads:
         f = lead["fields"]
         click.echo("  ".join([
-            lead["number"], format_time(lead["created"]), f"{lead['status']:<9}", _cell(lead["source"], 8),
+            lead["number"], format_time(lead["created"]), f"{lead['status']:<9}", _cell(source_label(messages, lead["source"]), 8),
             _cell(f.get("company"), 20), _cell(f.get("contact"), 8), _cell(f.get("phone"), 15),
             _cell(f.get("need"), 30),
         ]))
@@ -145,9 +152,30 @@ def menu_push_command() -> None:
     click.echo(f"menu pushed: {len(buttons)} top-level buttons")
 
 
+@qr_cli.command("create")
+@click.argument("scene")
+def qr_create_command(scene: str) -> None:
+    """A permanent QR code for campaign SCENE; prints the address of its image."""
+    from bot.wechat_api import WeChatAPIError, from_config
+
+    try:
+        api = from_config(get_redis(current_app), get_keys(current_app), current_app.config)
+        qr = api.create_qr(scene)
+    except (WeChatAPIError, ValueError) as exc:
+        raise click.ClickException(f"qr create failed: {exc}") from None
+    click.echo(qr["image"])
+    click.echo(f"scene {scene}: the code opens {qr['url']}" if qr["url"] else f"scene {scene}")
+    campaign = _knowledge().campaign_by_scene.get(scene)
+    if campaign is None:
+        click.echo(f"note: scene {scene!r} is not in campaigns.yaml; add it with a name, "
+                   "or staff see its leads as from this scene's code", err=True)
+    else:
+        click.echo(f"campaign: {one_line(campaign.name)}")
+
+
 def commands() -> list[click.Command]:
-    """``leads``, ``worker`` and ``menu``, for the ``parkbot`` group and ``app.cli``."""
-    return [leads_cli, worker_command, menu_cli]
+    """``leads``, ``worker``, ``menu`` and ``qr``, for the ``parkbot`` group and ``app.cli``."""
+    return [leads_cli, worker_command, menu_cli, qr_cli]
 
 
 def register(app) -> None:

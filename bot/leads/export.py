@@ -14,9 +14,10 @@ from typing import IO, Iterable
 from bot.knowledge.messages import Messages, declare
 from bot.store.leads import SLOTS, STATUSES
 
-from .render import LABEL_KEYS, format_time, one_line, who_label
+from .render import LABEL_KEYS, format_time, one_line, source_label, who_label
 
 declare("leads_label_number", "leads_label_status", "leads_label_time", "leads_label_source",
+        "leads_label_channel", "leads_label_first_source",
         "leads_label_listings", "leads_label_transcript", "leads_who_user", "leads_who_bot",
         *LABEL_KEYS.values(), *(f"leads_status_{s}" for s in STATUSES), owner="leads")
 
@@ -38,6 +39,7 @@ def neutralise(value: object) -> str:
 def header(messages: Messages) -> list[str]:
     return [messages.render("leads_label_number"), messages.render("leads_label_time"),
             messages.render("leads_label_status"), messages.render("leads_label_source"),
+            messages.render("leads_label_channel"), messages.render("leads_label_first_source"),
             *(messages.render(LABEL_KEYS[s]) for s in SLOTS),
             messages.render("leads_label_listings"), messages.render("leads_label_transcript")]
 
@@ -50,7 +52,9 @@ def row(lead: dict, messages: Messages) -> list[str]:
         for t in lead.get("transcript") or [])
     fields = lead.get("fields") or {}
     cells = [lead.get("number", ""), format_time(lead.get("created")),
-             messages.render(status_key) if status_key in messages else status, lead.get("source", ""),
+             messages.render(status_key) if status_key in messages else status,
+             source_label(messages, lead.get("source", "")), source_label(messages, lead.get("channel", "")),
+             lead.get("first_source", ""),
              *(one_line(fields.get(s)) for s in SLOTS),
              " ".join(lead.get("listings") or []), transcript]
     return [neutralise(c) for c in cells]

@@ -19,11 +19,12 @@ from bot.store.leads import SHANGHAI, SLOTS
 WECOM_LIMIT = 4096  # bytes of markdown content WeCom accepts
 
 LABEL_KEYS = {slot: f"leads_label_{slot}" for slot in SLOTS}
+CHANNEL_KEYS = {channel: f"leads_channel_{channel}" for channel in ("wechat", "web", "cli")}
 declare(
     "leads_title_lead", "leads_title_handoff", "leads_label_number", "leads_label_listings",
     "leads_label_transcript", "leads_label_source", "leads_label_time", "leads_label_user",
     "leads_who_user", "leads_who_bot", "leads_value_empty", "leads_truncated", "leads_handoff_hint",
-    *LABEL_KEYS.values(),
+    "leads_label_channel", "leads_label_first_source", *CHANNEL_KEYS.values(), *LABEL_KEYS.values(),
     owner="leads",
 )
 
@@ -38,9 +39,11 @@ class Notice:
     fields: dict[str, Any] = field(default_factory=dict)
     listings: list[str] = field(default_factory=list)
     transcript: list[dict] = field(default_factory=list)
-    source: str = ""
+    source: str = ""  # the campaign that brought the user, or the channel
     created: float = 0.0
     openid: str = ""
+    channel: str = ""  # wechat | web | cli
+    first_source: str = ""  # the campaign that brought the user first, when a QR code did
 
 
 _MARKUP = str.maketrans({
@@ -121,6 +124,23 @@ def who_label(messages: Messages, who: str) -> str:
         messages.render("leads_who_bot") if who == "bot" else who)
 
 
+def source_label(messages: Messages, value: Any) -> str:
+    """A source or channel as staff read it: 微信公众号 rather than ``wechat``; campaign names as given."""
+    key = CHANNEL_KEYS.get(str(value or ""))
+    return messages.render(key) if key and key in messages else one_line(value)
+
+
+def origin_rows(messages: Messages, source: Any, channel: Any, first_source: Any) -> list[tuple[str, str]]:
+    """来源, and 渠道 / 首次来源 when they say something 来源 does not."""
+    m = messages.render
+    rows = [(m("leads_label_source"), source_label(messages, source))]
+    if channel and channel != source:
+        rows.append((m("leads_label_channel"), source_label(messages, channel)))
+    if first_source and first_source != source:
+        rows.append((m("leads_label_first_source"), one_line(first_source)))
+    return rows
+
+
 def _slots(notice: Notice) -> list[str]:
     extra = [name for name in notice.fields if name not in SLOTS]
     return [*SLOTS, *sorted(extra)]
@@ -145,7 +165,7 @@ def _content(notice: Notice, messages: Messages) -> tuple[str, list[tuple[str, s
     if notice.number:
         header.append((m("leads_label_number"), one_line(notice.number)))
     header.append((m("leads_label_time"), format_time(notice.created)))
-    header.append((m("leads_label_source"), one_line(notice.source)))
+    header += origin_rows(messages, notice.source, notice.channel, notice.first_source)
     fields, hint = [], ""
     if notice.kind == "lead":
         fields = [(_label(messages, slot), _value(messages, notice.fields.get(slot))) for slot in _slots(notice)]

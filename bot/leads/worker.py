@@ -245,7 +245,8 @@ class Worker:
             return None
         return Notice(kind="lead", job=fields["job"], number=lead["number"], fields=lead["fields"],
                       listings=lead["listings"], transcript=lead["transcript"], source=lead["source"],
-                      created=lead["created"], openid=lead["openid"])
+                      created=lead["created"], openid=lead["openid"], channel=lead.get("channel", ""),
+                      first_source=lead.get("first_source", ""))
 
     def _dead(self, entry_id: str, fields: dict, channel: str, attempts: int, error: str) -> None:
         self.store.add_dead_letter({

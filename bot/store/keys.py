@@ -29,6 +29,12 @@ class Keys:
     def dedup(self, openid: str, message_key: str) -> str:
         return self.user(openid, f"dedup:{message_key}")
 
+    def location(self, openid: str) -> str:
+        return self.user(openid, "location")
+
+    def campaign(self, openid: str) -> str:
+        return self.user(openid, "campaign")
+
     def user_keys_pattern(self, openid: str) -> str:
         return self.user(openid, "*")
 
@@ -54,6 +60,12 @@ class Keys:
 
     def lead_form(self, form_id: str) -> str:
         return self.shared(f"form:{form_id}")
+
+    def lead_source(self, source: str) -> str:
+        return self.shared(f"source:{source}")
+
+    def lead_sources(self) -> str:
+        return self.shared("sources")
 
     def user_leads(self, openid: str) -> str:
         # in the {leads} slot, not the user's, so submit can update it in the same script

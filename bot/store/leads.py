@@ -56,6 +56,8 @@ redis.call('ZADD', KEYS[4], created, number)
 if ARGV[6] ~= '' then redis.call('SADD', KEYS[5], number) end
 redis.call('XADD', KEYS[6], '*', 'kind', 'lead', 'job', 'lead:' .. number, 'number', number)
 redis.call('SET', KEYS[1], number, 'EX', tonumber(ARGV[7]))
+redis.call('ZADD', KEYS[7], created, number)
+redis.call('HINCRBY', KEYS[8], ARGV[8], 1)
 return number
 """
 
@@ -160,8 +162,12 @@ class LeadStore:
 
     # writing -----------------------------------------------------------------------
     def submit(self, *, form_id: str, openid: str, fields: dict, listings: list[str],
-               transcript: list[dict], source: str) -> str:
-        """Store a lead and queue its notification; the same ``form_id`` again returns the same number."""
+               transcript: list[dict], source: str, channel: str = "", first_source: str = "") -> str:
+        """Store a lead and queue its notification; the same ``form_id`` again returns the same number.
+
+        ``source`` is the campaign that brought the user (or the channel when none did), ``channel``
+        where they talked (wechat, web, cli), ``first_source`` the campaign that brought them first.
+        """
         if not isinstance(form_id, str) or not form_id.strip():
             raise ValueError("form_id must be a non-empty string")
         if not isinstance(fields, dict) or len(fields) > 40:
@@ -170,7 +176,9 @@ class LeadStore:
         values: list[str] = [
             "openid", openid or "",
             "status", "new",
-            "source", source or "",
+            "source", (source or "")[:VALUE_LIMIT],
+            "channel", (channel or "")[:40],
+            "first_source", (first_source or "")[:VALUE_LIMIT],
             "created", repr(float(created)),
             "form_id", form_id,
             "listings", json.dumps([str(x) for x in (listings or [])][:50], ensure_ascii=False),
@@ -183,9 +191,10 @@ class LeadStore:
         k = self.keys
         return self._submit(
             keys=[k.lead_form(form_id), k.lead_seq(shanghai_day(created)), k.lead_index(),
-                  k.lead_status("new"), k.user_leads(openid or "-"), k.outbox()],
+                  k.lead_status("new"), k.user_leads(openid or "-"), k.outbox(),
+                  k.lead_source((source or "")[:VALUE_LIMIT]), k.lead_sources()],
             args=["L" + shanghai_day(created) + "-", k.lead_prefix(), json.dumps(values, ensure_ascii=False),
-                  SEQ_TTL, repr(float(created)), openid or "", FORM_TTL],
+                  SEQ_TTL, repr(float(created)), openid or "", FORM_TTL, (source or "")[:VALUE_LIMIT]],
         )
 
     def alert_handoff(self, *, openid: str, transcript: list[dict], source: str,
@@ -260,16 +269,28 @@ class LeadStore:
     def get(self, number: str) -> dict | None:
         return self._decode(self.r.hgetall(self.keys.lead(number)))
 
-    def list(self, status: str | None = None, limit: int = 200) -> list[dict]:
-        """Newest first."""
+    def list(self, status: str | None = None, limit: int = 200, source: str | None = None) -> list[dict]:
+        """Newest first; only ``status`` and/or only ``source`` (a campaign's name, or a channel) when given."""
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-        index = self.keys.lead_status(status) if status else self.keys.lead_index()
-        numbers = self.r.zrevrange(index, 0, max(limit, 1) - 1)
+        limit = max(limit, 1)
+        if source is not None:
+            numbers = self.r.zrevrange(self.keys.lead_source(source), 0, -1 if status else limit - 1)
+        else:
+            index = self.keys.lead_status(status) if status else self.keys.lead_index()
+            numbers = self.r.zrevrange(index, 0, limit - 1)
         pipe = self.r.pipeline(transaction=False)
         for number in numbers:
             pipe.hgetall(self.keys.lead(number))
-        return [lead for lead in map(self._decode, pipe.execute()) if lead]
+        leads = [lead for lead in map(self._decode, pipe.execute()) if lead]
+        if source is not None and status:
+            leads = [lead for lead in leads if lead["status"] == status][:limit]
+        return leads
+
+    def count_by_source(self) -> dict[str, int]:
+        """How many leads each source brought, most first (for the admin page's filter and counts)."""
+        counts = {name: int(n) for name, n in self.r.hgetall(self.keys.lead_sources()).items() if int(n) > 0}
+        return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
 
     def dead_letters(self, limit: int = 100) -> list[dict]:
         """Newest first; each with its stream ``id`` and the failing ``channel`` and ``error``."""
@@ -304,6 +325,8 @@ class LeadStore:
             "number": raw.get("number", ""),
             "status": raw.get("status", "new"),
             "source": raw.get("source", ""),
+            "channel": raw.get("channel", ""),
+            "first_source": raw.get("first_source", ""),
             "openid": raw.get("openid", ""),
             "created": created,
             "fields": fields,

@@ -13,6 +13,7 @@ the user's ``{openid}`` hash tag, so both scripts stay legal on a Redis Cluster.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from contextlib import contextmanager
@@ -23,7 +24,14 @@ import redis
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
 
-# KEYS: lock, state[, claim]   ARGV: token, lock ms[, pending marker, claim ttl]
+log = logging.getLogger(__name__)
+
+# KEYS: lock, state[, claim]   ARGV: token, expiry (unix ms), pending marker, 'at' | 'px', lock ms
+# The lock and the pending claim expire at an absolute time counted from the message's own
+# start ('at'): a script Redis runs late (it was stalled, then resumed) after that time writes
+# nothing, so a request that gave up long ago leaves no lock behind to turn the user's next
+# message away, and no claim to swallow WeChat's retry. 'px' (relative) is the fallback for a
+# host whose clock disagrees with Redis's.
 # A key of the wrong type reads as no value: a mangled state is a fresh start (like corrupt
 # JSON) instead of failing every message of that user until it expires.
 _BEGIN = """
@@ -32,10 +40,18 @@ local function text(key)
   if type(value) == 'table' then return false end
   return value
 end
-if KEYS[3] and not redis.call('SET', KEYS[3], ARGV[3], 'NX', 'EX', ARGV[4]) then
+local expiry = {'PX', ARGV[5]}
+if ARGV[4] == 'at' then
+  local now = redis.call('TIME')
+  if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) >= tonumber(ARGV[2]) then
+    return {'late'}
+  end
+  expiry = {'PXAT', ARGV[2]}
+end
+if KEYS[3] and not redis.call('SET', KEYS[3], ARGV[3], 'NX', unpack(expiry)) then
   return {'dup', text(KEYS[3])}
 end
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', unpack(expiry)) then
   return {'busy'}
 end
 return {'ok', text(KEYS[2])}
@@ -88,7 +104,7 @@ class LockLost(UserBusy):
 
 
 class StateStorage(Protocol):
-    def turn(self, openid: str, claim: Claim | None = None) -> Any: ...
+    def turn(self, openid: str, claim: Claim | None = None, started: float | None = None) -> Any: ...
     def load(self, openid: str) -> dict[str, Any]: ...
     def save(self, openid: str, state: dict[str, Any]) -> None: ...
     def erase(self, openid: str) -> None: ...
@@ -138,7 +154,7 @@ class Session:
 
 class RedisStateStorage:
     def __init__(self, client: redis.Redis, keys: Keys, *, state_ttl: int, transcript_ttl: int,
-                 transcript_len: int = 30, lock_timeout: float = 10.0, lock_wait: float = 4.0):
+                 transcript_len: int = 30, lock_timeout: float = 5.0, lock_wait: float = 4.0):
         self.r = client
         self.keys = keys
         self.state_ttl = state_ttl
@@ -151,14 +167,16 @@ class RedisStateStorage:
         self._abandon = client.register_script(_ABANDON)
 
     @contextmanager
-    def turn(self, openid: str, claim: Claim | None = None) -> Iterator[Session]:
+    def turn(self, openid: str, claim: Claim | None = None, started: float | None = None) -> Iterator[Session]:
         """Handle one message of ``openid``: claimed (if ``claim``), locked, state loaded.
 
+        ``started`` is when the message arrived (unix seconds; default now): its lock and claim
+        expire ``lock_timeout`` after it, however late Redis gets to run the command.
         Raises ``AlreadyClaimed`` for a retry of a claimed message and ``UserBusy`` when the
         lock stays taken past ``lock_wait``. Leaving the block without ``finish`` (an error, or
         nothing to save) lets go of the lock and the claim.
         """
-        session = self._open(openid, claim)
+        session = self._open(openid, claim, time.time() if started is None else started)
         try:
             yield session
         except BaseException:
@@ -171,14 +189,22 @@ class RedisStateStorage:
         if not session.done:
             session.abandon()
 
-    def _open(self, openid: str, claim: Claim | None) -> Session:
+    def _open(self, openid: str, claim: Claim | None, started: float) -> Session:
         token = os.urandom(16).hex()
         keys = [self.keys.lock(openid), self.keys.state(openid)]
-        args: list[Any] = [token, max(1, int(self.lock_timeout * 1000))]
-        first_keys, first_args = keys, args
-        if claim is not None:
-            first_keys, first_args = keys + [claim.key], args + [PENDING, claim.ttl]
-        status = self._begin(keys=first_keys, args=first_args)
+        lock_ms = max(1, int(self.lock_timeout * 1000))
+        args: list[Any] = [token, int(started * 1000) + lock_ms, PENDING, "at", lock_ms]
+        first_keys = keys + [claim.key] if claim is not None else keys
+        status = self._begin(keys=first_keys, args=args)
+        if status[0] == "late":
+            if time.time() - started < self.lock_timeout:
+                # Redis answered in time yet says the deadline has passed: its clock runs ahead of
+                # ours. Relative expiry keeps users served; the clocks want fixing (NTP).
+                log.warning("Redis's clock is ahead of this host's by seconds; locks fall back to relative expiry")
+                args[3] = "px"
+                status = self._begin(keys=first_keys, args=args)
+            else:
+                raise UserBusy(openid)  # this message outlived its own deadline before it began
         if status[0] == "dup":
             raise AlreadyClaimed(decode(status[1]))
         deadline = time.monotonic() + self.lock_wait
@@ -188,6 +214,8 @@ class RedisStateStorage:
                 raise UserBusy(openid)
             time.sleep(0.01)
             status = self._begin(keys=keys, args=args)  # the claim is ours already
+            if status[0] == "late":
+                raise UserBusy(openid)
         return Session(self, openid, token, claim, _state_from(status[1]))
 
     def entries(self, turns: Iterable[tuple[str, str]]) -> list[str]:

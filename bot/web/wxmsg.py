@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 
 from defusedxml import ElementTree as SafeET
 from wechatpy import parse_message
 from wechatpy.replies import ArticlesReply, TextReply
 
 from ..dialogue.replies import Incoming, Reply
+from .wxevents import Policy, policy_for
 
 TEXT_LIMIT = 2048  # bytes WeChat shows of a passive text reply
+QR_PREFIX = "qrscene_"  # a follow through a parametric QR code carries EventKey qrscene_<scene>
 
 
 class BadMessage(ValueError):
@@ -46,45 +49,78 @@ def read_envelope(text: str) -> str:
 
 
 def parse(text: str):
-    safe_xml(text)  # wechatpy parses with xmltodict; only hand it what passed the safe parser
+    """The wechatpy message (for replies), with the XML's own top-level fields as ``fields(message)``."""
+    root = safe_xml(text)  # wechatpy parses with xmltodict; only hand it what passed the safe parser
     try:
         message = parse_message(text)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise BadMessage(f"not a WeChat message ({type(exc).__name__})") from None
     if message is None or not getattr(message, "source", None):
         raise BadMessage("no FromUserName")
+    # wechatpy renames events (a QR follow becomes subscribe_scan, its EventKey loses qrscene_):
+    # decisions are made on what WeChat sent
+    message.parkbot_fields = {child.tag: (child.text or "").strip() for child in root}
     return message
+
+
+def fields(message) -> dict[str, str]:
+    return getattr(message, "parkbot_fields", None) or {}
 
 
 def message_key(message) -> str:
     """What identifies one delivery across WeChat's retries."""
-    msg_id = getattr(message, "id", None)
-    if msg_id and message.type != "event":
+    f = fields(message)
+    msg_id = f.get("MsgId") or f.get("MsgID")
+    if msg_id and f.get("MsgType", "").lower() != "event":
         return f"m{msg_id}"
-    data = getattr(message, "_data", {})
     # the event key tells apart two menu clicks in the same second; a retry repeats it
-    return f"e{data.get('CreateTime', '')}:{data.get('Event', '')}:{data.get('EventKey', '')}"
+    return f"e{f.get('CreateTime', '')}:{f.get('Event', '')}:{f.get('EventKey', '')}"
+
+
+def policy(message) -> Policy:
+    f = fields(message)
+    return policy_for(f.get("MsgType", ""), f.get("Event", ""))
+
+
+def _coordinates(lat: str, lng: str) -> tuple[float, float] | None:
+    try:
+        point = float(lat), float(lng)
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180) or any(map(math.isnan, point)):
+        return None
+    return point
+
+
+def scene_of(event: str, event_key: str) -> str:
+    """The parametric QR code's scene of a follow (``qrscene_<scene>``) or a follower's scan."""
+    if event == "subscribe":
+        return event_key[len(QR_PREFIX):] if event_key.startswith(QR_PREFIX) else ""
+    return event_key if event == "scan" else ""
 
 
 def to_incoming(message) -> Incoming:
-    openid, kind = message.source, message.type
+    f = fields(message)
+    openid, kind = message.source, f.get("MsgType", "").lower()
     if kind == "text":
-        return Incoming(openid, "text", text=message.content or "")
+        return Incoming(openid, "text", text=f.get("Content", ""))
     if kind == "voice":
-        return Incoming(openid, "voice", text=(getattr(message, "recognition", None) or "").strip())
+        return Incoming(openid, "voice", text=f.get("Recognition", ""))
     if kind == "location":
-        try:
-            lat, lng = float(message.location_x), float(message.location_y)
-        except (TypeError, ValueError):
+        point = _coordinates(f.get("Location_X"), f.get("Location_Y"))
+        if point is None:
             return Incoming(openid, "unsupported", msg_type="location")
-        return Incoming(openid, "location", lat=lat, lng=lng, text=getattr(message, "label", "") or "")
+        return Incoming(openid, "location", lat=point[0], lng=point[1], text=f.get("Label", ""))
     if kind == "event":
-        event = (message.event or "").lower()
-        if event.startswith("subscribe"):
-            event = "subscribe"  # a QR-scan subscribe greets like any other
-        key = getattr(message, "key", None) or ""
-        return Incoming(openid, "event", event=event, event_key=str(key))
-    return Incoming(openid, "unsupported", msg_type=str(kind))
+        event, key = f.get("Event", "").lower(), f.get("EventKey", "")
+        if event == "location":  # the background report: Latitude / Longitude, not Location_X / _Y
+            point = _coordinates(f.get("Latitude"), f.get("Longitude"))
+            return Incoming(openid, "event", event=event, lat=point[0] if point else None,
+                            lng=point[1] if point else None, text=f.get("Precision", ""))
+        if event in ("subscribe", "scan"):
+            return Incoming(openid, "event", event=event, event_key=scene_of(event, key))
+        return Incoming(openid, "event", event=event, event_key=key)
+    return Incoming(openid, "unsupported", msg_type=kind or "unknown")
 
 
 def _cdata_safe(text: str) -> str:
