@@ -119,6 +119,12 @@ class WeChatAPI:
                 raise
         raise AssertionError("unreachable")
 
+    def send_text(self, openid: str, text: str) -> dict:
+        """A customer-service text message (客服消息) to ``openid``; WeChat accepts it only within
+        48 hours of the user's last message to the account."""
+        return self.call("POST", "/cgi-bin/message/custom/send",
+                         body={"touser": openid, "msgtype": "text", "text": {"content": text}})
+
     def push_menu(self, menu_buttons: Iterable[Any]) -> dict:
         """Create the Official Account menu (replacing the current one)."""
         return self.call("POST", "/cgi-bin/menu/create", body=menu_payload(menu_buttons))
@@ -164,5 +170,5 @@ def menu_payload(menu_buttons: Iterable[Any]) -> dict:
 
 def from_config(client: redis.Redis, keys: Keys, config: Any) -> WeChatAPI:
     return WeChatAPI(client, keys, config.get("WECHAT_APP_ID"), config.get("WECHAT_APP_SECRET"),
-                     base_url=config.get("WECHAT_API_BASE") or DEFAULT_BASE_URL,
+                     base_url=config.get("WECHAT_API_BASE_URL") or DEFAULT_BASE_URL,
                      timeout=float(config.get("HTTP_TIMEOUT") or 5.0))

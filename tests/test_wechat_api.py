@@ -158,7 +158,7 @@ def test_missing_credentials_are_refused(leads_redis):
 
 def test_menu_push_command(leads_redis, server):
     app = cli_app(leads_redis.client, leads_redis.keys, wechat_menu=MENU, WECHAT_APP_ID=APP_ID,
-                  WECHAT_APP_SECRET=SECRET, WECHAT_API_BASE=server.url)
+                  WECHAT_APP_SECRET=SECRET, WECHAT_API_BASE_URL=server.url)
     result = app.test_cli_runner().invoke(args=["menu", "push"])
     assert result.exit_code == 0, result.output
     assert "3 top-level buttons" in result.output

@@ -26,13 +26,17 @@ class Services:
     leads: Any  # LeadStore
     unanswered: Any  # UnansweredLog
     funnel: Any = None  # Funnel: conversation stages for the admin page
+    takeovers: Any = None  # TakeoverStore: whether a person holds the conversation
+    staff_channel: Callable[[], str] | None = None  # "ok" | "failing" | "none": can staff be told now?
+    admin_link: Callable[[str], str] | None = None  # the conversation's address on the admin page
 
 
 class Engine:
     def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
-                 now: Callable[[], float] = time.time, funnel=None):
+                 now: Callable[[], float] = time.time, funnel=None, takeovers=None,
+                 staff_channel: Callable[[], str] | None = None, admin_link: Callable[[str], str] | None = None):
         self.holder = holder
-        self.services = Services(storage, leads, unanswered, funnel)
+        self.services = Services(storage, leads, unanswered, funnel, takeovers, staff_channel, admin_link)
         self.form_ttl = form_ttl
         self.resume_after = resume_after
         self.now = now
@@ -45,6 +49,12 @@ class Engine:
             storage.erase(incoming.openid)  # leaving the account takes the conversation with it
             return Reply()
         kb, derived = self.holder.snapshot()
+        handed_back = self._held_by_a_person(incoming, kb)
+        if handed_back is None:  # a person answers this user: keep what they said, say nothing
+            with storage.turn(incoming.openid, claim) as session:
+                said = [] if incoming.kind == "event" else [("user", self._said(incoming))]
+                session.finish(session.state, said, {})
+            return Reply()
         with storage.turn(incoming.openid, claim) as session:
             data = session.state
             t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
@@ -69,11 +79,35 @@ class Engine:
                 seen = data.setdefault("seen", {})
                 seen.update(heard(t.entities))
             data["last_seen"] = t.now
+            if handed_back:
+                t.parts.insert(0, handed_back)
             reply = t.reply()
-            said = incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"
-            session.finish(data, [("user", said), ("bot", reply.text or (reply.article.title if reply.article else ""))],
+            session.finish(data, [("user", self._said(incoming)),
+                                  ("bot", reply.text or (reply.article.title if reply.article else ""))],
                            reply.to_dict())
         return reply
+
+    @staticmethod
+    def _said(incoming: Incoming) -> str:
+        return incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"
+
+    def _held_by_a_person(self, incoming: Incoming, kb) -> str | None:
+        """None while a person holds the conversation; otherwise '' or, when the person has been
+        silent past the knowledge's limit, the line that tells the user the bot is back."""
+        takeovers = self.services.takeovers
+        if takeovers is None:
+            return ""
+        record = takeovers.seen_and_get(incoming.openid, incoming.channel)
+        if record["state"] != "taken":
+            return ""
+        if record["by"] == "kf":
+            return None  # WeChat's customer-service tools hold it until their close event
+        quiet = self.now() - (record["staff_at"] or record["since"] or self.now())
+        if quiet <= kb.park.takeover.idle_minutes * 60:
+            return None
+        if takeovers.move(incoming.openid, "released", by="idle", only_from=("taken",)) is None:
+            return ""  # released a moment ago by someone else, who said so
+        return kb.messages.render("takeover_idle_released")
 
     def _pause_or_expire_form(self, t: Turn) -> bool:
         """An unfinished form: dropped quietly after its TTL; offered again after a long pause."""

@@ -20,6 +20,7 @@ from ..dialogue.replies import Reply
 from ..knowledge.messages import declare
 from ..store.dedup import AlreadyClaimed
 from ..store.session import UserBusy
+from ..takeover import mark_from_kf_event
 from . import wxmsg
 
 log = logging.getLogger(__name__)
@@ -88,11 +89,25 @@ def receive():
         log.info("refused a body: %s", exc)
         abort(400)
 
+    if message.type == "event" and (getattr(message, "event", "") or "").lower() in KF_EVENTS:
+        _mark_kf_session(message.source, message.event)
+        return Response("success", mimetype="text/plain")
     reply = respond(wxmsg.to_incoming(message), wxmsg.message_key(message))
     xml = wxmsg.render(reply, message)
     if crypto is not None and xml != "success":
         xml = crypto.encrypt_message(xml, nonce, timestamp)
     return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
+
+
+KF_EVENTS = frozenset({"kf_create_session", "kf_close_session"})
+
+
+def _mark_kf_session(openid: str, event: str) -> None:
+    """WeChat's customer-service tools opened or closed a session: the user is taken over or released."""
+    try:
+        mark_from_kf_event(current_app.extensions["parkbot.desk"].takeovers, openid, event)
+    except redis.RedisError as exc:
+        log.warning("could not mark a customer-service session: %s", type(exc).__name__)
 
 
 def respond(incoming, message_key: str | None = None) -> Reply | None:
