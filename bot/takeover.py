@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from typing import Any, Callable
 
@@ -226,3 +227,18 @@ def mark_from_kf_event(takeovers: TakeoverStore, openid: str, event: str) -> str
         takeovers.move(openid, "released", by="kf", only_from=("taken", "waiting"))
         return "released"
     return None
+
+
+def start_sweeper(desk: Desk, stop_event: threading.Event, every: float = 30.0) -> threading.Thread:
+    """Hand back idle taken conversations every ``every`` seconds even when no admin page is open
+    (``parkbot worker`` and ``parkbot serve`` run this; any number of them may)."""
+    def loop() -> None:
+        while not stop_event.wait(every):
+            try:
+                desk.sweep()
+            except Exception as exc:  # Redis away, WeChat away: the next round tries again
+                log.warning("takeover sweep failed: %s", type(exc).__name__)
+
+    thread = threading.Thread(target=loop, name="parkbot-takeover-sweep", daemon=True)
+    thread.start()
+    return thread

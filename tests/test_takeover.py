@@ -236,6 +236,30 @@ def test_idle_limit_comes_from_knowledge(tmp_path, app_config, redis_client, wec
         "takeover_idle_released")
 
 
+def test_the_sweeper_hands_back_with_no_page_open(web, wx, openid, desk_app, wechat_api, msg):
+    import threading
+
+    from bot.takeover import start_sweeper
+
+    wx.say(openid, "人工")
+    assert take(web, openid).status_code == 200
+    stop = threading.Event()
+    thread = start_sweeper(desk_app.extensions["parkbot.desk"], stop, every=0.05)
+    try:
+        time.sleep(0.3)
+        assert desk_app.extensions["parkbot.desk"].takeovers.get(openid)["state"] == "taken"  # not idle yet
+        _staff_silent_for(desk_app, openid, 31 * 60)
+        deadline = time.monotonic() + 5
+        while desk_app.extensions["parkbot.desk"].takeovers.get(openid)["state"] != "released":
+            assert time.monotonic() < deadline, "the sweeper did not hand the conversation back"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(2)
+    assert wechat_api.sent[-1] == (openid, msg("takeover_idle_released"))
+    assert [text for _, text in wechat_api.sent].count(msg("takeover_idle_released")) == 1
+
+
 def test_a_staff_reply_restarts_the_idle_clock(web, wx, openid, desk_app):
     wx.say(openid, "人工")
     assert take(web, openid).status_code == 200
