@@ -390,6 +390,11 @@ def test_erase_takes_the_takeover_and_the_listing_with_it(web, wx, openid, desk_
 
     wx.say(openid, "人工")
     assert take(web, openid).status_code == 200
+    assert "已删除" in wx.say(openid, "删除我的信息")  # honoured at once, even while a person holds it
+    assert desk.takeovers.get(openid)["state"] == "" and desk.storage.transcript(openid) == []
+
+    wx.say(openid, "人工")
+    assert take(web, openid).status_code == 200
     wx.post(event_xml(openid, "unsubscribe"))
     assert desk.takeovers.get(openid)["state"] == ""
     assert list(desk.takeovers.r.scan_iter(match=desk.takeovers.keys.user(openid, "*"))) == []

@@ -50,6 +50,9 @@ class Engine:
             return Reply()
         kb, derived = self.holder.snapshot()
         handed_back = self._held_by_a_person(incoming, kb)
+        if handed_back is None and incoming.kind in ("text", "voice") \
+                and derived["commands"].is_("forget_me", incoming.text):
+            handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
         if handed_back is None:  # a person answers this user: keep what they said, say nothing
             with storage.turn(incoming.openid, claim) as session:
                 said = [] if incoming.kind == "event" else [("user", self._said(incoming))]
