@@ -129,7 +129,7 @@ class Desk:
         if old:
             self.takeovers.move(openid, old, only_from=("taken",))
         else:
-            self.takeovers.forget(openid)
+            self.takeovers.drop(openid)
 
     def send(self, openid: str, text: Any) -> dict:
         if not isinstance(text, str):

@@ -183,6 +183,16 @@ def test_invalid_token_is_replaced_once(web, wx, openid, wechat_api, desk_app):
     assert take(web, openid).status_code == 200 and len(wechat_api.sent) == 1
 
 
+def test_refused_takeover_of_a_user_who_never_asked_leaves_no_record(web, wx, openid, wechat_api, desk_app):
+    wx.say(openid, "园区介绍")
+    wechat_api.refuse_next(48001)
+    assert take(web, openid).status_code == 502
+    takeovers = desk_app.extensions["parkbot.desk"].takeovers
+    assert takeovers.get(openid)["state"] == "" and state(web, openid)["state"] == "bot"
+    assert openid not in [i["openid"] for i in web.get("/admin/api/handoffs", headers=BEARER).get_json()["items"]]
+    assert openid in [r["openid"] for r in takeovers.recent()]  # still among the recent conversations
+
+
 def test_no_app_secret_means_no_takeover_of_wechat_users(app_config, redis_client, openid, msg):
     app = create_app({**app_config, "ADMIN_TOKEN": TOKEN})
     web, wx = app.test_client(), Platform(app.test_client())

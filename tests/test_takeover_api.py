@@ -147,3 +147,26 @@ def test_user_text_is_escaped_on_the_pages(web, app, openid):
     for path in ("/admin/conversations", f"/admin/conversations/{openid}"):
         page = web.get(path, headers=BEARER).get_data(as_text=True)
         assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+@pytest.mark.parametrize("name, value", [("WECHAT_API_BASE_URL", "ftp://proxy.example.com"),
+                                         ("WECHAT_API_BASE_URL", "api.weixin.qq.com"),
+                                         ("ADMIN_BASE_URL", "javascript:alert(1)"), ("ADMIN_BASE_URL", "bot.example.com")])
+def test_bad_addresses_stop_start_up_naming_the_variable(name, value):
+    from bot import ConfigError
+    from bot.config import load
+    from tests.conftest import KNOWLEDGE
+
+    with pytest.raises(ConfigError, match=name):
+        load({"WECHAT_TOKEN": "tok123", "KNOWLEDGE_DIR": str(KNOWLEDGE), name: value}, environ={})
+
+
+def test_addresses_default_and_lose_a_trailing_slash():
+    from bot.config import load
+    from tests.conftest import KNOWLEDGE
+
+    cfg = load({"WECHAT_TOKEN": "tok123", "KNOWLEDGE_DIR": str(KNOWLEDGE)}, environ={})
+    assert cfg["WECHAT_API_BASE_URL"] == "https://api.weixin.qq.com" and cfg["ADMIN_BASE_URL"] is None
+    cfg = load({"WECHAT_TOKEN": "tok123", "KNOWLEDGE_DIR": str(KNOWLEDGE)},
+               environ={"WECHAT_API_BASE_URL": "http://127.0.0.1:9000/", "ADMIN_BASE_URL": "https://b.example.com/admin/"})
+    assert cfg["WECHAT_API_BASE_URL"] == "http://127.0.0.1:9000" and cfg["ADMIN_BASE_URL"] == "https://b.example.com/admin"

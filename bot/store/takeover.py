@@ -157,12 +157,11 @@ class TakeoverStore:
     def staff_replied(self, openid: str) -> bool:
         return bool(self._staff(keys=[self.keys.takeover(openid)], args=[repr(self.now())]))
 
-    def forget(self, openid: str) -> None:
-        """The user asked to be erased (their per-user keys go with the session's erase)."""
+    def drop(self, openid: str) -> None:
+        """No record, as before a takeover that did not happen (erasing a user is the session's job)."""
         pipe = self.r.pipeline(transaction=False)
         pipe.delete(self.keys.takeover(openid))
         pipe.zrem(self.keys.handoffs("index"), openid)
-        pipe.zrem(self.keys.handoffs("recent"), openid)
         pipe.execute()
 
 
