@@ -52,6 +52,10 @@ def test_staff_take_over_reply_and_release_in_the_admin_page(browser, served, we
 
     row = wait.until(ec.presence_of_element_located((By.ID, f"handoff-{openid}")))
     assert "等待接管" in row.text
+    newcomer = openid + "n"
+    user.say(newcomer, "人工")  # a new request appears on the open list by itself
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, f"handoff-{newcomer}"))
+    row = browser.find_element(By.ID, f"handoff-{openid}")
     row.find_element(By.TAG_NAME, "a").click()
     transcript = wait.until(ec.presence_of_element_located((By.ID, "transcript")))
     assert "我想租2000平厂房" in transcript.text and "转人工" in transcript.text
@@ -85,9 +89,10 @@ def test_a_persons_reply_appears_in_the_web_chat(browser, served, wechat_api):
     browser.get(base + "/chat")
     box = wait.until(ec.presence_of_element_located((By.ID, "text")))
     wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".row.bot .bubble"))
+    wait.until(lambda b: b.find_element(By.ID, "send").is_enabled())  # the welcome is fully drawn
     box.send_keys("人工")
     browser.find_element(By.ID, "send").click()
-    wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".row.bot .bubble")) >= 2)
+    wait.until(lambda b: "400 0123 021" in b.find_element(By.ID, "log").text)
 
     web = app.test_client()
     bearer = {"Authorization": f"Bearer {TOKEN}"}
