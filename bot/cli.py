@@ -42,9 +42,16 @@ def serve(host, port, no_worker):
         from .leads.runner import start_worker_thread
 
         stop = start_worker_thread(app)
+    import threading
+
+    from .takeover import start_sweeper
+
+    sweeping = threading.Event()
+    start_sweeper(app.extensions["parkbot.desk"], sweeping)  # idle takeovers go back to the bot
     try:
         app.run(host=host, port=port, use_reloader=False, threaded=True)
     finally:
+        sweeping.set()
         if stop:
             stop()
         if not cfg["REDIS_URL"]:

@@ -30,6 +30,7 @@ ENV_VARS = (
     "BOT_WEB_CHAT",
     "WECHAT_TIMESTAMP_WINDOW",
     "WECHAT_API_BASE_URL",
+    "ADMIN_BASE_URL",
     "REDIS_PREFIX",  # beyond the contract: lets several bots (or a test run) share one Redis
 )
 
@@ -49,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "BOT_WEB_CHAT": False,
     "WECHAT_TIMESTAMP_WINDOW": 300,  # seconds a request's timestamp may be off; 0 turns the check off
     "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",  # a forward proxy, or a local stand-in in tests
+    "ADMIN_BASE_URL": None,  # public address of /admin, for links in staff alerts
     "REDIS_PREFIX": "parkbot",
     # not environment contract; tuned by tests and benchmarks
     "DEV": False,
@@ -57,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "FORM_TTL": 24 * 3600,  # an unfinished lead form is offered again until then
     "RESUME_AFTER": 30 * 60,  # a pause this long mid-form gets 「继续吗?」 before anything else
     "TRANSCRIPT_TTL": 7 * 24 * 3600,
+    "TRANSCRIPT_LEN": 500,  # lines of a user's conversation kept (staff read the whole of it)
     "DEDUP_TTL": 60,  # WeChat retries within ~15 s
     "REPLY_WAIT": 4.0,  # how long a retry waits for the first delivery's reply
     "MAX_BODY": 64 * 1024,
@@ -127,6 +130,10 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
         _url("REDIS_URL", cfg["REDIS_URL"], ("redis", "rediss", "unix"))
     if cfg["NOTIFY_WECOM_WEBHOOK"] is not None:
         _url("NOTIFY_WECOM_WEBHOOK", cfg["NOTIFY_WECOM_WEBHOOK"], ("http", "https"))
+    cfg["WECHAT_API_BASE_URL"] = _url("WECHAT_API_BASE_URL", cfg["WECHAT_API_BASE_URL"] or DEFAULTS["WECHAT_API_BASE_URL"],
+                                      ("http", "https")).rstrip("/")
+    if cfg["ADMIN_BASE_URL"] is not None:
+        cfg["ADMIN_BASE_URL"] = _url("ADMIN_BASE_URL", cfg["ADMIN_BASE_URL"], ("http", "https")).rstrip("/")
     if cfg["SMTP_URL"] is not None:
         _url("SMTP_URL", cfg["SMTP_URL"], ("smtp", "smtps"))
     if cfg["NOTIFY_EMAIL_TO"] is not None:

@@ -124,6 +124,12 @@ class WeChatAPI:
                 raise
         raise AssertionError("unreachable")
 
+    def send_text(self, openid: str, text: str) -> dict:
+        """A customer-service text message (客服消息) to ``openid``; WeChat accepts it only within
+        48 hours of the user's last message to the account."""
+        return self.call("POST", "/cgi-bin/message/custom/send",
+                         body={"touser": openid, "msgtype": "text", "text": {"content": text}})
+
     def push_menu(self, menu_buttons: Iterable[Any]) -> dict:
         """Create the Official Account menu (replacing the current one)."""
         return self.call("POST", "/cgi-bin/menu/create", body=menu_payload(menu_buttons))

@@ -80,7 +80,8 @@ def test_silent_events_leave_no_trace(wechat, openid, app, redis_client, keys, m
     funnel = app.extensions["parkbot.funnel"]
     before_counts = funnel.counts()["total"]
     before = _user_keys(redis_client, keys, openid)
-    silent = [n for n in names("silent") if n != "unsubscribe"]
+    # unsubscribe erases, and WeChat's customer-service sessions mark a takeover (tests/test_takeover.py)
+    silent = [n for n in names("silent") if n not in ("unsubscribe", "kf_create_session", "kf_close_session")]
     assert len(silent) > 50
     for name in silent:
         resp = wechat.post(xml_for(name, openid), encrypt=encrypt)

@@ -27,13 +27,17 @@ class Services:
     unanswered: Any  # UnansweredLog
     funnel: Any = None  # Funnel: conversation stages for the admin page
     profile: Any = None  # ProfileStore: the user's last reported location and campaign sources
+    takeovers: Any = None  # TakeoverStore: whether a person holds the conversation
+    staff_channel: Callable[[], str] | None = None  # "ok" | "failing" | "none": can staff be told now?
+    admin_link: Callable[[str], str] | None = None  # the conversation's address on the admin page
 
 
 class Engine:
     def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
-                 now: Callable[[], float] = time.time, funnel=None, profile=None):
+                 now: Callable[[], float] = time.time, funnel=None, profile=None, takeovers=None,
+                 staff_channel: Callable[[], str] | None = None, admin_link: Callable[[str], str] | None = None):
         self.holder = holder
-        self.services = Services(storage, leads, unanswered, funnel, profile)
+        self.services = Services(storage, leads, unanswered, funnel, profile, takeovers, staff_channel, admin_link)
         self.form_ttl = form_ttl
         self.resume_after = resume_after
         self.now = now
@@ -49,7 +53,14 @@ class Engine:
                 self.services.profile.remember_location(openid, incoming.lat, incoming.lng, self.now(),
                                                         precision=incoming.text)
         elif effect in ("takeover", "release"):
-            pass  # WeChat's own customer-service sessions: a staff takeover marks the user here
+            # WeChat's own customer-service tools opened or closed a session with this user: a person
+            # answers there (the bot stays quiet) until the close event hands back. Nothing is sent:
+            # WeChat's tools speak for themselves.
+            if self.services.takeovers is not None:
+                if effect == "takeover":
+                    self.services.takeovers.move(openid, "taken", by="kf")
+                else:
+                    self.services.takeovers.move(openid, "released", by="kf", only_from=("taken", "waiting"))
         else:
             raise ValueError(f"unknown platform effect {effect!r}")
 
@@ -62,6 +73,15 @@ class Engine:
             self.notice(incoming, "erase")
             return Reply()
         kb, derived = self.holder.snapshot()
+        handed_back = self._held_by_a_person(incoming, kb)
+        if handed_back is None and incoming.kind in ("text", "voice") \
+                and derived["commands"].is_("forget_me", incoming.text):
+            handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
+        if handed_back is None:  # a person answers this user: keep what they said, say nothing
+            with storage.turn(incoming.openid, claim, started) as session:
+                said = [] if incoming.kind == "event" else [("user", self._said(incoming))]
+                session.finish(session.state, said, {})
+            return Reply()
         with storage.turn(incoming.openid, claim, started) as session:
             data = session.state
             t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
@@ -86,11 +106,35 @@ class Engine:
                 seen = data.setdefault("seen", {})
                 seen.update(heard(t.entities))
             data["last_seen"] = t.now
+            if handed_back:
+                t.parts.insert(0, handed_back)
             reply = t.reply()
-            said = incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"
-            session.finish(data, [("user", said), ("bot", reply.text or (reply.article.title if reply.article else ""))],
+            session.finish(data, [("user", self._said(incoming)),
+                                  ("bot", reply.text or (reply.article.title if reply.article else ""))],
                            reply.to_dict())
         return reply
+
+    @staticmethod
+    def _said(incoming: Incoming) -> str:
+        return incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"
+
+    def _held_by_a_person(self, incoming: Incoming, kb) -> str | None:
+        """None while a person holds the conversation; otherwise '' or, when the person has been
+        silent past the knowledge's limit, the line that tells the user the bot is back."""
+        takeovers = self.services.takeovers
+        if takeovers is None:
+            return ""
+        record = takeovers.seen_and_get(incoming.openid, incoming.channel)
+        if record["state"] != "taken":
+            return ""
+        if record["by"] == "kf":
+            return None  # WeChat's customer-service tools hold it until their close event
+        quiet = self.now() - (record["staff_at"] or record["since"] or self.now())
+        if quiet <= kb.park.takeover.idle_minutes * 60:
+            return None
+        if takeovers.move(incoming.openid, "released", by="idle", only_from=("taken",)) is None:
+            return ""  # released a moment ago by someone else, who said so
+        return kb.messages.render("takeover_idle_released")
 
     def _pause_or_expire_form(self, t: Turn) -> bool:
         """An unfinished form: dropped quietly after its TTL; offered again after a long pause."""

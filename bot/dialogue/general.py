@@ -9,7 +9,8 @@ from .turn import Turn
 
 declare(
     "welcome", "menu_header", "menu_line", "menu_footer", "intro", "answer_invite", "did_you_mean",
-    "suggestion_line", "pick_by_digit", "not_sure", "choice_expired", "handoff", "forgotten",
+    "suggestion_line", "pick_by_digit", "not_sure", "choice_expired", "handoff", "handoff_unreachable",
+    "takeover_idle_released", "forgotten",
     "voice_unrecognised", "unsupported", "nothing_to_cancel", "no_form", "which_listing", "thanks", "bye", "identity", "follow_up_line", "empty_message",
     owner="dialogue",
 )
@@ -129,17 +130,26 @@ def small_talk(t: Turn) -> State:
 
 
 def handoff(t: Turn) -> State:
+    """Staff are alerted and the request waits on the admin page; the user is told only what is true:
+    「已通知」 when a staff channel is delivering, otherwise to call the hotline."""
     from . import campaigns
 
     contacts, hours = t.kb.park.contacts, t.kb.park.hours
-    t.say("handoff", hotline=contacts.hotline, mobile=contacts.mobile or contacts.hotline, hours=hours.text)
+    services, openid = t.services, t.incoming.openid
+    reachable = services.staff_channel is None or services.staff_channel() == "ok"
+    t.say("handoff" if reachable else "handoff_unreachable", hotline=contacts.hotline,
+          mobile=contacts.mobile or contacts.hotline, hours=hours.text)
     t.hit("handoffs")
+    if services.takeovers is not None:
+        services.takeovers.move(openid, "waiting", channel=t.incoming.channel,
+                                only_from=("none", "waiting", "released"))
     bucket = int(t.now // 600)  # one alert per user per ten minutes, however often they ask
-    t.services.leads.alert_handoff(
-        openid=t.incoming.openid,
-        transcript=t.services.storage.transcript(t.incoming.openid, 10),
+    services.leads.alert_handoff(
+        openid=openid,
+        transcript=services.storage.transcript(openid, 10),
         source=campaigns.lead_origin(t)["source"],
-        dedup_key=f"{t.incoming.openid}:{bucket}",
+        dedup_key=f"{openid}:{bucket}",
+        link=services.admin_link(openid) if services.admin_link else "",
     )
     return t.state if t.state.in_form else State.IDLE
 

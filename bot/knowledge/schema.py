@@ -71,6 +71,13 @@ class Fact(Strict):
     text: str
 
 
+class Takeover(Strict):
+    """A person answering on the admin page (``park.yaml`` → ``takeover``)."""
+
+    # a taken conversation without a staff reply for this long goes back to the bot
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
 class Park(Strict):
     """The zone itself (``park.yaml``)."""
 
@@ -81,6 +88,7 @@ class Park(Strict):
     industries: list[str] = Field(default_factory=list)
     contacts: Contacts
     hours: Hours
+    takeover: Takeover = Field(default_factory=Takeover)
     facts: list[Fact] = Field(default_factory=list)
     address: str | None = None  # where the zone is, for people far from it
     nearby_km: float = Field(default=50, gt=0, le=2000)  # 「附近」: listings within this distance of the user

@@ -134,6 +134,9 @@ def worker_command(poll: float) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"worker {worker.consumer}: delivering via {', '.join(c.name for c in channels)}")
+    from ..takeover import start_sweeper
+
+    start_sweeper(app.extensions["parkbot.desk"], stop)  # idle takeovers go back to the bot
     worker.run_forever(stop, poll_interval=poll)
     click.echo("worker stopped")
 

@@ -24,7 +24,8 @@ declare(
     "leads_title_lead", "leads_title_handoff", "leads_label_number", "leads_label_listings",
     "leads_label_transcript", "leads_label_source", "leads_label_time", "leads_label_user",
     "leads_who_user", "leads_who_bot", "leads_value_empty", "leads_truncated", "leads_handoff_hint",
-    "leads_label_channel", "leads_label_first_source", *CHANNEL_KEYS.values(), *LABEL_KEYS.values(),
+    "leads_label_channel", "leads_label_first_source", "leads_handoff_link", *CHANNEL_KEYS.values(),
+    *LABEL_KEYS.values(),
     owner="leads",
 )
 
@@ -44,6 +45,7 @@ class Notice:
     openid: str = ""
     channel: str = ""  # wechat | web | cli
     first_source: str = ""  # the campaign that brought the user first, when a QR code did
+    link: str = ""  # a handoff's conversation on the admin page (ADMIN_BASE_URL set)
 
 
 _MARKUP = str.maketrans({
@@ -53,6 +55,8 @@ _MARKUP = str.maketrans({
 # line and paragraph separators, other controls, zero-width and bidi overrides: all would let
 # text leave its line or disguise what it says
 _BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
+# our own admin address with a URL-quoted OpenID: nothing in it can close the markdown link
+_SAFE_LINK = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")
 # 11+ digits: a mobile with country code or a landline with area code; shorter runs are
 # dates and lead numbers, which logs need
@@ -190,6 +194,8 @@ def wecom_markdown(notice: Notice, messages: Messages, limit: int = WECOM_LIMIT)
     head += [f"**{esc(label)}**: {esc(value)}" for label, value in fields]
     if hint:
         head.append(esc(hint))
+    if notice.link and _SAFE_LINK.fullmatch(notice.link):
+        head.append(f"[{esc(messages.render('leads_handoff_link'))}]({notice.link})")
     tail = []
     if notice.transcript:
         head.append(f"**{esc(messages.render('leads_label_transcript'))}**")
@@ -204,6 +210,8 @@ def plain_text(notice: Notice, messages: Messages) -> str:
     lines += [f"{label}: {value}" for label, value in header + fields]
     if hint:
         lines.append(hint)
+    if notice.link:
+        lines.append(f"{messages.render('leads_handoff_link')}: {one_line(notice.link)}")
     if notice.transcript:
         lines += ["", messages.render("leads_label_transcript")]
         lines += [f"  {when} {who}: {text}" for when, who, text in _turns(notice, messages)]

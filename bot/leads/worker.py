@@ -34,6 +34,7 @@ import redis
 
 from bot.store.keys import Keys
 from bot.store.leads import GROUP, LeadStore  # noqa: F401  (GROUP: also named from here)
+from bot.store.takeover import ChannelHealth
 
 from .channels import Channel
 from .ratelimit import SharedRateLimit
@@ -81,6 +82,7 @@ class Worker:
         self.after_send = after_send
         self.store = LeadStore(client, keys, now=now)
         self.limiter = SharedRateLimit(client)
+        self.health = ChannelHealth(client, keys, now=now)  # read by the handoff reply and /healthz
         self._release = client.register_script(_RELEASE)
         self._group_ready = False
         self._claim_cursor = "0-0"
@@ -200,9 +202,11 @@ class Worker:
             try:
                 channel.send(notice)
             except Exception as exc:  # any failure is retried: a bug must not drop a lead
+                self.health.failed(name, mask_phone(str(exc) or type(exc).__name__))
                 waiting += self._failed(entry_id, job, fields, name, exc, counts)
                 continue
             self.r.set(self.keys.delivered(job, name), self.consumer, ex=DELIVERED_TTL)
+            self.health.delivered(name)
             counts["sent"] += 1
             log.info("delivered %s via %s", job, name)
             if self.after_send:
@@ -239,7 +243,7 @@ class Worker:
             except ValueError:
                 transcript, created = [], 0.0
             return Notice(kind="handoff", job=fields["job"], transcript=transcript, source=fields.get("source", ""),
-                          created=created, openid=fields.get("openid", ""))
+                          created=created, openid=fields.get("openid", ""), link=fields.get("link", ""))
         lead = self.store.get(fields.get("number") or "")
         if lead is None:
             return None

@@ -35,6 +35,10 @@ class Keys:
     def campaign(self, openid: str) -> str:
         return self.user(openid, "campaign")
 
+    def takeover(self, openid: str) -> str:
+        """Who has the conversation: the bot, or a person (waiting / taken / released)."""
+        return self.user(openid, "takeover")
+
     def user_keys_pattern(self, openid: str) -> str:
         return self.user(openid, "*")
 
@@ -95,8 +99,16 @@ class Keys:
     def rate(self, name: str) -> str:
         return self.shared(f"rate:{name}")
 
+    def channel_health(self, channel: str) -> str:
+        """When a staff channel last delivered and since when it has been failing."""
+        return self.shared(f"health:{channel}")
+
     def funnel(self, field: str) -> str:
         return self.shared(f"funnel:{field}")
+
+    # staff takeover: conversations waiting for or held by a person -------------
+    def handoffs(self, field: str) -> str:
+        return f"{self.prefix}:{{handoffs}}:{field}"
 
     # understanding: questions the bot could not answer -------------------------
     def unanswered(self, field: str) -> str:

@@ -198,14 +198,17 @@ class LeadStore:
         )
 
     def alert_handoff(self, *, openid: str, transcript: list[dict], source: str,
-                      dedup_key: str | None = None) -> str:
-        """Queue a "wants a human" alert; returns its job id (the earlier one for a repeated ``dedup_key``)."""
+                      dedup_key: str | None = None, link: str = "") -> str:
+        """Queue a "wants a human" alert; returns its job id (the earlier one for a repeated ``dedup_key``).
+        ``link``: the conversation on the admin page, for staff to open."""
         job = f"handoff:{uuid.uuid4().hex}"
         payload = [
             "kind", "handoff", "job", job, "openid", openid or "", "source", source or "",
             "created", repr(float(self.now())),
             "transcript", json.dumps(clean_transcript(transcript), ensure_ascii=False),
         ]
+        if link:
+            payload += ["link", link]
         outbox = self.keys.outbox()
         dedup = self.keys.handoff_dedup(dedup_key) if dedup_key else outbox
         return self._handoff(keys=[outbox, dedup],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import re
 import secrets
 from typing import Any, Mapping
@@ -225,3 +226,20 @@ def event():
         return _error(400, "webchat_bad_request")
     reply = respond(Incoming(_user_id(), "event", event=name, event_key=key, channel="web"))
     return jsonify(reply.to_dict())
+
+
+@bp.get("/api/updates")
+def updates():
+    """What a person at the admin page said to this user after ``after`` (a time from the last poll):
+    the page polls, since nothing can be pushed to it."""
+    try:
+        after = float(request.args.get("after", "0"))
+    except ValueError:
+        return _error(400, "webchat_bad_request")
+    if not math.isfinite(after):
+        return _error(400, "webchat_bad_request")
+    storage = current_app.extensions["parkbot.storage"]
+    items = [{"t": e["t"], "who": e.get("who", ""), "text": e.get("text", "")}
+             for e in storage.transcript(_user_id(), 10_000)
+             if e.get("push") and isinstance(e.get("t"), (int, float)) and e["t"] > after]
+    return jsonify({"items": items})

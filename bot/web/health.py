@@ -1,4 +1,4 @@
-"""``/healthz``: is Redis reachable, which knowledge is being served, did an edit fail."""
+"""``/healthz``: is Redis reachable, which knowledge is being served, did an edit fail, can staff be reached."""
 from __future__ import annotations
 
 import redis
@@ -17,9 +17,17 @@ def healthz():
         redis_ok = bool(get_redis(current_app).ping())
     except redis.RedisError:
         redis_ok = False
+    staff = {"state": "unknown", "channels": {}}
+    if redis_ok:
+        try:
+            staff = current_app.extensions["parkbot.desk"].staff_channel()
+        except redis.RedisError:
+            redis_ok = False
     body = {
-        "status": "ok" if redis_ok and holder.last_error is None else "degraded",
+        "status": "ok" if redis_ok and holder.last_error is None and staff["state"] != "failing" else "degraded",
         "redis": redis_ok,
+        # can a person be told of a handoff now: ok, failing (deliveries failing for minutes) or none
+        "staff_channel": staff,
         "knowledge": {
             "version": kb.version,
             "loaded_at": kb.loaded_at,

@@ -82,6 +82,7 @@
   }
 
   function drawBot(reply, withOptions) {
+    if (!reply.text && !reply.article) return; // a person holds the conversation: the bot stays silent
     var content = row("bot");
     if (reply.text) content.appendChild(el("div", "bubble", reply.text));
     if (reply.article) content.appendChild(drawCard(reply.article));
@@ -212,4 +213,27 @@
     exchange(data.eventUrl, { event: "subscribe" });
   }
   input.focus();
+
+  // --- a person at the admin page took the conversation over: fetch what they say -----------------
+  (function followStaff() {
+    var cursorKey = "parkbot-chat-push:" + data.conversation;
+    var after = Number(window.sessionStorage.getItem(cursorKey) || "0") || 0;
+    function poll() {
+      fetch(data.updatesUrl + "?after=" + encodeURIComponent(after), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body || !Array.isArray(body.items)) return;
+          body.items.forEach(function (line) {
+            var reply = { text: line.text, article: null, options: [] };
+            drawBot(reply, false);
+            remember({ who: "bot", reply: reply });
+            after = Math.max(after, Number(line.t) || 0);
+          });
+          try { window.sessionStorage.setItem(cursorKey, String(after)); } catch (e) { /* see remember() */ }
+        })
+        .catch(function () { /* the next poll tries again */ });
+    }
+    poll();
+    window.setInterval(poll, 3000);
+  })();
 })();
