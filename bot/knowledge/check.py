@@ -23,11 +23,19 @@ def check(directory: str | Path) -> list[Problem]:
         return exc.problems
     from ..nlu import Understanding
 
-    problems: list[Problem] = []
     try:
         nlu = Understanding(kb)
     except KnowledgeError as exc:  # entities.yaml, read by the matcher itself
         return exc.problems
+    return problems_beyond_loading(kb, nlu)
+
+
+def problems_beyond_loading(kb, nlu) -> list[Problem]:
+    """What ``kb check`` finds in knowledge that loaded: FAQ entries that steal each other's questions.
+
+    A running bot's reload asks the same, so an edit ``kb check`` rejects is never served.
+    """
+    problems: list[Problem] = []
     for c in nlu.conflicts():
         index = next(i for i, f in enumerate(kb.faqs) if f.id == c.faq_id)
         problems.append(Problem(
@@ -36,3 +44,13 @@ def check(directory: str | Path) -> list[Problem]:
             "reword it or merge the entries",
         ))
     return problems
+
+
+def warnings(kb) -> list[Problem]:
+    """Worth an admin's look, not worth refusing an edit: shown on /admin and by ``kb check``."""
+    found = []
+    for i, item in enumerate(kb.listings):
+        if getattr(item, "demo", False):
+            found.append(Problem("listings.yaml", kb.line("listings.yaml", "listings", i, "id"),
+                                 f"listing {item.id!r} is a demo listing (demo: true); replace it with a real one"))
+    return found

@@ -110,7 +110,7 @@ def requeue_command(entry_id: str) -> None:
 @with_appcontext
 def worker_command(poll: float) -> None:
     """Deliver lead notifications until SIGTERM or Ctrl-C (run any number of these)."""
-    from .runner import notification_channels
+    from .runner import follow_up_check, notification_channels
     from .worker import Worker
 
     app = current_app._get_current_object()
@@ -118,7 +118,7 @@ def worker_command(poll: float) -> None:
     if not channels:
         raise click.ClickException("no notification channel configured: set NOTIFY_WECOM_WEBHOOK "
                                    "and/or NOTIFY_EMAIL_TO with SMTP_URL")
-    worker = Worker(get_redis(app), get_keys(app), channels)
+    worker = Worker(get_redis(app), get_keys(app), channels, periodic=follow_up_check(app))
     stop = threading.Event()
 
     def _stop(signum, _frame):
