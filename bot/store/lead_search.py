@@ -46,7 +46,7 @@ def company_key(text: str) -> str:
         if key.endswith(suffix) and len(key) > len(suffix) + 1:
             key = key[: -len(suffix)]
             break
-    return key if len(key) >= 2 else ""
+    return key if len(key) >= 2 and key not in _SUFFIXES else ""
 
 
 def phone_key(text: str) -> str:
