@@ -72,10 +72,15 @@ def export_command(csv_path: str, status: str | None) -> None:
 @leads_cli.command("set-status")
 @click.argument("number")
 @click.argument("status")
-def set_status_command(number: str, status: str) -> None:
-    """Mark lead NUMBER as new, contacted or closed."""
+@click.option("--by", "who", default="cli", show_default=True, help="The name the lead's history records.")
+def set_status_command(number: str, status: str, who: str) -> None:
+    """Mark lead NUMBER as new, contacted or closed (kept in its history with --by)."""
+    from bot.store.lead_desk import LeadDesk
+
     try:
-        _store().set_status(number, status)
+        LeadDesk(get_redis(current_app), get_keys(current_app)).change(number, who=who, status=status)
+    except LookupError:
+        raise click.ClickException(f"unknown lead {number!r}") from None
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{number}: {status}")
