@@ -48,9 +48,10 @@ def problems_beyond_loading(kb, nlu) -> list[Problem]:
 
 def warnings(kb) -> list[Problem]:
     """Worth an admin's look, not worth refusing an edit: shown on /admin and by ``kb check``."""
-    found = []
-    for i, item in enumerate(kb.listings):
-        if getattr(item, "demo", False):
-            found.append(Problem("listings.yaml", kb.line("listings.yaml", "listings", i, "id"),
-                                 f"listing {item.id!r} is a demo listing (demo: true); replace it with a real one"))
-    return found
+    demo = [(i, item) for i, item in enumerate(kb.listings) if getattr(item, "demo", False)]
+    if not demo:
+        return []
+    first = demo[0][0]
+    return [Problem("listings.yaml", kb.line("listings.yaml", "listings", first, "id"),
+                    f"{len(demo)} demo listing(s) (demo: true) are offered to prospects; replace them with real ones: "
+                    + ", ".join(item.id for _, item in demo))]
