@@ -66,7 +66,7 @@ def index():
         "admin.html", query=query, leads=[decorate(lead) for lead in found], total=total, pages=pages,
         prev_url=page_url(query.page - 1) if query.page > 1 else "",
         next_url=page_url(query.page + 1) if query.page < pages else "",
-        sources=[name for name, _ in per_source(leads())], people=sorted(set(assignees(leads())) | set(accounts().names())),
+        sources=[name for name, _ in per_source(leads()) if name], people=sorted(set(assignees(leads())) | set(accounts().names())),
         stats=leads().stats(), numbers=dashboard(),
         unanswered=unanswered().items(100), faqs=current.faqs,
         dead=[{**d, "time": stream_time(d["id"])} for d in leads().dead_letters(100)],
