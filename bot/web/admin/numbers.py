@@ -7,7 +7,7 @@ from elsewhere (the page's CSP allows neither). Labels are text nodes, escaped l
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ...dialogue.progress import CONFIRM
 from ...dialogue.states import FORM_ORDER
@@ -57,7 +57,7 @@ def dashboard() -> dict:
     today = datetime.fromtimestamp(time.time(), SHANGHAI).date()
     return {
         "per_day": day_chart(per_day(leads(), today, CHART_DAYS)),
-        "per_source": source_chart(per_source(leads())),
+        "per_source": source_chart(per_source(leads(), today - timedelta(days=CHART_DAYS - 1))),
         "funnel": funnel().counts(FUNNEL_DAYS), "funnel_days": FUNNEL_DAYS,
         "form": form_funnel(), "form_days": FORM_DAYS, "chart_days": CHART_DAYS,
     }

@@ -69,6 +69,7 @@ def index():
         sources=[name for name, _ in per_source(leads()) if name], people=sorted(set(assignees(leads())) | set(accounts().names())),
         stats=leads().stats(), numbers=dashboard(),
         unanswered=unanswered().items(100), faqs=current.faqs,
+        faq_titles={f.id: (f.questions[0] if f.questions else f.id) for f in current.faqs},
         dead=[{**d, "time": stream_time(d["id"])} for d in leads().dead_letters(100)],
         kb={"version": current.version, "loaded_at": _t(current.loaded_at), "error": holder.last_error,
             "error_at": _t(holder.last_error_at), "warnings": getattr(holder, "warnings", [])},
