@@ -51,6 +51,18 @@ def _admin_link(cfg):
     return lambda openid: f"{base}/conversations/{quote(openid, safe='')}"
 
 
+def _validate(kb, derived):
+    from .knowledge.check import problems_beyond_loading
+
+    return problems_beyond_loading(kb, derived["nlu"])
+
+
+def _warnings(kb):
+    from .knowledge.check import warnings
+
+    return warnings(kb)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory: defaults, then the environment, then ``config``."""
     cfg = settings.load(config)
@@ -72,7 +84,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .takeover import Desk
 
     connection.init_app(app)
-    knowledge = holder.init_app(app, builders={"nlu": _understanding, "commands": _commands})
+    knowledge = holder.init_app(app, builders={"nlu": _understanding, "commands": _commands},
+                                validate=_validate, warn=_warnings)
     client, keys = connection.get_redis(app), connection.get_keys(app)
     storage = RedisStateStorage(client, keys, state_ttl=cfg["SESSION_TTL"], transcript_ttl=cfg["TRANSCRIPT_TTL"],
                                 lock_timeout=cfg["LOCK_TIMEOUT"], transcript_len=cfg["TRANSCRIPT_LEN"])

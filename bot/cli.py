@@ -111,10 +111,16 @@ def kb_check(directory):
     """Validate every file in DIRECTORY (default: $KNOWLEDGE_DIR or ./knowledge)."""
     import os
 
-    from .knowledge.check import check
+    from .knowledge.check import check, warnings
+    from .knowledge.loader import KnowledgeError, load_knowledge
 
     directory = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
     problems = check(directory)
+    try:
+        for warning in warnings(load_knowledge(directory)):
+            click.echo(f"warning: {warning}", err=True)
+    except KnowledgeError:
+        pass  # the problems above say why
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -147,7 +153,9 @@ def eval_command(data, directory):
 
 
 def all_commands() -> list:
-    commands = [serve, chat, kb, eval_command]
+    from .admin_cli import admin_cli
+
+    commands = [serve, chat, kb, eval_command, admin_cli]
     try:
         from .leads.cli import commands as lead_commands
     except ImportError:

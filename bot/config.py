@@ -26,6 +26,7 @@ ENV_VARS = (
     "NOTIFY_EMAIL_TO",
     "SMTP_URL",
     "ADMIN_TOKEN",
+    "ADMIN_USERS",  # named admin accounts: name:werkzeug-hash,name:hash (or `parkbot admin add`)
     "PORT",
     "BOT_WEB_CHAT",
     "WECHAT_TIMESTAMP_WINDOW",
@@ -46,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFY_EMAIL_TO": None,
     "SMTP_URL": None,
     "ADMIN_TOKEN": None,
+    "ADMIN_USERS": None,
+    "ADMIN_SESSION_AGE": 8 * 3600,  # a signed-in admin signs in again after this long
     "PORT": 8000,
     "BOT_WEB_CHAT": False,
     "WECHAT_TIMESTAMP_WINDOW": 300,  # seconds a request's timestamp may be off; 0 turns the check off
@@ -145,6 +148,12 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
         cfg["NOTIFY_EMAIL_TO"] = addresses
     if cfg["ADMIN_TOKEN"] is not None and len(cfg["ADMIN_TOKEN"]) < 8:
         raise ConfigError("ADMIN_TOKEN must be at least 8 characters")
+    from .store.accounts import AccountError, parse_users
+
+    try:
+        cfg["ADMIN_USER_HASHES"] = parse_users(cfg["ADMIN_USERS"])
+    except AccountError as exc:
+        raise ConfigError(f"ADMIN_USERS: {exc}") from None
 
     cfg["WECHAT_API_BASE_URL"] = _url("WECHAT_API_BASE_URL", str(cfg["WECHAT_API_BASE_URL"]),
                                       ("http", "https")).rstrip("/")

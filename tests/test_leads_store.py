@@ -138,11 +138,15 @@ def test_bad_submissions_are_refused_and_write_nothing(store, leads_redis, bad, 
 
 
 def test_long_values_and_transcripts_are_capped(store):
+    from bot.store.leads import TRANSCRIPT_LIMIT
+
     number = submit(store, fields={"need": "x" * 5000},
-                    transcript=[{"t": i, "who": "user", "text": "y" * 900} for i in range(50)])
+                    transcript=[{"t": i, "who": "user", "text": "y" * 900} for i in range(TRANSCRIPT_LIMIT + 30)])
     lead = store.get(number)
     assert len(lead["fields"]["need"]) == 500
-    assert len(lead["transcript"]) == 20 and lead["transcript"][-1]["t"] == 49
+    # the whole conversation up to the cap, its newest turns kept
+    assert len(lead["transcript"]) == TRANSCRIPT_LIMIT and lead["transcript"][-1]["t"] == TRANSCRIPT_LIMIT + 29
+    assert lead["transcript"][0]["t"] == 30
     assert all(len(turn["text"]) == 500 for turn in lead["transcript"])
 
 

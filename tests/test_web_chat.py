@@ -112,7 +112,7 @@ def test_first_load_subscribe_shows_the_welcome_and_menu(make_app):
     client.get("/chat")
     resp = client.post("/chat/api/event", json={"event": "subscribe"}, headers=AJAX)
     body = resp.get_json()
-    assert resp.status_code == 200 and set(body) == {"text", "article", "options"}
+    assert resp.status_code == 200 and set(body) == {"text", "article", "options", "actions"}
     assert body["options"] == menu_titles(app)
     assert app.extensions["parkbot.knowledge"].current().park.name in body["text"]
 
@@ -239,7 +239,7 @@ def test_a_failing_store_gives_the_fallback_sentence_not_a_500(make_app, monkeyp
     monkeypatch.setattr(engine, "handle", broken)
     resp = say(app.test_client(), "你好")
     expected = app.extensions["parkbot.knowledge"].current().messages.render("store_down")
-    assert resp.status_code == 200 and resp.get_json() == {"text": expected, "article": None, "options": []}
+    assert resp.status_code == 200 and resp.get_json() == {"text": expected, "article": None, "options": [], "actions": []}
 
 
 def test_its_sentences_are_in_messages_yaml():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .form import heard
+from .progress import asked_field, count_progress
 from .replies import Incoming, Reply
 from .states import State
 from .table import route_for
@@ -84,9 +85,11 @@ class Engine:
             return Reply()
         with storage.turn(incoming.openid, claim, started) as session:
             data = session.state
+            before = asked_field(data)
             t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
+                data["since"] = round(time.time())  # the transcript's clock; a lead keeps the conversation from here
             data["turn"] = data.get("turn", 0) + 1
             offer_resume = self._pause_or_expire_form(t)
             route = route_for(t)
@@ -108,6 +111,7 @@ class Engine:
             data["last_seen"] = t.now
             if handed_back:
                 t.parts.insert(0, handed_back)
+            count_progress(t, before, asked_field(data))
             reply = t.reply()
             session.finish(data, [("user", self._said(incoming)),
                                   ("bot", reply.text or (reply.article.title if reply.article else ""))],

@@ -6,6 +6,7 @@ single sentence with everything goes straight to confirmation.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -26,6 +27,9 @@ declare(
     "form_cancelled", "form_dropped", "form_restarted", "need_area", "need_area_range", "need_area_min",
     "need_area_max", "modify_which", "back_to_form", "form_resume_offer", owner="form",
 )
+
+CONFIRM_BUTTONS = ("button_confirm", "button_modify", "button_cancel")  # for channels that draw buttons
+declare(*CONFIRM_BUTTONS, owner="web chat buttons")
 
 LEAD_SLOTS = ("type", "deal", "area_sqm", "area_min", "area_max", "district", "industry", "tax_wan", "company",
               "contact", "phone")
@@ -184,6 +188,7 @@ def confirm(t: Turn) -> State:
     for slot in FORM_ORDER:
         t.say("confirm_line", label=t.kb.messages.render(f"field_{slot}"), value=display(t, slot, form["slots"].get(slot)))
     t.say("confirm_footer")
+    t.actions = [t.kb.messages.render(key) for key in CONFIRM_BUTTONS]
     return State.FORM_CONFIRM
 
 
@@ -245,6 +250,18 @@ def at_confirmation(t: Turn) -> State:
     return State.FORM_CONFIRM
 
 
+def conversation(t: Turn) -> list[dict[str, Any]]:
+    """This conversation from the user's first message (the log's cap permitting), with this 确认."""
+    from ..store.leads import TRANSCRIPT_LIMIT
+
+    since = t.data.get("since") or 0
+    turns = [turn for turn in t.services.storage.transcript(t.incoming.openid, TRANSCRIPT_LIMIT)
+             if (turn.get("t") or 0) >= since - 1]
+    if t.text:
+        turns.append({"t": round(time.time()), "who": "user", "text": t.text})
+    return turns[-TRANSCRIPT_LIMIT:]
+
+
 def submit(t: Turn) -> State:
     form = t.data.pop("form")
     slots = form["slots"]
@@ -260,7 +277,7 @@ def submit(t: Turn) -> State:
     number = t.services.leads.submit(
         form_id=form["id"], openid=openid, fields=fields,
         listings=list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:])),
-        transcript=t.services.storage.transcript(openid, 12), **lead_origin(t),
+        transcript=conversation(t), **lead_origin(t),
     )
     t.hit("forms_submitted")
     callback = callback_phrase(t.kb.messages, t.kb.park.hours, datetime.fromtimestamp(t.now, timezone.utc))

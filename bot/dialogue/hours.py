@@ -1,7 +1,7 @@
 """When will staff call back? Business hours come from ``park.yaml``."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..knowledge.messages import Messages
@@ -36,3 +36,24 @@ def callback_phrase(messages: Messages, hours: Hours, now: datetime) -> str:
     weekday = messages.render("weekdays").split(",")[when.isoweekday() - 1]
     return messages.render("callback_later", month=when.month, day=when.day, weekday=weekday,
                            time=when.strftime("%H:%M"))
+
+
+def working_deadline(hours: Hours, start: datetime, working_hours: float) -> datetime:
+    """The moment ``working_hours`` of business hours have passed since ``start`` (nights,
+    weekends and holidays do not count): when a lead still new is overdue."""
+    zone = ZoneInfo(hours.timezone)
+    cursor = start.astimezone(zone)
+    remaining = timedelta(hours=working_hours)
+    day = cursor.date()
+    for _ in range(800):  # a long holiday list still ends
+        if _working_day(hours, day):
+            opening = datetime.combine(day, hours.open, tzinfo=zone)
+            closing = datetime.combine(day, hours.close, tzinfo=zone)
+            begin = max(cursor, opening)
+            if begin < closing:
+                if remaining <= closing - begin:
+                    return begin + remaining
+                remaining -= closing - begin
+        day += timedelta(days=1)
+        cursor = datetime.combine(day, time(0), tzinfo=zone)
+    return cursor

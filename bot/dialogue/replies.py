@@ -25,11 +25,13 @@ class Reply:
     article: Article | None = None
     # the numbered choices just shown, for channels that can draw buttons
     options: tuple[str, ...] = field(default_factory=tuple)
+    # words the user may send with one tap (确认 / 修改 / 取消, 登记), for channels that draw buttons
+    actions: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         # by hand: dataclasses.asdict deep-copies recursively, and this runs for every message
         return {"text": self.text, "article": asdict(self.article) if self.article else None,
-                "options": list(self.options)}
+                "options": list(self.options), "actions": list(self.actions)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Reply":
@@ -38,6 +40,7 @@ class Reply:
             text=data.get("text", ""),
             article=Article(**article) if article else None,
             options=tuple(data.get("options") or ()),
+            actions=tuple(data.get("actions") or ()),
         )
 
 

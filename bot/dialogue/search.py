@@ -10,6 +10,8 @@ from .replies import Article
 from .states import State
 from .turn import Turn
 
+declare("button_register", owner="web chat buttons")
+
 PAGE = 3
 
 declare(
@@ -111,6 +113,7 @@ def details(t: Turn, listing_id: str) -> State:
     )
     if item.demo:
         text += "\n" + m.render("listing_demo_note")
+    t.actions = [m.render("button_register")]  # channels with buttons: 登记 in one tap
     if item.url or item.image:
         # one news card: the only kind of article a passive reply may carry
         description = text + "\n" + m.render("listing_details_footer")

@@ -23,6 +23,8 @@ class Turn:
     parts: list[str] = field(default_factory=list)
     article: Article | None = None
     options: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # words a channel may offer as buttons
+    hits: set[str] = field(default_factory=set)  # funnel stages counted this turn
     _intents: dict[str, bool] = field(default_factory=dict, repr=False)
 
     # --- input -----------------------------------------------------------------
@@ -69,6 +71,7 @@ class Turn:
 
     def hit(self, stage: str) -> None:
         """Count a funnel stage for the admin page (never fails the conversation)."""
+        self.hits.add(stage)
         if self.services is not None and self.services.funnel is not None:
             self.services.funnel.hit(stage)
 
@@ -86,4 +89,5 @@ class Turn:
         self.options = labels
 
     def reply(self) -> Reply:
-        return Reply(text="\n".join(p for p in self.parts if p), article=self.article, options=tuple(self.options))
+        return Reply(text="\n".join(p for p in self.parts if p), article=self.article, options=tuple(self.options),
+                     actions=tuple(self.actions))

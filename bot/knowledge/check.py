@@ -23,11 +23,19 @@ def check(directory: str | Path) -> list[Problem]:
         return exc.problems
     from ..nlu import Understanding
 
-    problems: list[Problem] = []
     try:
         nlu = Understanding(kb)
     except KnowledgeError as exc:  # entities.yaml, read by the matcher itself
         return exc.problems
+    return problems_beyond_loading(kb, nlu)
+
+
+def problems_beyond_loading(kb, nlu) -> list[Problem]:
+    """What ``kb check`` finds in knowledge that loaded: FAQ entries that steal each other's questions.
+
+    A running bot's reload asks the same, so an edit ``kb check`` rejects is never served.
+    """
+    problems: list[Problem] = []
     for c in nlu.conflicts():
         index = next(i for i, f in enumerate(kb.faqs) if f.id == c.faq_id)
         problems.append(Problem(
@@ -36,3 +44,14 @@ def check(directory: str | Path) -> list[Problem]:
             "reword it or merge the entries",
         ))
     return problems
+
+
+def warnings(kb) -> list[Problem]:
+    """Worth an admin's look, not worth refusing an edit: shown on /admin and by ``kb check``."""
+    demo = [(i, item) for i, item in enumerate(kb.listings) if getattr(item, "demo", False)]
+    if not demo:
+        return []
+    first = demo[0][0]
+    return [Problem("listings.yaml", kb.line("listings.yaml", "listings", first, "id"),
+                    f"{len(demo)} demo listing(s) (demo: true) are offered to prospects; replace them with real ones: "
+                    + ", ".join(item.id for _, item in demo))]

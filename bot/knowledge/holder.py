@@ -21,14 +21,20 @@ from .loader import Knowledge, KnowledgeError, fingerprint, load_knowledge
 log = logging.getLogger(__name__)
 
 Builder = Callable[[Knowledge], Any]
+# what `kb check` finds beyond loading (knowledge, derived values) -> problems; any refuses the edit
+Validator = Callable[[Knowledge, dict], list]
+Warner = Callable[[Knowledge], list]
 
 
 class KnowledgeHolder:
     def __init__(self, directory: str | Path, *, interval: float = 1.0, builders: dict[str, Builder] | None = None,
-                 last_good: str | Path | None = None):
+                 last_good: str | Path | None = None, validate: Validator | None = None,
+                 warn: Warner | None = None):
         self.directory = Path(directory)
         self.interval = interval
         self.builders = dict(builders or {})
+        self.validate, self.warn = validate, warn
+        self.warnings: list[str] = []
         # a copy of the last knowledge that loaded, so a worker (re)started while the files
         # on disk are broken still serves what users had a moment ago
         self.last_good = Path(last_good) if last_good else None
@@ -48,7 +54,13 @@ class KnowledgeHolder:
         self._keep_copy()
 
     def _build(self, kb: Knowledge) -> tuple[Knowledge, dict[str, Any]]:
-        return kb, {name: build(kb) for name, build in self.builders.items()}
+        derived = {name: build(kb) for name, build in self.builders.items()}
+        if self.validate is not None:
+            problems = self.validate(kb, derived)
+            if problems:
+                raise KnowledgeError(list(problems))
+        self.warnings = [str(w) for w in self.warn(kb)] if self.warn is not None else []
+        return kb, derived
 
     def current(self) -> Knowledge:
         self._maybe_reload()
@@ -136,9 +148,11 @@ class KnowledgeHolder:
         log.error("knowledge edit refused, still serving version %s:\n%s", self._kb.version, message)
 
 
-def init_app(app, builders: dict[str, Builder]) -> KnowledgeHolder:
+def init_app(app, builders: dict[str, Builder], validate: Validator | None = None,
+             warn: Warner | None = None) -> KnowledgeHolder:
     holder = KnowledgeHolder(app.config["KNOWLEDGE_DIR"], interval=app.config["KNOWLEDGE_CHECK_INTERVAL"],
-                             builders=builders, last_good=Path(app.config["BOT_DATA_DIR"]) / "knowledge-last-good")
+                             builders=builders, last_good=Path(app.config["BOT_DATA_DIR"]) / "knowledge-last-good",
+                             validate=validate, warn=warn)
     app.extensions["parkbot.knowledge"] = holder
     return holder
 

@@ -46,6 +46,8 @@ class Hours(Strict):
     close: time = time(17, 30)
     timezone: str = "Asia/Shanghai"
     holidays: list[date] = Field(default_factory=list)
+    # a lead still 新 this many working hours after it came in: one reminder to staff, marked overdue
+    follow_up_hours: float = Field(4, gt=0, le=240)
 
     @field_validator("weekdays")
     @classmethod

@@ -79,10 +79,15 @@ def export_command(csv_path: str, status: str | None) -> None:
 @leads_cli.command("set-status")
 @click.argument("number")
 @click.argument("status")
-def set_status_command(number: str, status: str) -> None:
-    """Mark lead NUMBER as new, contacted or closed."""
+@click.option("--by", "who", default="cli", show_default=True, help="The name the lead's history records.")
+def set_status_command(number: str, status: str, who: str) -> None:
+    """Mark lead NUMBER as new, contacted or closed (kept in its history with --by)."""
+    from bot.store.lead_desk import LeadDesk
+
     try:
-        _store().set_status(number, status)
+        LeadDesk(get_redis(current_app), get_keys(current_app)).change(number, who=who, status=status)
+    except LookupError:
+        raise click.ClickException(f"unknown lead {number!r}") from None
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{number}: {status}")
@@ -117,7 +122,7 @@ def requeue_command(entry_id: str) -> None:
 @with_appcontext
 def worker_command(poll: float) -> None:
     """Deliver lead notifications until SIGTERM or Ctrl-C (run any number of these)."""
-    from .runner import notification_channels
+    from .runner import follow_up_check, notification_channels
     from .worker import Worker
 
     app = current_app._get_current_object()
@@ -125,7 +130,7 @@ def worker_command(poll: float) -> None:
     if not channels:
         raise click.ClickException("no notification channel configured: set NOTIFY_WECOM_WEBHOOK "
                                    "and/or NOTIFY_EMAIL_TO with SMTP_URL")
-    worker = Worker(get_redis(app), get_keys(app), channels)
+    worker = Worker(get_redis(app), get_keys(app), channels, periodic=follow_up_check(app))
     stop = threading.Event()
 
     def _stop(signum, _frame):

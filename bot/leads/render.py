@@ -25,6 +25,7 @@ declare(
     "leads_label_transcript", "leads_label_source", "leads_label_time", "leads_label_user",
     "leads_who_user", "leads_who_bot", "leads_value_empty", "leads_truncated", "leads_handoff_hint",
     "leads_label_channel", "leads_label_first_source", "leads_handoff_link", *CHANNEL_KEYS.values(),
+    "leads_title_reminder", "leads_label_repeat", "leads_repeat", "leads_unassigned", "leads_label_assignee",
     *LABEL_KEYS.values(),
     owner="leads",
 )
@@ -46,6 +47,9 @@ class Notice:
     channel: str = ""  # wechat | web | cli
     first_source: str = ""  # the campaign that brought the user first, when a QR code did
     link: str = ""  # a handoff's conversation on the admin page (ADMIN_BASE_URL set)
+    repeat_of: str = ""  # an earlier lead with the same phone or company (防撞单)
+    repeat_assignee: str = ""
+    assignee: str = ""
 
 
 _MARKUP = str.maketrans({
@@ -163,6 +167,8 @@ def _content(notice: Notice, messages: Messages) -> tuple[str, list[tuple[str, s
     m = messages.render
     if notice.kind == "lead":
         title = m("leads_title_lead", number=notice.number)
+    elif notice.kind == "reminder":
+        title = m("leads_title_reminder", number=notice.number)
     else:
         title = m("leads_title_handoff")
     header = []
@@ -170,8 +176,13 @@ def _content(notice: Notice, messages: Messages) -> tuple[str, list[tuple[str, s
         header.append((m("leads_label_number"), one_line(notice.number)))
     header.append((m("leads_label_time"), format_time(notice.created)))
     header += origin_rows(messages, notice.source, notice.channel, notice.first_source)
+    if notice.repeat_of:
+        header.append((m("leads_label_repeat"), m("leads_repeat", number=one_line(notice.repeat_of),
+                                                  assignee=one_line(notice.repeat_assignee) or m("leads_unassigned"))))
+    if notice.kind == "reminder":
+        header.append((m("leads_label_assignee"), one_line(notice.assignee) or m("leads_unassigned")))
     fields, hint = [], ""
-    if notice.kind == "lead":
+    if notice.kind in ("lead", "reminder"):
         fields = [(_label(messages, slot), _value(messages, notice.fields.get(slot))) for slot in _slots(notice)]
         if notice.listings:
             fields.append((m("leads_label_listings"), ", ".join(one_line(x) for x in notice.listings)))

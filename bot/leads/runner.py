@@ -22,6 +22,16 @@ def notification_channels(app) -> list[Channel]:
     return build_channels(app.config, lambda: holder.current().messages)
 
 
+def follow_up_check(app) -> Callable[[], Any]:
+    """The follow-up reminder look (bot/leads/followup.py) on the app's Redis and live business hours."""
+    from bot.store.leads import LeadStore
+
+    from .followup import FollowUp
+
+    holder = app.extensions["parkbot.knowledge"]
+    return FollowUp(LeadStore(get_redis(app), get_keys(app)), lambda: holder.current().park.hours).run_once
+
+
 def start_worker_thread(app, **options: Any) -> Callable[[], None]:
     """Start delivering in a background thread; returns the function that stops it."""
     channels = notification_channels(app)
@@ -30,5 +40,6 @@ def start_worker_thread(app, **options: Any) -> Callable[[], None]:
                     "leads wait in the outbox until one is")
         return lambda: None
     options.setdefault("poll_interval", 0.2)
+    options.setdefault("periodic", follow_up_check(app))
     handle = start_in_thread(get_redis(app), get_keys(app), channels, **options)
     return handle.stop

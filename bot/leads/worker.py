@@ -61,7 +61,8 @@ class Worker:
                  now: Callable[[], float] = time.time, consumer: str | None = None,
                  max_attempts: int = 30, backoff_base: float = 2.0, backoff_cap: float = 300.0,
                  claim_idle_ms: int = 60_000, lease_ms: int = 60_000, batch: int = 50,
-                 after_send: Callable[[str, str], None] | None = None):
+                 after_send: Callable[[str, str], None] | None = None,
+                 periodic: Callable[[], Any] | None = None, periodic_every: float = 60.0):
         if max_attempts < 1 or backoff_base <= 0 or backoff_cap < backoff_base:
             raise ValueError("need max_attempts >= 1 and 0 < backoff_base <= backoff_cap")
         names = [c.name for c in channels]
@@ -80,6 +81,8 @@ class Worker:
         self.batch = batch
         # called right after a channel's delivered mark is written (metrics; tests stop here)
         self.after_send = after_send
+        # the follow-up reminders (bot/leads/followup.py), looked for every ``periodic_every`` seconds
+        self.periodic, self.periodic_every, self._next_periodic = periodic, periodic_every, 0.0
         self.store = LeadStore(client, keys, now=now)
         self.limiter = SharedRateLimit(client)
         self.health = ChannelHealth(client, keys, now=now)  # read by the handoff reply and /healthz
@@ -247,10 +250,14 @@ class Worker:
         lead = self.store.get(fields.get("number") or "")
         if lead is None:
             return None
-        return Notice(kind="lead", job=fields["job"], number=lead["number"], fields=lead["fields"],
-                      listings=lead["listings"], transcript=lead["transcript"], source=lead["source"],
-                      created=lead["created"], openid=lead["openid"], channel=lead.get("channel", ""),
-                      first_source=lead.get("first_source", ""))
+        kind = "reminder" if fields.get("kind") == "reminder" else "lead"
+        earlier = self.store.get(lead["repeat_of"]) if lead.get("repeat_of") else None
+        return Notice(kind=kind, job=fields["job"], number=lead["number"], fields=lead["fields"],
+                      listings=lead["listings"], transcript=lead["transcript"] if kind == "lead" else [],
+                      source=lead["source"], created=lead["created"], openid=lead["openid"],
+                      channel=lead.get("channel", ""), first_source=lead.get("first_source", ""),
+                      repeat_of=lead.get("repeat_of", ""), repeat_assignee=earlier["assignee"] if earlier else "",
+                      assignee=lead.get("assignee", ""))
 
     def _dead(self, entry_id: str, fields: dict, channel: str, attempts: int, error: str) -> None:
         self.store.add_dead_letter({
@@ -275,6 +282,7 @@ class Worker:
                  self.consumer, ", ".join(c.name for c in self.channels) or "(none)")
         pause = poll_interval
         while not stop_event.is_set():
+            self._run_periodic()
             try:
                 counts = self.run_once()
             except redis.exceptions.RedisError as exc:
@@ -290,6 +298,16 @@ class Worker:
             pause = poll_interval
             if not any(counts.values()):
                 stop_event.wait(poll_interval)
+
+
+    def _run_periodic(self) -> None:
+        if self.periodic is None or time.monotonic() < self._next_periodic:
+            return
+        self._next_periodic = time.monotonic() + self.periodic_every
+        try:
+            self.periodic()
+        except Exception:  # a reminder failing must not stop lead delivery
+            log.exception("notification worker: follow-up check failed")
 
 
 @dataclass

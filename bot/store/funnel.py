@@ -63,3 +63,37 @@ class Funnel:
             for stage, n in as_counts(values).items():
                 recent[stage] += n
         return {"total": as_counts(total), "today": as_counts(per_day[0]), "days": recent, "window": len(day_keys)}
+
+    # --- the form, question by question -------------------------------------------------
+    FIELD_KINDS = ("reached", "left")
+
+    def field_hit(self, kind: str, name: str) -> None:
+        """A prospect reached the form question ``name`` (once per form), or left the form at it."""
+        if kind not in self.FIELD_KINDS or not name:
+            raise ValueError(f"unknown form funnel count {kind!r} for {name!r}")
+        day = self.keys.funnel(f"fields:day:{shanghai_day(self.now())}")
+        try:
+            pipe = self.r.pipeline(transaction=True)
+            pipe.hincrby(self.keys.funnel("fields:total"), f"{kind}:{name}", 1)
+            pipe.hincrby(day, f"{kind}:{name}", 1)
+            pipe.expire(day, DAY_TTL)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("form funnel %s %s not counted: %s", kind, name, exc)
+
+    def fields(self, names: tuple[str, ...], days: int | None = None) -> list[dict]:
+        """Per question in ``names`` order: reached, left, and the share of those who reached it who left."""
+        if days is None:
+            hashes = [self.r.hgetall(self.keys.funnel("fields:total"))]
+        else:
+            pipe = self.r.pipeline(transaction=False)
+            for i in range(max(days, 1)):
+                pipe.hgetall(self.keys.funnel(f"fields:day:{shanghai_day(self.now() - i * 86400)}"))
+            hashes = pipe.execute()
+        rows = []
+        for name in names:
+            reached = sum(int(h.get(f"reached:{name}") or 0) for h in hashes)
+            left = sum(int(h.get(f"left:{name}") or 0) for h in hashes)
+            rows.append({"field": name, "reached": reached, "left": left,
+                         "left_share": round(100 * left / reached) if reached else 0})
+        return rows

@@ -32,7 +32,7 @@ SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 FORM_TTL = 30 * 24 * 3600  # a form id is remembered long after any WeChat retry or double tap
 SEQ_TTL = 3 * 24 * 3600
 HANDOFF_DEDUP_TTL = 24 * 3600
-TRANSCRIPT_LIMIT = 20
+TRANSCRIPT_LIMIT = 300  # the whole conversation before a lead, within reason
 TEXT_LIMIT = 500
 VALUE_LIMIT = 500
 _SLOT_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -173,6 +173,9 @@ class LeadStore:
         if not isinstance(fields, dict) or len(fields) > 40:
             raise ValueError("fields must be a mapping of at most 40 slot names to values")
         created = self.now()
+        from .lead_search import find_repeat  # it reads leads through this store
+
+        repeat_of = find_repeat(self, str(fields.get("phone") or ""), str(fields.get("company") or ""), created)
         values: list[str] = [
             "openid", openid or "",
             "status", "new",
@@ -184,6 +187,8 @@ class LeadStore:
             "listings", json.dumps([str(x) for x in (listings or [])][:50], ensure_ascii=False),
             "transcript", json.dumps(clean_transcript(transcript), ensure_ascii=False),
         ]
+        if repeat_of:
+            values += ["repeat_of", repeat_of]
         for name, value in fields.items():
             if not isinstance(name, str) or not _SLOT_NAME.fullmatch(name):
                 raise ValueError(f"lead field name {name!r} must be lower-case ascii")
@@ -336,4 +341,7 @@ class LeadStore:
             "listings": _loads(raw.get("listings"), []),
             "transcript": _loads(raw.get("transcript"), []),
             "erased": bool(raw.get("erased_at")),
+            "assignee": raw.get("assignee", ""),
+            "repeat_of": raw.get("repeat_of", ""),
+            "reminded_at": float(raw.get("reminded_at") or 0) or None,
         }

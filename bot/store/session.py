@@ -170,7 +170,7 @@ class Session:
 
 class RedisStateStorage:
     def __init__(self, client: redis.Redis, keys: Keys, *, state_ttl: int, transcript_ttl: int,
-                 transcript_len: int = 30, lock_timeout: float = 5.0, lock_wait: float = 4.0):
+                 transcript_len: int = 500, lock_timeout: float = 5.0, lock_wait: float = 4.0):
         self.r = client
         self.keys = keys
         self.state_ttl = state_ttl

@@ -1,11 +1,18 @@
 """Questions the bot could not answer, counted for admins (text, count, last seen)."""
 from __future__ import annotations
 
+import json
 import time
+from datetime import datetime, timedelta, timezone
 
 import redis
 
 from .keys import Keys
+
+
+STATES = ("open", "resolved", "dismissed")
+DAY_TTL = 31 * 24 * 3600
+_SHANGHAI = timezone(timedelta(hours=8))
 
 
 class UnansweredLog:
@@ -20,6 +27,9 @@ class UnansweredLog:
         pipe.zincrby(self.keys.unanswered("counts"), 1, key)
         pipe.hset(self.keys.unanswered("text"), key, text.strip()[:200])
         pipe.hset(self.keys.unanswered("last"), key, int(self.now()))
+        day = self._day_key(self.now())  # per day, for the 7- and 30-day counts
+        pipe.hincrby(day, key, 1)
+        pipe.expire(day, DAY_TTL)
         pipe.execute()
 
     def top(self, limit: int = 100) -> list[dict]:
@@ -35,3 +45,66 @@ class UnansweredLog:
             {"text": text or key, "normalized": key, "count": int(count), "last_seen": int(last or 0)}
             for (key, count), text, last in zip(rows, texts, lasts)
         ]
+
+    # --- the admin's work on them: resolved (with the FAQ entry that answers), dismissed ------
+    def _day_key(self, ts: float) -> str:
+        return self.keys.unanswered(f"day:{datetime.fromtimestamp(ts, _SHANGHAI):%Y%m%d}")
+
+    def _states_key(self) -> str:
+        return self.keys.unanswered("state")
+
+    def set_state(self, key: str, state: str, *, who: str, faq: str | None = None) -> bool:
+        """Mark the question ``key`` (its normalised text) resolved by ``faq``, dismissed, or open again.
+
+        False when no such question was recorded; nothing is written then.
+        """
+        if state not in STATES:
+            raise ValueError(f"unknown state {state!r}; use one of {', '.join(STATES)}")
+        if state == "resolved" and not faq:
+            raise ValueError("a resolved question names the FAQ entry that answers it")
+        if self.r.zscore(self.keys.unanswered("counts"), key) is None:
+            return False
+        if state == "open":
+            self.r.hdel(self._states_key(), key)
+        else:
+            record = {"state": state, "faq": faq or "", "by": who, "at": int(self.now())}
+            self.r.hset(self._states_key(), key, json.dumps(record, ensure_ascii=False))
+        return True
+
+    def states(self, keys: list[str]) -> list[dict]:
+        if not keys:
+            return []
+        out = []
+        for raw in self.r.hmget(self._states_key(), keys):
+            try:
+                value = json.loads(raw) if raw else {}
+            except ValueError:
+                value = {}
+            out.append(value if isinstance(value, dict) else {})
+        return out
+
+    def recent_counts(self, keys: list[str], days: int) -> list[int]:
+        """How often each question was asked in the last ``days`` days (today included)."""
+        if not keys:
+            return []
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(days):
+            pipe.hmget(self._day_key(self.now() - i * 86400), keys)
+        totals = [0] * len(keys)
+        for values in pipe.execute():
+            for j, value in enumerate(values):
+                totals[j] += int(value or 0)
+        return totals
+
+    def items(self, limit: int = 100, state: str | None = None) -> list[dict]:
+        """``top`` with each question's state, FAQ, who set it, and its 7- and 30-day counts."""
+        rows = self.top(limit if state is None else max(limit, 1000))
+        keys = [row["normalized"] for row in rows]
+        week, month = self.recent_counts(keys, 7), self.recent_counts(keys, 30)
+        out = []
+        for row, record, n7, n30 in zip(rows, self.states(keys), week, month):
+            item = {**row, "state": record.get("state", "open"), "faq": record.get("faq", ""),
+                    "by": record.get("by", ""), "at": record.get("at", 0), "count_7d": n7, "count_30d": n30}
+            if state is None or item["state"] == state:
+                out.append(item)
+        return out[:limit]

@@ -14,6 +14,7 @@ from ..knowledge.messages import declare
 from ..leads.render import format_time
 from ..takeover import OPENID, TEXT_BYTES, Desk, DeskError
 from . import admin
+from .admin import auth, common
 
 bp = Blueprint("conversations", __name__, url_prefix="/admin", template_folder="templates")
 POLL_SECONDS = 3
@@ -33,27 +34,14 @@ def _desk() -> Desk:
     return current_app.extensions["parkbot.desk"]
 
 
-# --- the door: the admin's token or signed-in session; CSRF on a session's POSTs ------------------
+# --- the door: the admin page's own (token, named accounts, sessions); CSRF on a session's POSTs ---
 @bp.before_request
 def _gate():
-    if not admin._token():
-        abort(404)
-    g.admin, g.csrf = None, ""
-    header = request.headers.get("Authorization")
-    if header is not None:
-        scheme, _, given = header.strip().partition(" ")
-        if scheme.lower() == "bearer" and given.strip() and admin._same(given.strip(), admin._token()):
-            g.admin = "bearer"
-            return None
-        return admin._unauthorised("admin_login_wrong")
-    session = admin._session()
-    if session is None:
-        return admin._unauthorised("admin_unauthorized" if admin._wants_json() else "admin_login_required")
-    g.admin, g.csrf = "cookie", session["csrf"]
-    if request.method == "POST":
-        given = request.form.get("csrf") or request.headers.get("X-CSRF-Token") or ""
-        if not (given and admin._same(given, g.csrf)):
-            return admin._error(400, "admin_csrf_bad")
+    refused = auth._gate()
+    if refused is not None:
+        return refused
+    if request.method == "POST" and not auth.check_csrf():
+        return admin.error(400, "admin_csrf_bad")
     return None
 
 
@@ -72,15 +60,15 @@ def _headers(response: Response) -> Response:
 
 @bp.errorhandler(DeskError)
 def _refused(exc: DeskError):
-    return admin._error(exc.code, exc.key, **exc.values)
+    return admin.error(exc.code, exc.key, **exc.values)
 
 
 @bp.errorhandler(redis.RedisError)
 def _store_down(exc):
-    return admin._store_down(exc)
+    return common._store_down(exc)
 
 
-bp.context_processor(admin._context)
+bp.context_processor(common._context)
 
 
 @bp.app_context_processor

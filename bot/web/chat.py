@@ -38,7 +38,7 @@ bp = Blueprint("chat", __name__, url_prefix="/chat", template_folder="templates"
 declare(
     "store_down", "webchat_title", "webchat_placeholder", "webchat_send", "webchat_menu_button",
     "webchat_menu_text", "webchat_open_link", "webchat_empty", "webchat_too_long", "webchat_bad_request",
-    "webchat_wrong_type", "webchat_forbidden", "webchat_network_error",
+    "webchat_wrong_type", "webchat_forbidden", "webchat_network_error", "webchat_retry", "webchat_send_failed",
     owner="web chat",
 )
 
@@ -158,6 +158,8 @@ def page():
         "networkError": say("webchat_network_error"),
         "tooLong": say("webchat_too_long", limit=MAX_TEXT),
         "empty": say("webchat_empty"),
+        "retry": say("webchat_retry"),
+        "sendFailed": say("webchat_send_failed"),
     }
     # tells the script whose history sessionStorage holds, without showing the id to scripts
     conversation = hashlib.sha256(_user_id().encode()).hexdigest()[:12]

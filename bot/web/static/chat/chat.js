@@ -28,8 +28,47 @@
     return node;
   }
 
+  // Is the newest message in view? Kept true while the user is at the bottom, so a window that
+  // shrinks (a phone keyboard opening, a rotated screen) scrolls with it instead of hiding the reply.
+  var atBottom = true;
+
   function scrollDown() {
     log.scrollTop = log.scrollHeight;
+    atBottom = true;
+  }
+
+  log.addEventListener("scroll", function () {
+    atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  });
+
+  function keepNewestInView() {
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  window.addEventListener("resize", keepNewestInView);
+  if (window.visualViewport) window.visualViewport.addEventListener("resize", keepNewestInView);
+  if (window.ResizeObserver) new ResizeObserver(keepNewestInView).observe(log);
+
+  // Phone numbers become tap-to-call links: mobiles, 400/800 lines and landlines with an area code.
+  var PHONE = /(?:400|800)[ -]?\d{3,4}[ -]?\d{3,4}|0\d{2,3}[ -]?\d{7,8}|1[3-9]\d{9}/g;
+
+  function textWithPhones(className, text) {
+    var node = el("div", className);
+    text = String(text);
+    var last = 0;
+    text.replace(PHONE, function (match, offset) {
+      var before = offset > 0 ? text.charAt(offset - 1) : "";
+      var after = text.charAt(offset + match.length);
+      if (/\d/.test(before) || /\d/.test(after)) return match; // part of a longer number (a lead number, a date)
+      node.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = el("a", "tel", match);
+      link.href = "tel:" + match.replace(/[ -]/g, "");
+      node.appendChild(link);
+      last = offset + match.length;
+      return match;
+    });
+    node.appendChild(document.createTextNode(text.slice(last)));
+    return node;
   }
 
   function row(who) {
@@ -55,14 +94,16 @@
   }
 
   function drawUser(text) {
-    row("user").appendChild(el("div", "bubble", text));
+    var bubble = el("div", "bubble", text);
+    row("user").appendChild(bubble);
     scrollDown();
+    return bubble;
   }
 
   function drawCard(article) {
     var card = el("div", "card");
     card.appendChild(el("div", "card-title", article.title || ""));
-    if (article.description) card.appendChild(el("div", "card-desc", article.description));
+    if (article.description) card.appendChild(textWithPhones("card-desc", article.description));
     var href = safeUrl(article.url);
     if (href) {
       var link = el("a", "card-link", strings.openLink);
@@ -84,16 +125,25 @@
   function drawBot(reply, withOptions) {
     if (!reply.text && !reply.article) return; // a person holds the conversation: the bot stays silent
     var content = row("bot");
-    if (reply.text) content.appendChild(el("div", "bubble", reply.text));
+    if (reply.text) content.appendChild(textWithPhones("bubble", reply.text));
     if (reply.article) content.appendChild(drawCard(reply.article));
     var options = Array.isArray(reply.options) ? reply.options : [];
+    // 确认 / 修改 / 取消 at the confirmation, 登记 under a listing: the word itself is sent
+    var actions = Array.isArray(reply.actions) ? reply.actions : [];
     if (withOptions) dropQuickReplies();
-    if (withOptions && options.length) {
+    if (withOptions && (options.length || actions.length)) {
       var quick = el("div", "quick");
       options.forEach(function (label, i) {
         var button = el("button", "quick-reply", label);
         button.type = "button";
-        button.dataset.digit = String(i + 1);
+        button.dataset.send = String(i + 1);
+        button.disabled = busy;
+        quick.appendChild(button);
+      });
+      actions.forEach(function (word) {
+        var button = el("button", "quick-reply action", word);
+        button.type = "button";
+        button.dataset.send = String(word);
         button.disabled = busy;
         quick.appendChild(button);
       });
@@ -136,13 +186,32 @@
     for (var i = 0; i < buttons.length; i++) buttons[i].disabled = value;
   }
 
-  function exchange(url, payload, userText) {
+  // A send that failed keeps its bubble, marked, with 重试 beside a readable notice; the text is not lost.
+  function failed(bubble, message, retry) {
+    var box = el("div", "notice failed-notice");
+    box.setAttribute("role", "alert");
+    box.appendChild(el("span", "", message));
+    if (bubble) {
+      bubble.classList.add("failed");
+      var again = el("button", "retry", strings.retry);
+      again.type = "button";
+      again.addEventListener("click", function () {
+        if (busy) return;
+        box.remove();
+        bubble.classList.remove("failed");
+        retry();
+      });
+      box.appendChild(again);
+    }
+    log.appendChild(box);
+    scrollDown();
+  }
+
+  // typed: focus goes back to the text box; after a button tap it does not (no phone keyboard popping up)
+  function exchange(url, payload, userText, typed, bubble) {
     if (busy) return; // a double click or a second Enter while waiting sends nothing
     setBusy(true);
-    if (userText !== undefined) {
-      drawUser(userText);
-      remember({ who: "user", text: userText });
-    }
+    if (userText !== undefined && !bubble) bubble = drawUser(userText);
     var typing = el("div", "row bot typing");
     typing.appendChild(el("div", "avatar", data.avatar));
     var dots = el("div", "bubble dots");
@@ -160,29 +229,36 @@
       return response.json().catch(function () { return null; }).then(function (body) {
         typing.remove();
         if (response.ok && body) {
+          if (userText !== undefined) remember({ who: "user", text: userText });
           drawBot(body, true);
           remember({ who: "bot", reply: body });
+        } else if (response.status >= 500 || !body) {
+          failed(bubble, strings.sendFailed + (body && body.message ? body.message : strings.networkError), retry);
         } else {
-          notice(body && body.message ? body.message : strings.networkError);
+          notice(body.message || strings.networkError); // refused (too long, empty): retrying would not help
         }
       });
     }).catch(function () {
       typing.remove();
-      notice(strings.networkError);
+      failed(bubble, strings.sendFailed + strings.networkError, retry);
     }).then(function () {
       setBusy(false);
-      input.focus();
+      if (typed) input.focus();
     });
+
+    function retry() {
+      exchange(url, payload, userText, false, bubble);
+    }
   }
 
-  function sendText(text) {
+  function sendText(text, typed) {
     text = text.trim();
     if (!text) return;
     if (text.length > maxText) {
       notice(strings.tooLong);
       return;
     }
-    exchange(data.messageUrl, { text: text }, text);
+    exchange(data.messageUrl, { text: text }, text, typed);
   }
 
   form.addEventListener("submit", function (event) {
@@ -191,16 +267,16 @@
     var text = input.value;
     if (!text.trim()) return;
     input.value = "";
-    sendText(text);
+    sendText(text, true);
   });
 
   menuButton.addEventListener("click", function () {
-    sendText(strings.menuText);
+    sendText(strings.menuText, false);
   });
 
   log.addEventListener("click", function (event) {
     var button = event.target.closest(".quick-reply");
-    if (button && !button.disabled) sendText(button.dataset.digit);
+    if (button && !button.disabled) sendText(button.dataset.send, false);
   });
 
   // --- start: redraw this tab's conversation, or say hello like a new follower -------------------
@@ -212,7 +288,8 @@
   } else {
     exchange(data.eventUrl, { event: "subscribe" });
   }
-  input.focus();
+  // a keyboard that pops up before the user asked for it hides half of a phone's screen
+  if (!window.matchMedia || !window.matchMedia("(pointer: coarse)").matches) input.focus();
 
   // --- a person at the admin page took the conversation over: fetch what they say -----------------
   (function followStaff() {

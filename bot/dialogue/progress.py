@@ -1,0 +1,47 @@
+"""Where a prospect is in the inquiry form, for the per-question funnel on the admin page.
+
+The engine asks :func:`asked_field` before and after each turn and counts the difference in
+one place, so the form's states may change shape without the counting following them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .states import State
+
+CONFIRM = "confirm"  # the confirmation step counts as the form's last question
+
+
+def asked_field(data: dict[str, Any]) -> str | None:
+    """The question the user is at: a slot name, ``confirm``, or None outside a form.
+
+    A form paused by a long absence (the 继续吗? offer) is still at the question it paused on.
+    """
+    form = data.get("form")
+    if not form:
+        return None
+    try:
+        state = State(data.get("state", State.IDLE.value))
+    except ValueError:
+        state = State.IDLE
+    if state is State.FORM_CONFIRM:
+        return CONFIRM
+    if state.slot:
+        return state.slot
+    return form.get("asked")
+
+
+def count_progress(t, before: str | None, after: str | None) -> None:
+    """Count a question reached (once per form) and a form left at the question it was on."""
+    funnel = getattr(t.services, "funnel", None) if t.services is not None else None
+    if funnel is None or before == after:
+        return
+    form = t.data.get("form")
+    if after is not None and form is not None:
+        form["asked"] = after
+        reached = form.setdefault("reached", [])
+        if after not in reached:
+            reached.append(after)
+            funnel.field_hit("reached", after)
+    if before is not None and after is None and "forms_submitted" not in t.hits:
+        funnel.field_hit("left", before)  # cancelled, dropped, or expired
