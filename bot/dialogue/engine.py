@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .form import heard
+from ..form_spec import FORM, FormSpec
+from .form_reading import heard
 from .replies import Incoming, Reply
 from .states import State
 from .table import route_for
@@ -30,8 +31,9 @@ class Services:
 
 class Engine:
     def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
-                 now: Callable[[], float] = time.time, funnel=None):
+                 now: Callable[[], float] = time.time, funnel=None, form: FormSpec = FORM):
         self.holder = holder
+        self.form = form
         self.services = Services(storage, leads, unanswered, funnel)
         self.form_ttl = form_ttl
         self.resume_after = resume_after
@@ -47,7 +49,7 @@ class Engine:
         kb, derived = self.holder.snapshot()
         with storage.turn(incoming.openid, claim) as session:
             data = session.state
-            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
+            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services, spec=self.form)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
             data["turn"] = data.get("turn", 0) + 1
