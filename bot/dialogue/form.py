@@ -358,9 +358,13 @@ def submit(t: Turn) -> State:
         return ask(t, gaps[0])
     form = t.data.pop("form")
     openid = t.incoming.openid
+    listings = list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:]))
+    fields = lead_fields(t, form["slots"], t.spec)
+    titles = [t.kb.listing_by_id[x].title for x in listings if x in t.kb.listing_by_id]
+    if titles:  # staff read titles, not ids
+        fields["listing_titles"] = "、".join(titles)
     number = t.services.leads.submit(
-        form_id=form["id"], openid=openid, fields=lead_fields(t, form["slots"], t.spec),
-        listings=list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:])),
+        form_id=form["id"], openid=openid, fields=fields, listings=listings,
         transcript=t.services.storage.transcript(openid, 12), source=t.incoming.channel,
     )
     t.hit("forms_submitted")

@@ -14,7 +14,7 @@ from typing import IO, Iterable
 from bot.knowledge.messages import Messages, declare
 from bot.store.leads import SLOTS, STATUSES
 
-from .render import LABEL_KEYS, format_time, one_line, who_label
+from .render import LABEL_KEYS, format_time, label, listings_text, one_line, value_text, who_label
 
 declare("leads_label_number", "leads_label_status", "leads_label_time", "leads_label_source",
         "leads_label_listings", "leads_label_transcript", "leads_who_user", "leads_who_bot",
@@ -38,7 +38,7 @@ def neutralise(value: object) -> str:
 def header(messages: Messages) -> list[str]:
     return [messages.render("leads_label_number"), messages.render("leads_label_time"),
             messages.render("leads_label_status"), messages.render("leads_label_source"),
-            *(messages.render(LABEL_KEYS[s]) for s in SLOTS),
+            *(label(messages, s) for s in SLOTS),
             messages.render("leads_label_listings"), messages.render("leads_label_transcript")]
 
 
@@ -51,8 +51,8 @@ def row(lead: dict, messages: Messages) -> list[str]:
     fields = lead.get("fields") or {}
     cells = [lead.get("number", ""), format_time(lead.get("created")),
              messages.render(status_key) if status_key in messages else status, lead.get("source", ""),
-             *(one_line(fields.get(s)) for s in SLOTS),
-             " ".join(lead.get("listings") or []), transcript]
+             *(value_text(messages, s, fields.get(s)) for s in SLOTS),
+             listings_text(fields, lead.get("listings") or []), transcript]
     return [neutralise(c) for c in cells]
 
 
