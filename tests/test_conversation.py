@@ -133,7 +133,7 @@ def test_location_lists_the_nearest_listings(wechat, openid, kb):
     located = [x for x in kb.listings if x.location and x.available]
     target = located[0]
     text = reply_text(wechat.reply(wechat.post(location_xml(openid, target.location.lat, target.location.lng))))
-    assert f"1. {target.title}(约0.0公里)" in text
+    assert f"1. {target.title}（约0.0公里）" in text
 
 
 # --- the lead form ---------------------------------------------------------------------------
