@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..nlu.fields import Read, readers_for, tidy_text
+from ..nlu.fields import Read, light, readers_for, tidy_text
 from ..nlu.normalize import written
 from .listings import NARROWING
 from .turn import Turn
@@ -86,7 +86,8 @@ def values_from(t: Turn, e: dict[str, Any]) -> dict[str, Any]:
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
-    s = written(text)
+    # spans are on the folded text; cut them from the text as typed when the folding kept its length
+    s = light(text) if len(written(text)) == len(text) else written(text)
     for start, end in sorted(spans, reverse=True):
         s = s[:start] + " " + s[end:]
     return s

@@ -58,9 +58,15 @@ class Read:
         return self.problem is None and self.value is not None
 
 
+def light(text: str) -> str:
+    """Full-width letters, digits and spaces as ASCII; Chinese punctuation and ㎡ kept as typed."""
+    return "".join(chr(ord(c) - 0xFEE0) if "\uff10" <= c <= "\uff5a" and c.isalnum() else
+                   (" " if c == "\u3000" else c) for c in text or "")
+
+
 def tidy_text(text: str) -> str:
-    """The user's words as staff should read them: width folded, fillers and trailing particles off."""
-    s = written(text or "").strip().strip(_PUNCT)
+    """The user's words as staff should read them: fillers and trailing particles off, nothing else changed."""
+    s = light(text).strip().strip(_PUNCT)
     s = _LEADING_FILLER.sub("", s).strip().strip(_PUNCT)
     s = _TRAILING.sub("", s).strip().strip(_PUNCT)
     return re.sub(r"\s+", " ", s)
@@ -185,10 +191,10 @@ class FieldReaders:
         return getattr(self, f"_read_{reader}")(text)
 
     def _common_refusal(self, text: str, core: str, low: int, high: int) -> Read | None:
+        if is_affirm(core) or is_affirm(text):
+            return Read(problem="form_not_an_answer", values={"text": core or tidy_text(text) or text.strip()})
         if not core:
             return Read(problem="form_empty_answer")
-        if is_affirm(core) or is_affirm(text):
-            return Read(problem="form_not_an_answer", values={"text": core})
         if len(core) < low:
             return Read(problem="form_too_short", values={"low": low})
         if len(core) > high:
@@ -218,8 +224,10 @@ class FieldReaders:
         by_surname = bool(re.match(r"^(?:免贵姓|本人姓|我姓|姓)", core))
         core = self._contact_lead.sub("", core).strip()
         core = self._contact_trail.sub("", core).strip().strip(_PUNCT)
-        if not core or is_affirm(core) or is_affirm(text):
-            return Read(problem="form_not_an_answer" if core else "form_empty_answer", values={"text": core})
+        if is_affirm(core) or is_affirm(text):
+            return Read(problem="form_not_an_answer", values={"text": core or text.strip()})
+        if not core:
+            return Read(problem="form_empty_answer")
         if by_surname:
             m = re.match(self._surname, core)
             if m:
