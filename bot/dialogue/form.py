@@ -23,7 +23,7 @@ from .turn import Turn
 FORM_MESSAGES = (
     "form_start", "form_resume", "privacy_notice", "form_question", "ask_need_size", "confirm_header",
     "confirm_line", "confirm_footer", "confirm_missing", "confirm_hint", "field_skipped", "field_missing",
-    "tax_amount", "tax_amount_yi", "tax_range", "tax_unknown", "submitted", "callback_today", "callback_later",
+    "tax_amount", "tax_amount_yi", "tax_range", "tax_range_yi", "tax_unknown", "submitted", "callback_today", "callback_later",
     "weekdays", "form_cancelled", "form_dropped", "form_restarted", "need_area", "need_area_range",
     "need_area_min", "need_area_max", "need_area_unknown", "modify_which", "back_to_form", "form_resume_offer",
     "form_noted", "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer",
@@ -51,6 +51,8 @@ def display(t: Turn, name: str, value: Any) -> str:
         if value == "unknown":
             return m.render("tax_unknown")
         if isinstance(value, (list, tuple)):
+            if float(value[0]) >= 10000:
+                return m.render("tax_range_yi", low=_wan(float(value[0]) / 10000), high=_wan(float(value[1]) / 10000))
             return m.render("tax_range", low=_wan(value[0]), high=_wan(value[1]))
         wan = float(value)
         if wan >= 10000:
