@@ -302,3 +302,26 @@ def test_users_apart_on_a_second_platform_client(app):
     assert slots(storage, "formB")["need_detail"]["type"] == "land"
     storage.erase("formA")
     storage.erase("formB")
+
+
+def test_the_admin_page_shows_a_form_lead_in_chinese(app_config, redis_client):
+    from bot import create_app
+
+    token = "admin-token-for-form-tests-01"
+    app = create_app({**app_config, "ADMIN_TOKEN": token})
+    wechat = Platform(app.test_client())
+    wechat.say("admin-form-user", "求租800平左右单层厂房")
+    details = wechat.say("admin-form-user", "1")
+    title = details.split("【", 1)[1].split("】", 1)[0]
+    for text in ("想了解这个", "冷链仓储配送", "跳过", "跳过", "王经理", "13912345678"):
+        wechat.say("admin-form-user", text)
+    number = LEAD_NUMBER.search(wechat.say("admin-form-user", "确认")).group(0)
+    lead = app.extensions["parkbot.leads"].get(number)
+    page = app.test_client().get(f"/admin/leads/{number}", headers={"Authorization": f"Bearer {token}"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    kb = app.extensions["parkbot.knowledge"].current()
+    assert kb.messages.render("type_factory") in html and kb.messages.render("deal_rent") in html
+    assert ">factory<" not in html and ">rent<" not in html and "listing_titles" not in html
+    assert title in html and not any(f"<code>{x}</code>" in html for x in lead["listings"])
+    app.extensions["parkbot.storage"].erase("admin-form-user")

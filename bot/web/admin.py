@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ..knowledge.messages import declare
 from ..leads.export import write_csv
 from ..leads.ratelimit import SharedRateLimit
-from ..leads.render import LABEL_KEYS, format_time, one_line
+from ..leads.render import LABEL_KEYS, LISTING_TITLES, format_time, label, one_line, value_text
 from ..store.connection import get_keys, get_redis
 from ..store.funnel import STAGES, Funnel
 from ..store.leads import SHANGHAI, SLOTS, STATUSES
@@ -224,7 +224,10 @@ def _store_down(exc):
 @bp.context_processor
 def _context():
     return {"m": m, "csrf": g.get("csrf", ""), "statuses": STATUSES, "slots": SLOTS, "stages": STAGES,
-            "time": format_time, "one_line": one_line, "label_keys": LABEL_KEYS}
+            "time": format_time, "one_line": one_line, "label_keys": LABEL_KEYS,
+            # lead fields as staff read them: Chinese labels, 厂房 not factory
+            "field_label": lambda slot: label(_kb().messages, slot),
+            "field_value": lambda slot, value: value_text(_kb().messages, slot, value)}
 
 
 # --- login -------------------------------------------------------------------------------
@@ -288,7 +291,7 @@ def lead_detail(number: str):
     lead = _leads().get(number) if _NUMBER.fullmatch(number) else None
     if lead is None:
         return _error(404, "admin_unknown_lead", number=number)
-    extra = sorted(name for name in lead["fields"] if name not in SLOTS)
+    extra = sorted(name for name in lead["fields"] if name not in SLOTS and name != LISTING_TITLES)
     return render_template("admin_lead.html", lead=lead, extra=extra)
 
 
