@@ -170,10 +170,12 @@ def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
     tries = form["tries"][name] = form["tries"].get(name, 0) + 1
     f = t.spec.by_name[name]
     t.say(problem, label=_label(t, name), **values)
-    if tries < 2:
+    if tries != 2:  # the first try, and from the third on, say what would do; the second says it another way
         t.say(f.invalid_key)
-        return State.FORM_ASKING
-    t.say(f.retry_key)
+        if tries < 2:
+            return State.FORM_ASKING
+    else:
+        t.say(f.retry_key)
     if not f.required:
         t.say("form_way_out_skip")
     t.say("form_way_out", hotline=t.kb.park.contacts.hotline)
@@ -209,7 +211,8 @@ def fill(t: Turn) -> State:
             return next_step(t)
         return ask(t, name)
     read = answer.read
-    free_text = f.reader in ("text", "company", "contact")
+    # a question is answered, not stored: only a number or an amount stands inside one (「139…可以吗」)
+    free_text = f.reader in ("text", "company", "contact", "need")
     if declines(t.text) and not f.required and f.reader != "amount":  # 暂时保密: skipped, not a name
         _store(t, name, None, None)
         return next_step(t)

@@ -192,7 +192,7 @@ class FieldReaders:
 
     def _common_refusal(self, text: str, core: str, low: int, high: int) -> Read | None:
         if is_affirm(core) or is_affirm(text):
-            return Read(problem="form_not_an_answer", values={"text": core or tidy_text(text) or text.strip()})
+            return Read(problem="form_not_an_answer", values={"text": tidy_text(text) or text.strip()})
         if not core:
             return Read(problem="form_empty_answer")
         if len(core) < low:
@@ -208,6 +208,9 @@ class FieldReaders:
         core = self._industry_lead.sub("", core).strip()
         core = self._industry_trail.sub("", core).strip().strip(_PUNCT)
         refusal = self._common_refusal(text, core, 2, 40)
+        if refusal is None and not re.sub(rf"{NUMBER}|[多余来个平米方亩㎡万元块左右上下约大概以上以内\s{re.escape(_PUNCT)}]",
+                                          "", written(core)):
+            refusal = Read(problem="form_not_an_answer", values={"text": core})  # 「两千平」 is a size, not a usage
         return refusal or Read(value=core)
 
     def _read_company(self, text: str) -> Read:
