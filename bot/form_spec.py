@@ -96,7 +96,7 @@ class FormSpec:
 FORM = FormSpec((
     Field("need", "need", required=True, lead_parts=("type", "deal", "area_sqm")),
     Field("industry", "text"),
-    Field("tax", "amount"),
+    Field("tax", "amount", anywhere=True),  # when cued: 「年纳税500万」
     Field("company", "company", personal=True, anywhere=True),
     Field("contact", "contact", required=True, personal=True, anywhere=True),
     Field("phone", "phone", required=True, personal=True, anywhere=True),

@@ -325,3 +325,22 @@ def test_the_admin_page_shows_a_form_lead_in_chinese(app_config, redis_client):
     assert ">factory<" not in html and ">rent<" not in html and "listing_titles" not in html
     assert title in html and not any(f"<code>{x}</code>" in html for x in lead["listings"])
     app.extensions["parkbot.storage"].erase("admin-form-user")
+
+
+def test_a_need_that_names_its_usage_and_a_cued_tax_fills_them_too(wechat, openid, storage, msg):
+    wechat.say(openid, "登记")
+    text = wechat.say(openid, "租2000平厂房 做新能源电池 年纳税大概500万")
+    s = slots(storage, openid)
+    assert s["need"] == "租2000平厂房" and s["industry"] == "新能源电池" and s["tax"] == 500
+    assert msg("ask_company") in text
+
+
+def test_a_complaint_about_a_filled_field_mid_form_asks_it_again(wechat, openid, storage, msg):
+    say_all(wechat, openid, "登记", "租1500平厂房", "13912345678")  # the phone, given at the usage question
+    text = wechat.say(openid, "13800001111")
+    assert msg("form_already_filled", fields=msg("field_phone")) in text
+    assert slots(storage, openid)["phone"] == "13912345678"
+    text = wechat.say(openid, "手机号不对")
+    assert msg("ask_phone") in text and asking(storage, openid) == "phone"
+    wechat.say(openid, "13800001111")
+    assert slots(storage, openid)["phone"] == "13800001111" and asking(storage, openid) == "industry"

@@ -7,6 +7,7 @@ confirmation. A filled field changes only by an explicit edit or at the confirma
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -19,6 +20,8 @@ from .hours import callback_phrase
 from .states import State
 from .turn import Turn
 
+_COMPLAINT = re.compile(r"错|不对|有误|改")
+
 # sentences of the form itself; each field's own come from the specification
 FORM_MESSAGES = (
     "form_start", "form_resume", "privacy_notice", "form_question", "ask_need_size", "confirm_header",
@@ -26,7 +29,7 @@ FORM_MESSAGES = (
     "tax_amount", "tax_amount_yi", "tax_range", "tax_range_yi", "tax_unknown", "submitted", "callback_today", "callback_later",
     "weekdays", "form_cancelled", "form_dropped", "form_restarted", "need_area", "need_area_range",
     "need_area_min", "need_area_max", "need_area_unknown", "modify_which", "back_to_form", "form_resume_offer",
-    "form_noted", "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer",
+    "form_noted", "form_already_filled", "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer",
     "form_too_short", "form_too_long", "form_no_words", "form_empty_answer", "need_no_type", "contact_unclear",
     "amount_unclear", "phone_wrong", "phone_missing", "type_factory", "type_land", "type_office",
     "type_apartment", "type_warehouse", "type_lab", "deal_rent", "deal_sale",
@@ -202,11 +205,17 @@ def fill(t: Turn) -> State:
     if form.get("follow_up") == "size":
         return _size(t)
     f = t.spec.by_name[name]
+    other, rest = edit_in(t, t.text)
+    if other is not None and other != name and _COMPLAINT.search(t.text):  # 「手机号不对」 while asked the tax
+        return _edit(t, other, rest)
     answer = read_answer(t, name, t.text)
     if answer.filled:
         form["slots"].update(answer.filled)
         t.say("form_noted", fields="、".join(_label(t, n) for n in answer.filled))
     if answer.nothing_left:
+        if not answer.filled:  # only values of fields already filled: they stay, and the user is told how to change them
+            names = [n for n in answer.found if n in t.spec.by_name]
+            t.say("form_already_filled", fields="、".join(_label(t, n) for n in names))
         if form.get("editing") or name in form["slots"]:
             return next_step(t)
         return ask(t, name)
@@ -292,11 +301,15 @@ def _apply_edit(t: Turn, name: str, text: str) -> bool:
 
 def modify(t: Turn) -> State:
     """修改手机号 / 公司改成蓝海科技: that field again (or its new value, if given), then back to the summary."""
-    form = t.data["form"]
     name, rest = edit_in(t, t.text)
     if name is None:
         t.say("modify_which")
         return t.state
+    return _edit(t, name, rest)
+
+
+def _edit(t: Turn, name: str, rest: str) -> State:
+    form = t.data["form"]
     if rest and _apply_edit(t, name, rest):
         return confirm(t) if t.state is State.FORM_CONFIRM or not missing_unasked(t) else next_step(t)
     form["editing"] = t.state is State.FORM_CONFIRM or not missing_unasked(t, name)

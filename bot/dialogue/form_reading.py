@@ -32,6 +32,7 @@ class Answer:
 
     read: Read
     filled: dict[str, Any] = field(default_factory=dict)  # other fields this message filled
+    found: tuple[str, ...] = ()  # other fields whose values it held (filled or not)
     nothing_left: bool = False  # the message was only other fields' values
 
 
@@ -99,12 +100,16 @@ def read_answer(t: Turn, name: str, text: str) -> Answer:
     slots = t.data["form"]["slots"]
     spec = t.spec
     found = readers.others(text, skip=name)
+    if spec.by_name[name].reader == "need" and "industry" in spec.by_name and slots.get("industry") is None:
+        usage = readers.usage_in(text)  # the need's answer often says what the space is for
+        if usage:
+            found["industry"] = usage
     filled = {k: v for k, (v, _) in found.items()
-              if k in spec.by_name and spec.by_name[k].anywhere and slots.get(k) is None}
+              if k in spec.by_name and (spec.by_name[k].anywhere or k == "industry") and slots.get(k) is None}
     rest = _without(text, [span for _, span in found.values()]) if found else text
     if found and not tidy_text(rest):
-        return Answer(Read(), filled, nothing_left=True)
-    return Answer(readers.read(spec.by_name[name].reader, rest), filled)
+        return Answer(Read(), filled, tuple(found), nothing_left=True)
+    return Answer(readers.read(spec.by_name[name].reader, rest), filled, tuple(found))
 
 
 def edit_in(t: Turn, text: str) -> tuple[str | None, str]:

@@ -42,6 +42,9 @@ _MONEY_UNIT = {"万元": 1e4, "万块": 1e4, "万": 1e4, "w": 1e4, "亿元": 1e8
 _AMOUNT = re.compile(rf"(?P<n>{NUMBER})\s*个?\s*[多余来]?\s*(?P<u>万元|万块|万|亿元|亿|w)?(?![a-z])")
 _AMOUNT_RANGE = re.compile(rf"(?P<a>{NUMBER})\s*(?P<ua>万元|万|亿元|亿|w)?\s*(?:-|~|—|–|到|至)\s*"
                            rf"(?P<b>{NUMBER})\s*(?P<ub>万元|万块|万|亿元|亿|w)?")
+_CUED_TAX = re.compile(r"(?:年纳税额|年纳税|纳税额|纳税|年税收|税收|年税|缴税|交税)(?:额)?(?:每年|一年|大概|大约|约|预计|估计|能有|有|在|是|为|:|：|\s)*"
+                       r"(?P<amount>[^,，。;；\s]{1,15})")
+_USAGE_CUE = re.compile(r"(?:主要从事|从事|主营|主要做|专门做|我们做|是做|用来做|用于|用来|用途是|用途为|用途|行业是|行业为|行业|做|搞)[:：\s]*$")
 _BARE_AMOUNT_WORDS = re.compile(r"左右|上下|大概|大约|约|差不多|吧|每年|一年|年纳税|纳税额?|年税收|税收|预计|估计|以上|以下|"
                                 r"以内|多|万元|元|的|有个|应该|能有|可能")
 
@@ -175,6 +178,12 @@ class FieldReaders:
                 name = self._company_lead.sub("", m.group(0))
                 if len(name) >= 4:
                     out["company"] = (name, m.span())
+        if skip != "tax":
+            m = _CUED_TAX.search(s)
+            if m:
+                value = "unknown" if _UNKNOWN.search(m.group("amount")) else amount_wan(m.group("amount").lower())
+                if value is not None:
+                    out["tax"] = (value, m.span())
         if skip != "contact":
             m = self._cued_contact.search(s)
             if m:
@@ -185,6 +194,20 @@ class FieldReaders:
                         out["contact"] = (clause.group(0), clause.span())
                         break
         return out
+
+    def usage_in(self, text: str) -> tuple[str, tuple[int, int]] | None:
+        """「租厂房做冷链仓储」: the usage a need's answer names after a cue (做, 从事, 用于…)."""
+        phrase = self.entities(text).get("industry")
+        if not phrase:
+            return None
+        s = written(text)
+        at = s.lower().find(str(phrase).lower())
+        if at < 0:
+            return None
+        end = at + len(phrase)
+        cue = _USAGE_CUE.search(s[:at])
+        tail = re.match(r"(?:的|行业|方面|领域|这块|相关)*", s[end:])
+        return s[at:end], (cue.start() if cue else at, end + (tail.end() if tail else 0))
 
     # ------------------------------------------------------------ the asked field
     def read(self, reader: str, text: str) -> Read:
