@@ -16,6 +16,7 @@ from ..form_spec import FORM, FormSpec
 from ..knowledge.messages import declare
 from ..nlu.fields import declines, is_affirm, is_question, is_unknown, is_yes, readers_for, tidy_text
 from .form_reading import edit_in, heard, read_answer, values_from
+from .form_values import display, lead_fields
 from .hours import callback_phrase
 from .states import State
 from .turn import Turn
@@ -42,30 +43,6 @@ def required_message_keys(spec: FormSpec = FORM) -> tuple[str, ...]:
 
 
 declare(*required_message_keys(), owner="form")
-
-
-# --- values as people read them ----------------------------------------------------------
-def display(t: Turn, name: str, value: Any) -> str:
-    m = t.kb.messages
-    if value is None:
-        return m.render("field_skipped")
-    f = t.spec.by_name.get(name)
-    if f is not None and f.reader == "amount":
-        if value == "unknown":
-            return m.render("tax_unknown")
-        if isinstance(value, (list, tuple)):
-            if float(value[0]) >= 10000:
-                return m.render("tax_range_yi", low=_wan(float(value[0]) / 10000), high=_wan(float(value[1]) / 10000))
-            return m.render("tax_range", low=_wan(value[0]), high=_wan(value[1]))
-        wan = float(value)
-        if wan >= 10000:
-            return m.render("tax_amount_yi", yi=f"{wan / 10000:g}")
-        return m.render("tax_amount", wan=_wan(wan))
-    return str(value)
-
-
-def _wan(value: Any) -> str:
-    return f"{float(value):g}"
 
 
 def _label(t: Turn, name: str) -> str:
@@ -350,22 +327,6 @@ def at_confirmation(t: Turn) -> State:
     answer_question(t)
     t.say("confirm_hint")
     return State.FORM_CONFIRM
-
-
-def lead_fields(t: Turn, slots: dict[str, Any], spec: FormSpec) -> dict[str, Any]:
-    """The lead record's fields: each form field as staff read it, and the need's parts."""
-    fields: dict[str, Any] = {}
-    for f in spec.fields:
-        value = slots.get(f.name)
-        if value is not None:
-            fields[f.name] = display(t, f.name, value) if f.reader == "amount" else value
-        detail = slots.get(f"{f.name}_detail") or {}
-        for part in f.lead_parts:
-            if part == "area_sqm":
-                fields[part] = detail.get("area_sqm") or detail.get("area_min") or detail.get("area_max")
-            else:
-                fields[part] = detail.get(part)
-    return {k: v for k, v in fields.items() if v is not None}
 
 
 def submit(t: Turn) -> State:
