@@ -27,13 +27,14 @@ _COMPLAINT = re.compile(r"错|不对|有误|改")
 FORM_MESSAGES = (
     "form_start", "form_resume", "privacy_notice", "form_question", "ask_need_size", "confirm_header",
     "confirm_line", "confirm_footer", "confirm_missing", "confirm_hint", "field_skipped", "field_missing",
-    "tax_amount", "tax_amount_yi", "tax_range", "tax_range_yi", "tax_unknown", "submitted", "callback_today", "callback_later",
-    "weekdays", "form_cancelled", "form_dropped", "form_restarted", "need_area", "need_area_range",
-    "need_area_min", "need_area_max", "need_area_unknown", "modify_which", "back_to_form", "form_resume_offer",
-    "form_noted", "form_already_filled", "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer",
-    "form_too_short", "form_too_long", "form_no_words", "form_empty_answer", "need_no_type", "contact_unclear",
-    "amount_unclear", "phone_wrong", "phone_missing", "type_factory", "type_land", "type_office",
-    "type_apartment", "type_warehouse", "type_lab", "deal_rent", "deal_sale",
+    "tax_amount", "tax_amount_yi", "tax_range", "tax_range_yi", "tax_unknown", "submitted", "callback_today",
+    "callback_later", "weekdays", "form_cancelled", "form_dropped", "form_restarted", "need_area",
+    "need_area_range", "need_area_min", "need_area_max", "need_area_unknown", "need_area_changed",
+    "modify_which", "back_to_form", "form_resume_offer", "form_noted", "form_already_filled",
+    "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer", "form_too_short",
+    "form_too_long", "form_no_words", "form_empty_answer", "need_no_type", "contact_unclear", "amount_unclear",
+    "phone_wrong", "phone_missing", "type_factory", "type_land", "type_office", "type_apartment",
+    "type_warehouse", "type_lab", "deal_rent", "deal_sale",
 )
 
 
@@ -79,7 +80,7 @@ def start(t: Turn, listing_id: str | None = None) -> State:
             if listing_id not in form["listings"]:
                 form["listings"].append(listing_id)
             if form["slots"].get("need") is None or fresh:
-                form["slots"]["need"] = f"{item.title},{area_text(t, item)}"
+                form["slots"]["need"] = f"{item.title}，{area_text(t, item)}"
                 form["slots"]["need_detail"] = {"type": item.type, "deal": item.deal, "area_sqm": item.area}
     t.say("form_start" if fresh else "form_resume")
     return next_step(t)
@@ -190,7 +191,7 @@ def fill(t: Turn) -> State:
         form["slots"].update(answer.filled)
         t.say("form_noted", fields="、".join(_label(t, n) for n in answer.filled))
     if answer.nothing_left:
-        if not answer.filled:  # only values of fields already filled: they stay, and the user is told how to change them
+        if not answer.filled:  # values only of fields already filled: they stay; say how to change them
             names = [n for n in answer.found if n in t.spec.by_name]
             t.say("form_already_filled", fields="、".join(_label(t, n) for n in names))
         if form.get("editing") or name in form["slots"]:
@@ -206,7 +207,7 @@ def fill(t: Turn) -> State:
         value, detail = read.value, (read.detail if f.reader == "need" else None)
         draft = form.pop("draft", None)
         if draft and f.reader == "need":  # 「1500平」 then 「厂房」: one need
-            value, detail = f"{draft['text']},{value}", {**draft["detail"], **detail}
+            value, detail = f"{draft['text']}，{value}", {**draft["detail"], **detail}
         _store(t, name, value, detail)
         return next_step(t)
     # an FAQ match counts as a question only when the message holds nothing of the field (no size, no number)
@@ -224,18 +225,26 @@ def _size(t: Turn) -> State:
     """The answer to 「大概需要多大面积?」, asked once."""
     form = t.data["form"]
     slots = form["slots"]
-    area = readers_for(t.nlu).area(t.text)
+    readers = readers_for(t.nlu)
+    found = {k: v for k, (v, _) in readers.others(t.text).items() if k in t.spec.by_name}
+    if found:  # 「13912345678」 to the size question: noted (if empty), and the size asked again
+        filled = {k: v for k, v in found.items() if slots.get(k) is None}
+        slots.update(filled)
+        if filled:
+            t.say("form_noted", fields="、".join(_label(t, n) for n in filled))
+        return _ask_size_again(t)
+    area = readers.area(t.text)
     form.pop("follow_up", None)
     if area:
         slots.setdefault("need_detail", {}).update(area)
-        slots["need"] = f"{slots['need']},{tidy_text(t.text)}"
+        slots["need"] = f"{slots['need']}，{tidy_text(t.text)}"
     elif is_question(t.text) and not is_unknown(t.text):
         form["follow_up"] = "size"
         return _answer_then_ask(t, "need")
     elif is_unknown(t.text) or is_affirm(t.text):
-        slots["need"] = f"{slots['need']}({t.kb.messages.render('need_area_unknown')})"
+        slots["need"] = f"{slots['need']}（{t.kb.messages.render('need_area_unknown')}）"
     elif tidy_text(t.text):
-        slots["need"] = f"{slots['need']},{tidy_text(t.text)}"  # what they said instead is kept
+        slots["need"] = f"{slots['need']}，{tidy_text(t.text)}"  # what they said instead is kept
     return next_step(t)
 
 
@@ -271,7 +280,8 @@ def _apply_edit(t: Turn, name: str, text: str) -> bool:
         if area:  # 面积改成2000平: the kind of space stays
             detail = {k: v for k, v in (slots.get("need_detail") or {}).items()
                       if k not in ("area_sqm", "area_min", "area_max")}
-            _store(t, name, f"{slots['need']}(面积改为{tidy_text(text)})", {**detail, **area})
+            _store(t, name, f"{slots['need']}（{t.kb.messages.render('need_area_changed', area=tidy_text(text))}）",
+                   {**detail, **area})
             return True
     return False
 

@@ -146,7 +146,8 @@ class FieldReaders:
             re.compile(rf"{s}某"), re.compile(s),
         ]
         self._english = re.compile(r"[A-Za-z][A-Za-z.'\- ]{0,29}")
-        self._cued_contact = re.compile(rf"(?:我是|我叫|联系人[是为]?[:：]?|叫我|找)\s*(?P<name>[小老]{s}|{s}{t}|{s}[{_CJK}]{{1,2}}(?=[,，。\s]|$))")
+        self._cued_contact = re.compile(
+            rf"(?:我是|我叫|联系人[是为]?[:：]?|叫我|找)\s*(?P<name>[小老]{s}|{s}{t}|{s}[{_CJK}]{{1,2}}(?=[,，。\s]|$))")
         suffixes = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "集团", "股份")
         self._legal = re.compile(rf"[{_CJK}A-Za-z0-9()（）·&]{{2,30}}?(?:{'|'.join(suffixes)})")
         self._company_cue = re.compile(r"(?:公司|企业|单位)(?:名称|名字|名)?(?:是|叫|为|:|：)\s*(?P<name>[^\s,，。;；]{2,30})")
