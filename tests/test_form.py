@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -344,3 +345,21 @@ def test_a_complaint_about_a_filled_field_mid_form_asks_it_again(wechat, openid,
     assert msg("ask_phone") in text and asking(storage, openid) == "phone"
     wechat.say(openid, "13800001111")
     assert slots(storage, openid)["phone"] == "13800001111" and asking(storage, openid) == "industry"
+
+
+def test_a_phone_given_to_the_size_question_is_noted_and_the_size_asked_again(wechat, openid, storage, msg):
+    say_all(wechat, openid, "登记", "租办公室")
+    text = wechat.say(openid, "13912345678")
+    assert msg("form_noted", fields=msg("field_phone")) in text and msg("ask_need_size") in text
+    wechat.say(openid, "300平")
+    assert slots(storage, openid)["need_detail"]["area_sqm"] == 300 and asking(storage, openid) == "industry"
+
+
+def test_a_conversation_stored_with_one_state_per_field_carries_on(wechat, openid, storage, msg):
+    """Sessions saved before the form had one asking state resume at the same field."""
+    storage.save(openid, {"state": "form:phone", "turn": 7, "form": {
+        "id": "legacy-form", "slots": {"need": "租厂房 约2000㎡", "need_detail": {"type": "factory", "area_sqm": 2000},
+                                       "industry": None, "tax": None, "company": None, "contact": "王经理"},
+        "listings": [], "started": 0, "updated": time.time(), "editing": False}})
+    text = wechat.say(openid, "13912345678")
+    assert msg("confirm_footer") in text and slots(storage, openid)["phone"] == "13912345678"

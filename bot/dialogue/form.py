@@ -142,13 +142,14 @@ def _store(t: Turn, name: str, value: Any, detail: dict[str, Any] | None) -> Non
     slots[name] = value
     if detail is not None:
         slots[f"{name}_detail"] = detail
-    t.data["form"]["tries"].pop(name, None)
+    t.data["form"].setdefault("tries", {}).pop(name, None)
 
 
 def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
     """Say what was wrong and what would do; from the second failure, rephrase and offer a way out."""
     form = t.data["form"]
-    tries = form["tries"][name] = form["tries"].get(name, 0) + 1
+    counts = form.setdefault("tries", {})  # forms stored before tries were counted have none
+    tries = counts[name] = counts.get(name, 0) + 1
     f = t.spec.by_name[name]
     t.say(problem, label=_label(t, name), **values)
     if tries != 2:  # the first try, and from the third on, say what would do; the second says it another way
