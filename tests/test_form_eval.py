@@ -6,7 +6,7 @@ from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
 # the held-out part is guarded at its measured level (it was not tuned on): right answers per field
-HOLDOUT_FLOOR = {"need": 16, "industry": 18, "tax": 16, "company": 18, "contact": 18, "phone": 18, "confirm": 16}
+HOLDOUT_FLOOR = {"need": 17, "industry": 18, "tax": 16, "company": 18, "contact": 18, "phone": 18, "confirm": 16}
 
 
 def _evaluate(app, answers, conversations=None):
