@@ -356,7 +356,7 @@ def test_a_phone_given_to_the_size_question_is_noted_and_the_size_asked_again(we
 
 
 def test_a_conversation_stored_with_one_state_per_field_carries_on(wechat, openid, storage, msg):
-    """Sessions saved before the form had one asking state resume at the same field."""
+    """Conversations saved before the form had one asking state resume at the same field."""
     storage.save(openid, {"state": "form:phone", "turn": 7, "form": {
         "id": "legacy-form", "slots": {"need": "租厂房 约2000㎡", "need_detail": {"type": "factory", "area_sqm": 2000},
                                        "industry": None, "tax": None, "company": None, "contact": "王经理"},
