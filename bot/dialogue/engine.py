@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .form import heard
+from ..form_spec import FORM, FormSpec
+from .form_reading import heard
 from .progress import asked_field, count_progress
 from .replies import Incoming, Reply
 from .states import State
@@ -36,8 +37,10 @@ class Services:
 class Engine:
     def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
                  now: Callable[[], float] = time.time, funnel=None, profile=None, takeovers=None,
-                 staff_channel: Callable[[], str] | None = None, admin_link: Callable[[str], str] | None = None):
+                 staff_channel: Callable[[], str] | None = None, admin_link: Callable[[str], str] | None = None,
+                 form: FormSpec = FORM):
         self.holder = holder
+        self.form = form
         self.services = Services(storage, leads, unanswered, funnel, profile, takeovers, staff_channel, admin_link)
         self.form_ttl = form_ttl
         self.resume_after = resume_after
@@ -86,7 +89,7 @@ class Engine:
         with storage.turn(incoming.openid, claim, started) as session:
             data = session.state
             before = asked_field(data)
-            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
+            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services, spec=self.form)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
                 data["since"] = round(time.time())  # the transcript's clock; a lead keeps the conversation from here

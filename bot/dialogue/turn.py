@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..form_spec import FORM, FormSpec
 from ..knowledge.loader import Knowledge
 from .commands import Commands
 from .replies import Article, Incoming, Reply
@@ -20,6 +21,7 @@ class Turn:
     data: dict[str, Any]  # the stored per-user document; handlers edit it
     now: float
     services: Any = None  # Services: storage, leads, unanswered log, funnel
+    spec: FormSpec = FORM  # the inquiry form's fields
     parts: list[str] = field(default_factory=list)
     article: Article | None = None
     options: list[str] = field(default_factory=list)
@@ -60,10 +62,23 @@ class Turn:
     # --- state -----------------------------------------------------------------
     @property
     def state(self) -> State:
+        value = self.data.get("state", State.IDLE.value)
         try:
-            return State(self.data.get("state", State.IDLE.value))
+            return State(value)
         except ValueError:
-            return State.IDLE
+            pass
+        form = self.data.get("form")
+        if isinstance(value, str) and value.startswith("form:") and form is not None:
+            # a conversation stored when the form had one state per field ("form:phone")
+            form.setdefault("asking", value.split(":", 1)[1])
+            return State.FORM_ASKING
+        return State.IDLE
+
+    @property
+    def asking(self) -> str | None:
+        """The form's requested field: the one the last question asked for (None when not asking)."""
+        form = self.data.get("form")
+        return form.get("asking") if form is not None and self.state is State.FORM_ASKING else None
 
     @property
     def form(self) -> dict[str, Any] | None:

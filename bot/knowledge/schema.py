@@ -204,7 +204,17 @@ IntentName = Literal[
 class Intents(Strict):
     intents: dict[IntentName, Phrases]
     # words after 修改/改 that name a form field, e.g. 手机号 -> phone
-    fields: dict[Literal["need", "industry", "tax", "company", "contact", "phone"], list[str]] = Field(default_factory=dict)
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("fields")
+    @classmethod
+    def _form_fields(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from ..form_spec import FORM  # the form's fields are named in its specification
+
+        unknown = sorted(set(value) - set(FORM.order))
+        if unknown:
+            raise ValueError(f"not a field of the form: {', '.join(unknown)} (fields: {', '.join(FORM.order)})")
+        return value
 
 
 class ListingsFile(Strict):

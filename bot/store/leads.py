@@ -20,11 +20,13 @@ from typing import Any, Callable
 
 import redis
 
+from ..form_spec import FORM
 from .keys import Keys
 
 STATUSES = ("new", "contacted", "closed")
-SLOTS = ("need", "type", "deal", "area_sqm", "industry", "tax", "company", "contact", "phone")
-PERSONAL_SLOTS = ("company", "contact", "phone")
+# the lead's fields and the personal ones among them come from the form's specification
+SLOTS = FORM.lead_fields
+PERSONAL_SLOTS = FORM.personal
 GROUP = "notify"  # the outbox's consumer group
 # China has had no daylight saving since 1991: a fixed offset needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
