@@ -28,6 +28,8 @@ ENV_VARS = (
     "ADMIN_TOKEN",
     "PORT",
     "BOT_WEB_CHAT",
+    "REDIS_SENTINELS",
+    "REDIS_SENTINEL_MASTER",
     "REDIS_PREFIX",  # beyond the contract: lets several bots (or a test run) share one Redis
 )
 
@@ -45,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_TOKEN": None,
     "PORT": 8000,
     "BOT_WEB_CHAT": False,
+    "REDIS_SENTINELS": None,
+    "REDIS_SENTINEL_MASTER": None,
     "REDIS_PREFIX": "parkbot",
     # not environment contract; tuned by tests and benchmarks
     "DEV": False,
@@ -88,6 +92,23 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def _sentinel(cfg: dict[str, Any]) -> None:
+    """Sentinel needs both the sentinels and the master's name; either alone is a mistake."""
+    sentinels, master = cfg["REDIS_SENTINELS"], cfg["REDIS_SENTINEL_MASTER"]
+    if sentinels is None and master is None:
+        return
+    if sentinels is None:
+        raise ConfigError("REDIS_SENTINELS is required when REDIS_SENTINEL_MASTER is set (host:port,host:port)")
+    if master is None:
+        raise ConfigError("REDIS_SENTINEL_MASTER is required when REDIS_SENTINELS is set (the master's name)")
+    for item in str(sentinels).split(","):
+        host, sep, port = item.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ConfigError(f"REDIS_SENTINELS must be host:port pairs separated by commas, not {sentinels!r}")
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", master):
+        raise ConfigError(f"REDIS_SENTINEL_MASTER must be the master's name as the sentinels know it, not {master!r}")
+
+
 def validate(cfg: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise ``cfg`` in place; raise :class:`ConfigError` on the first bad value."""
     for name in ENV_VARS:
@@ -122,6 +143,7 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
 
     if cfg["REDIS_URL"] is not None:
         _url("REDIS_URL", cfg["REDIS_URL"], ("redis", "rediss", "unix"))
+    _sentinel(cfg)
     if cfg["NOTIFY_WECOM_WEBHOOK"] is not None:
         _url("NOTIFY_WECOM_WEBHOOK", cfg["NOTIFY_WECOM_WEBHOOK"], ("http", "https"))
     if cfg["SMTP_URL"] is not None:

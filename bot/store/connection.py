@@ -1,29 +1,97 @@
-"""The Redis client as a Flask resource (``init_app``), embedded or from ``REDIS_URL``."""
+"""The Redis client as a Flask resource (``init_app``): embedded, one server, a Cluster or Sentinel.
+
+- ``REDIS_SENTINELS`` + ``REDIS_SENTINEL_MASTER``: redis-py's Sentinel client; every command
+  goes to whichever server the sentinels name as master right now, so a failover costs the
+  commands in flight, not a restart.
+- ``REDIS_URL`` at a node of a Redis Cluster (``INFO cluster`` says ``cluster_enabled:1``):
+  redis-py's cluster client, which follows ``MOVED``/``ASK`` and a replica's promotion. Every
+  script and multi-key command of the store touches one hash slot (see ``keys.py``).
+- ``REDIS_URL`` at a plain server: a plain client. Unset: the embedded server.
+
+All clients use short timeouts, so a dead Redis costs a second, not the request.
+"""
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlparse
+
 import redis
+from redis.cluster import RedisCluster
+from redis.sentinel import Sentinel
+
+from bot.config import ConfigError
 
 from .keys import Keys
 
+log = logging.getLogger(__name__)
 
-def connect(redis_url: str | None, data_dir, timeout: float = 1.0) -> redis.Redis:
-    """A client with short timeouts, so a dead Redis costs a second, not the request."""
-    options = dict(
-        decode_responses=True,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        health_check_interval=30,
-    )
+
+def _options(timeout: float) -> dict:
+    return dict(decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+def is_cluster(client: redis.Redis) -> bool:
+    """Whether the server behind ``client`` is a Redis Cluster node (``cluster_enabled:1``)."""
+    return str(client.info("cluster").get("cluster_enabled", 0)) == "1"
+
+
+def parse_sentinels(value: str) -> list[tuple[str, int]]:
+    """``host:port,host:port`` as pairs; a malformed list is a :class:`ConfigError` naming the variable."""
+    out = []
+    for item in str(value).split(","):
+        item = item.strip()
+        host, sep, port = item.rpartition(":")
+        if not item or not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ConfigError(f"REDIS_SENTINELS must be host:port pairs separated by commas, not {value!r}")
+        out.append((host.strip("[]"), int(port)))
+    return out
+
+
+def connect_sentinel(sentinels: str, master: str, timeout: float = 1.0) -> redis.Redis:
+    """A client for the current master of ``master``, found (and found again) through the sentinels."""
+    options = _options(timeout)
+    sentinel = Sentinel(parse_sentinels(sentinels), sentinel_kwargs={"socket_timeout": timeout,
+                                                                      "socket_connect_timeout": timeout},
+                        **options)
+    return sentinel.master_for(master, **options)
+
+
+def connect_cluster(redis_url: str, timeout: float = 1.0) -> RedisCluster:
+    db = urlparse(redis_url).path.strip("/")
+    if db not in ("", "0"):
+        raise ConfigError(f"REDIS_URL points at a Redis Cluster, which has only database 0; "
+                          f"drop '/{db}' from {redis_url!r}")
+    # a failover takes a few seconds: retry a command a handful of times, not forever
+    return RedisCluster.from_url(redis_url, cluster_error_retry_attempts=3, **_options(timeout))
+
+
+def connect(redis_url: str | None, data_dir, timeout: float = 1.0, *, sentinels: str | None = None,
+            sentinel_master: str | None = None) -> redis.Redis:
+    if sentinels:
+        return connect_sentinel(sentinels, sentinel_master or "", timeout)
     if redis_url:
-        return redis.Redis.from_url(redis_url, **options)
+        client = redis.Redis.from_url(redis_url, health_check_interval=30, **_options(timeout))
+        try:
+            cluster = is_cluster(client)
+        except redis.ResponseError:
+            cluster = False  # INFO renamed or refused (a managed Redis): not a cluster we can drive
+        except redis.RedisError as exc:
+            # Redis is down at start-up: serve the hotline on a plain client until it is back
+            log.warning("Redis at REDIS_URL did not answer (%s); assuming a single server", type(exc).__name__)
+            return client
+        if cluster:
+            client.close()
+            return connect_cluster(redis_url, timeout)
+        return client
     from .embedded import socket_path
 
-    return redis.Redis(unix_socket_path=socket_path(data_dir), **options)
+    return redis.Redis(unix_socket_path=socket_path(data_dir), health_check_interval=30, **_options(timeout))
 
 
 def init_app(app) -> None:
     cfg = app.config
-    client = connect(cfg["REDIS_URL"], cfg["BOT_DATA_DIR"], cfg["REDIS_TIMEOUT"])
+    client = connect(cfg["REDIS_URL"], cfg["BOT_DATA_DIR"], cfg["REDIS_TIMEOUT"],
+                     sentinels=cfg.get("REDIS_SENTINELS"), sentinel_master=cfg.get("REDIS_SENTINEL_MASTER"))
     app.extensions["parkbot.redis"] = client
     app.extensions["parkbot.keys"] = Keys(cfg["REDIS_PREFIX"])
 

@@ -207,12 +207,12 @@ class RedisStateStorage:
             self.r.delete(key)
 
     def erase(self, openid: str) -> None:
-        """Everything kept about this user's conversation (state, transcript, retry cache)."""
-        keys = list(self.r.scan_iter(match=self.keys.user_keys_pattern(openid), count=500))
-        keep = {self.keys.lock(openid)}  # the caller may be holding it
-        doomed = [k for k in keys if k not in keep]
-        if doomed:
-            self.r.delete(*doomed)
+        """Everything kept about this user's conversation, deleted by name (see ``Keys.user_keys``).
+
+        The replies kept for WeChat's retries expire by themselves within ``DEDUP_TTL``; the one
+        of the message asking to be forgotten must stay until its reply is stored.
+        """
+        self.r.delete(*self.keys.user_keys(openid))
 
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]:
         out = []

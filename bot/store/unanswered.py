@@ -8,19 +8,27 @@ import redis
 from .keys import Keys
 
 
+# KEYS: counts, texts, last seen   ARGV: key, text, now (all in the {unanswered} slot)
+_RECORD = """
+redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+return 1
+"""
+
+
 class UnansweredLog:
     def __init__(self, client: redis.Redis, keys: Keys, *, now=time.time):
         self.r, self.keys, self.now = client, keys, now
+        self._record = client.register_script(_RECORD)
 
     def record(self, text: str, normalized: str) -> None:
         key = (normalized or text).strip()[:200]
         if not key:
             return
-        pipe = self.r.pipeline(transaction=True)
-        pipe.zincrby(self.keys.unanswered("counts"), 1, key)
-        pipe.hset(self.keys.unanswered("text"), key, text.strip()[:200])
-        pipe.hset(self.keys.unanswered("last"), key, int(self.now()))
-        pipe.execute()
+        k = self.keys
+        self._record(keys=[k.unanswered("counts"), k.unanswered("text"), k.unanswered("last")],
+                     args=[key, text.strip()[:200], int(self.now())])
 
     def top(self, limit: int = 100) -> list[dict]:
         rows = self.r.zrevrange(self.keys.unanswered("counts"), 0, limit - 1, withscores=True)
