@@ -73,7 +73,10 @@ def connect(redis_url: str | None, data_dir, timeout: float = 1.0, *, sentinels:
         client = redis.Redis.from_url(redis_url, health_check_interval=30, **_options(timeout))
         try:
             cluster = is_cluster(client)
-        except redis.ResponseError:
+        except redis.ResponseError as exc:
+            if "cluster mode" in str(exc):  # SELECT of a database other than 0 on a cluster node
+                client.close()
+                return connect_cluster(redis_url, timeout)  # raises the ConfigError naming REDIS_URL
             cluster = False  # INFO renamed or refused (a managed Redis): not a cluster we can drive
         except redis.RedisError as exc:
             # Redis is down at start-up: serve the hotline on a plain client until it is back

@@ -118,7 +118,13 @@ class LocalCluster:
         """Every live node says the cluster is ok and every slot has a live master with a synced copy."""
         def healthy():
             for port in self.ports:
-                if self.procs[port].poll() is None and self.node(port).cluster("info")["cluster_state"] != "ok":
+                if self.procs[port].poll() is not None:
+                    continue
+                node = self.node(port)
+                if node.cluster("info")["cluster_state"] != "ok":
+                    return False
+                replication = node.info("replication")
+                if replication["role"] == "slave" and replication.get("master_link_status") != "up":
                     return False
             return True
         _wait(healthy, timeout, "the Redis Cluster did not become healthy")
@@ -139,14 +145,22 @@ class LocalCluster:
                                       "--cluster-node-timeout", str(NODE_TIMEOUT_MS))
         self.wait_healthy()
 
-    def kill_master_of(self, key: str, timeout: float = 30) -> int:
-        """SIGKILL the master serving ``key`` once its replica has every write; wait for the failover."""
+    def kill_master_of(self, key: str, *, wait: bool = True, timeout: float = 30) -> int:
+        """SIGKILL the master serving ``key`` once its replica has every write; its port.
+
+        With ``wait``, returns only after the replica has taken over (else see :meth:`wait_failover`).
+        """
         port = self.master_for(key)
-        self.node(port).execute_command("WAIT", 1, 2000)  # what the master acknowledged is on the replica
+        # what the master acknowledged is on its replica (Redis replicates asynchronously)
+        assert self.node(port).execute_command("WAIT", 1, 1500) >= 1, "the master has no synced replica"
         stop(self.procs[port])
-        _wait(lambda: self.master_for(key) != port, timeout, "no replica took over")
-        self.wait_healthy(timeout)
+        if wait:
+            self.wait_failover(key, port, timeout)
         return port
+
+    def wait_failover(self, key: str, old_port: int, timeout: float = 30) -> None:
+        _wait(lambda: self.master_for(key) != old_port, timeout, "no replica took over")
+        self.wait_healthy(timeout)
 
 
 @dataclass
