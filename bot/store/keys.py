@@ -45,6 +45,14 @@ class Keys:
     def lead(self, number: str) -> str:
         return self.shared(f"lead:{number}")
 
+    def lead_keys(self, number: str) -> dict[str, str]:
+        """Every key kept per lead, by role: what a backup carries (``parkbot leads export --jsonl``).
+
+        A feature that keeps something new per lead (notes, history…) adds its key here, and
+        backup and restore carry it. ``lead`` is the lead's hash, with every field it has.
+        """
+        return {"lead": self.lead(number)}
+
     def lead_prefix(self) -> str:
         """What :meth:`lead` puts before the number, for the submit script that makes the number."""
         return self.shared("lead:")
