@@ -132,3 +132,30 @@ def test_scripts_refuse_nothing_on_the_cluster(redis_cluster, prefix, openid):
         node.eval("return redis.call('GET', KEYS[1])", 2, keys.outbox(), keys.state(openid))
     for key in client.scan_iter(match=f"{prefix}:*"):
         client.delete(key)
+
+
+def test_a_cluster_down_at_start_up_is_used_as_a_cluster_once_it_answers(tmp_path, data_dir, prefix, openid):
+    """Whether REDIS_URL is a cluster is known only when it answers: until then, the hotline."""
+    from tests.support.cluster import free_ports, start_node, stop
+    from tests.support.wechat import Platform
+
+    port = free_ports(1, bus=True)[0]
+    app = create_app(make_config(f"redis://127.0.0.1:{port}/0", data_dir, prefix))
+    wechat = Platform(app.test_client(), aes_key=AES_KEY)
+    store_down = app.extensions["parkbot.knowledge"].current().messages.render("store_down")
+    started = time.monotonic()
+    assert wechat.say(openid, "你好") == store_down
+    assert time.monotonic() - started < 5
+    node = start_node(port, tmp_path, "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
+    try:
+        redis.Redis(port=port).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)  # a one-node cluster
+        deadline = time.monotonic() + 10
+        while redis.Redis(port=port, decode_responses=True).cluster("info")["cluster_state"] != "ok":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        reply = wechat.say(openid, "你好")
+        assert reply and reply != store_down
+        assert isinstance(get_redis(app).resolve(), RedisCluster)
+        assert get_redis(app).exists(get_keys(app).state(openid))
+    finally:
+        stop(node)

@@ -84,3 +84,16 @@ def test_sentinel_failover_mid_conversation_loses_and_doubles_nothing(redis_sent
         client = get_redis(app)
         for key in client.scan_iter(match=f"{prefix}:*"):
             client.delete(key)
+
+
+def test_no_sentinel_answering_gets_the_hotline_within_five_seconds(data_dir, prefix, openid):
+    from tests.support.cluster import free_ports
+
+    ports = free_ports(2)
+    app = create_app(make_config(None, data_dir, prefix, REDIS_SENTINELS=",".join(f"127.0.0.1:{p}" for p in ports),
+                                 REDIS_SENTINEL_MASTER="parkbot-master"))
+    wechat = Platform(app.test_client(), aes_key=AES_KEY)
+    started = time.monotonic()
+    assert wechat.say(openid, "你好") == app.extensions["parkbot.knowledge"].current().messages.render("store_down")
+    assert time.monotonic() - started < 5
+    assert app.test_client().get("/healthz").status_code == 503

@@ -13,10 +13,13 @@ All clients use short timeouts, so a dead Redis costs a second, not the request.
 from __future__ import annotations
 
 import logging
+import threading
 from urllib.parse import urlparse
 
 import redis
 from redis.cluster import RedisCluster
+from redis.commands.core import Script
+from redis.connection import Encoder
 from redis.sentinel import Sentinel
 
 from bot.config import ConfigError
@@ -65,27 +68,67 @@ def connect_cluster(redis_url: str, timeout: float = 1.0) -> RedisCluster:
     return RedisCluster.from_url(redis_url, cluster_error_retry_attempts=3, **_options(timeout))
 
 
+def _from_url(redis_url: str, timeout: float) -> redis.Redis:
+    """A plain or a cluster client, whichever the server at ``redis_url`` is; raises RedisError if it is down."""
+    client = redis.Redis.from_url(redis_url, health_check_interval=30, **_options(timeout))
+    try:
+        cluster = is_cluster(client)
+    except redis.ResponseError as exc:
+        if "cluster mode" not in str(exc):
+            return client  # INFO renamed or refused (a managed Redis): not a cluster we can drive
+        cluster = True  # SELECT of a database other than 0 on a cluster node: refused below
+    except redis.RedisError:
+        client.close()
+        raise
+    if cluster:
+        client.close()
+        return connect_cluster(redis_url, timeout)
+    return client
+
+
+class UntilReachable:
+    """Stands in for the client while Redis was unreachable at start-up.
+
+    Whether ``REDIS_URL`` is one server or a cluster is only known once it answers; until then
+    every command raises the connection error (so the webhook answers with the hotline), and
+    the first command after Redis is back makes the right client, which then serves for good.
+    Scripts registered on this object run through it too.
+    """
+
+    def __init__(self, redis_url: str, timeout: float):
+        self._url, self._timeout = redis_url, timeout
+        self._client: redis.Redis | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self) -> redis.Redis:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = _from_url(self._url, self._timeout)
+                    log.info("Redis at REDIS_URL answered: %s", type(self._client).__name__)
+        return self._client
+
+    def register_script(self, script: str) -> Script:
+        return Script(self, script)  # resolved at each call: fine before and after Redis answers
+
+    def get_encoder(self) -> Encoder:
+        return Encoder("utf-8", "strict", True)  # what _options asks of every client: text in, text out
+
+    def __getattr__(self, name: str):
+        return getattr(self.resolve(), name)
+
+
 def connect(redis_url: str | None, data_dir, timeout: float = 1.0, *, sentinels: str | None = None,
             sentinel_master: str | None = None) -> redis.Redis:
     if sentinels:
         return connect_sentinel(sentinels, sentinel_master or "", timeout)
     if redis_url:
-        client = redis.Redis.from_url(redis_url, health_check_interval=30, **_options(timeout))
         try:
-            cluster = is_cluster(client)
-        except redis.ResponseError as exc:
-            if "cluster mode" in str(exc):  # SELECT of a database other than 0 on a cluster node
-                client.close()
-                return connect_cluster(redis_url, timeout)  # raises the ConfigError naming REDIS_URL
-            cluster = False  # INFO renamed or refused (a managed Redis): not a cluster we can drive
+            return _from_url(redis_url, timeout)
         except redis.RedisError as exc:
-            # Redis is down at start-up: serve the hotline on a plain client until it is back
-            log.warning("Redis at REDIS_URL did not answer (%s); assuming a single server", type(exc).__name__)
-            return client
-        if cluster:
-            client.close()
-            return connect_cluster(redis_url, timeout)
-        return client
+            log.warning("Redis at REDIS_URL did not answer (%s); answering with the hotline until it does",
+                        type(exc).__name__)
+            return UntilReachable(redis_url, timeout)
     from .embedded import socket_path
 
     return redis.Redis(unix_socket_path=socket_path(data_dir), health_check_interval=30, **_options(timeout))
