@@ -92,6 +92,17 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def sentinel_addresses(value: str) -> list[tuple[str, int]]:
+    """``host:port,host:port`` as pairs; anything else is a :class:`ConfigError` naming REDIS_SENTINELS."""
+    out = []
+    for item in str(value).split(","):
+        host, sep, port = item.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ConfigError(f"REDIS_SENTINELS must be host:port pairs separated by commas, not {value!r}")
+        out.append((host.strip("[]"), int(port)))
+    return out
+
+
 def _sentinel(cfg: dict[str, Any]) -> None:
     """Sentinel needs both the sentinels and the master's name; either alone is a mistake."""
     sentinels, master = cfg["REDIS_SENTINELS"], cfg["REDIS_SENTINEL_MASTER"]
@@ -101,10 +112,7 @@ def _sentinel(cfg: dict[str, Any]) -> None:
         raise ConfigError("REDIS_SENTINELS is required when REDIS_SENTINEL_MASTER is set (host:port,host:port)")
     if master is None:
         raise ConfigError("REDIS_SENTINEL_MASTER is required when REDIS_SENTINELS is set (the master's name)")
-    for item in str(sentinels).split(","):
-        host, sep, port = item.strip().rpartition(":")
-        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ConfigError(f"REDIS_SENTINELS must be host:port pairs separated by commas, not {sentinels!r}")
+    sentinel_addresses(sentinels)
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", master):
         raise ConfigError(f"REDIS_SENTINEL_MASTER must be the master's name as the sentinels know it, not {master!r}")
 

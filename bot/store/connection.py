@@ -22,7 +22,7 @@ from redis.commands.core import Script
 from redis.connection import Encoder
 from redis.sentinel import Sentinel
 
-from bot.config import ConfigError
+from bot.config import ConfigError, sentinel_addresses
 
 from .keys import Keys
 
@@ -38,22 +38,10 @@ def is_cluster(client: redis.Redis) -> bool:
     return str(client.info("cluster").get("cluster_enabled", 0)) == "1"
 
 
-def parse_sentinels(value: str) -> list[tuple[str, int]]:
-    """``host:port,host:port`` as pairs; a malformed list is a :class:`ConfigError` naming the variable."""
-    out = []
-    for item in str(value).split(","):
-        item = item.strip()
-        host, sep, port = item.rpartition(":")
-        if not item or not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ConfigError(f"REDIS_SENTINELS must be host:port pairs separated by commas, not {value!r}")
-        out.append((host.strip("[]"), int(port)))
-    return out
-
-
 def connect_sentinel(sentinels: str, master: str, timeout: float = 1.0) -> redis.Redis:
     """A client for the current master of ``master``, found (and found again) through the sentinels."""
     options = _options(timeout)
-    sentinel = Sentinel(parse_sentinels(sentinels), sentinel_kwargs={"socket_timeout": timeout,
+    sentinel = Sentinel(sentinel_addresses(sentinels), sentinel_kwargs={"socket_timeout": timeout,
                                                                       "socket_connect_timeout": timeout},
                         **options)
     return sentinel.master_for(master, **options)
