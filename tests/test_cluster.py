@@ -18,7 +18,6 @@ from bot.store.connection import connect, get_keys, get_redis
 from bot.store.keys import Keys
 from tests.conftest import make_config
 from tests.support.capture_server import server  # noqa: F401  (fixture)
-from tests.support.cluster import redis_cluster  # noqa: F401  (fixture)
 from tests.support.wechat import AES_KEY, Platform, text_xml
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")

@@ -12,7 +12,6 @@ from bot.leads.runner import start_worker_thread
 from bot.store.connection import get_redis
 from tests.conftest import KNOWLEDGE, make_config
 from tests.support.capture_server import server  # noqa: F401  (fixture)
-from tests.support.cluster import redis_sentinel  # noqa: F401  (fixture)
 from tests.support.wechat import AES_KEY, Platform, text_xml
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.cluster import redis_cluster  # noqa: F401  (fixture)
-
 
 @pytest.fixture(scope="session")
-def redis_url(redis_cluster):  # noqa: F811
+def redis_url(redis_cluster):
     return redis_cluster.url
 
 
