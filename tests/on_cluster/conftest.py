@@ -1,4 +1,4 @@
-"""The store, lead, worker and conversation tests again, on a real local Redis Cluster.
+"""The store, lead, worker, conversation, webhook, backup and token tests again, on a real local Redis Cluster.
 
 Each module here imports a test module whole; this directory's ``redis_url`` points every
 Redis fixture at one cluster (3 masters + 3 replicas) started for the run. Tests that never
