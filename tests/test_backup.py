@@ -103,16 +103,20 @@ def test_import_refuses_a_redis_that_already_has_leads(source, tmp_path):
     assert store.stats() == before
 
 
+HEAD = '{"kind": "header", "format": "parkbot-leads", "version": 1}\n'
+
+
 @pytest.mark.parametrize("content, message", [
     ("", r"is empty"),
     ("not json\n", r"line 1: not JSON"),
     ('{"kind": "lead"}\n', r"not a parkbot leads backup"),
-    ('{"kind": "header", "format": "parkbot-leads", "version": 9, "leads": 0}\n', r"version 9 backup"),
-    ('{"kind": "header", "format": "parkbot-leads", "version": 1, "leads": 2}\n', r"cut short"),
-    ('{"kind": "header", "format": "parkbot-leads", "version": 1, "leads": 1}\n'
-     '{"kind": "lead", "number": "x", "keys": {}}\n', r"line 2: a lead needs a number"),
-    ('{"kind": "header", "format": "parkbot-leads", "version": 1, "leads": 0}\n[1]\n', r"line 2: expected a JSON"),
-    ('{"kind": "header", "format": "parkbot-leads", "version": 1, "leads": 0}\n{"kind": "x"}\n', r"unknown record"),
+    ('{"kind": "header", "format": "parkbot-leads", "version": 9}\n', r"version 9 backup"),
+    (HEAD, r"cut short: it has no end record"),
+    (HEAD + '{"kind": "end", "leads": 2}\n', r"damaged: its end record counts 2 leads, it holds 0"),
+    (HEAD + '{"kind": "lead", "number": "x", "keys": {}}\n', r"line 2: a lead needs a number"),
+    (HEAD + '[1]\n', r"line 2: expected a JSON"),
+    (HEAD + '{"kind": "x"}\n', r"unknown record"),
+    (HEAD + '{"kind": "end", "leads": 0}\n{"kind": "end", "leads": 0}\n', r"line 3: nothing may follow the end"),
 ])
 def test_bad_backups_are_refused_and_write_nothing(target, tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
@@ -135,7 +139,7 @@ def test_cli_export_and_import(source, target, tmp_path):
     path = tmp_path / "backup.jsonl"
     result = cli_app(client, keys).test_cli_runner().invoke(args=["leads", "export", "--jsonl", str(path)])
     assert result.exit_code == 0 and "backed up 3 leads" in result.output
-    assert json.loads(path.read_text(encoding="utf-8").splitlines()[0])["leads"] == 3
+    assert json.loads(path.read_text(encoding="utf-8").splitlines()[-1]) == {"kind": "end", "leads": 3}
     runner = cli_app(target, keys).test_cli_runner()
     result = runner.invoke(args=["leads", "import", str(path)])
     assert result.exit_code == 0 and "restored 3 leads" in result.output

@@ -12,9 +12,12 @@ Values are written by type (string, hash, list, set, sorted set, stream) as JSON
 
 The file::
 
-    {"kind": "header", "format": "parkbot-leads", "version": 1, "leads": 2, ...}
+    {"kind": "header", "format": "parkbot-leads", "version": 1, "exported_at": 1795000000.0}
     {"kind": "lead", "number": "L20261130-0001", "keys": {"lead": {"type": "hash", "value": {...}}}}
     {"kind": "shared", "name": "outbox", "key": {"type": "stream", "value": [[id, {...}], ...]}}
+    {"kind": "end", "leads": 1}
+
+The closing ``end`` record tells a whole file from one cut short (a full disk, a copy stopped).
 """
 from __future__ import annotations
 
@@ -89,21 +92,22 @@ def restore_key(pipe, key: str, item: dict) -> None:
 # export --------------------------------------------------------------------------------
 def lines(client: redis.Redis, keys: Keys) -> Iterator[dict]:
     """The backup, one JSON-able record at a time: header, every lead (oldest first), shared keys."""
-    numbers = client.zrange(keys.lead_index(), 0, -1)
-    yield {"kind": "header", "format": FORMAT, "version": VERSION, "leads": len(numbers),
-           "exported_at": round(time.time(), 3)}
-    for number in numbers:
+    yield {"kind": "header", "format": FORMAT, "version": VERSION, "exported_at": round(time.time(), 3)}
+    count = 0
+    for number in client.zrange(keys.lead_index(), 0, -1):
         dumped = {}
         for role, key in keys.lead_keys(number).items():
             item = dump_key(client, key)
             if item is not None:
                 dumped[role] = item
-        if "lead" in dumped:
+        if "lead" in dumped:  # an index entry without its lead (it was never whole) is left behind
+            count += 1
             yield {"kind": "lead", "number": number, "keys": dumped}
     for name in SHARED:
         item = dump_key(client, getattr(keys, name)())
         if item is not None:
             yield {"kind": "shared", "name": name, "key": item}
+    yield {"kind": "end", "leads": count}
 
 
 def export_jsonl(client: redis.Redis, keys: Keys, path: str | Path) -> int:
@@ -129,7 +133,7 @@ def export_jsonl(client: redis.Redis, keys: Keys, path: str | Path) -> int:
 def read_backup(stream: IO[str], source: str) -> tuple[list[dict], list[dict]]:
     """The leads and shared keys of a backup, checked whole before anything is written."""
     leads, shared = [], []
-    header = None
+    header = end = None
     for n, line in enumerate(stream, 1):
         if not line.strip():
             continue
@@ -140,6 +144,8 @@ def read_backup(stream: IO[str], source: str) -> tuple[list[dict], list[dict]]:
         if not isinstance(record, dict):
             raise BackupError(f"{source} line {n}: expected a JSON object")
         kind = record.get("kind")
+        if end is not None:
+            raise BackupError(f"{source} line {n}: nothing may follow the end record")
         if header is None:
             if kind != "header" or record.get("format") != FORMAT:
                 raise BackupError(f"{source} is not a parkbot leads backup (no header on line 1)")
@@ -155,12 +161,16 @@ def read_backup(stream: IO[str], source: str) -> tuple[list[dict], list[dict]]:
             leads.append(record)
         elif kind == "shared" and record.get("name") in SHARED and isinstance(record.get("key"), dict):
             shared.append(record)
+        elif kind == "end":
+            end = record
         else:
             raise BackupError(f"{source} line {n}: unknown record {str(kind)[:40]!r}")
     if header is None:
         raise BackupError(f"{source} is empty")
-    if header.get("leads") != len(leads):
-        raise BackupError(f"{source} is cut short: its header promises {header.get('leads')} leads, "
+    if end is None:
+        raise BackupError(f"{source} is cut short: it has no end record")
+    if end.get("leads") != len(leads):
+        raise BackupError(f"{source} is damaged: its end record counts {end.get('leads')} leads, "
                           f"it holds {len(leads)}")
     return leads, shared
 
