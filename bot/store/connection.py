@@ -52,8 +52,10 @@ def connect_cluster(redis_url: str, timeout: float = 1.0) -> RedisCluster:
     if db not in ("", "0"):
         raise ConfigError(f"REDIS_URL points at a Redis Cluster, which has only database 0; "
                           f"drop '/{db}' from {redis_url!r}")
-    # a failover takes a few seconds: retry a command a handful of times, not forever
-    return RedisCluster.from_url(redis_url, cluster_error_retry_attempts=3, **_options(timeout))
+    # One retry after a node fails (with the slot map read again): a failover takes seconds, and
+    # more retries of a node that does not answer would eat the webhook's 5 s budget; WeChat's
+    # own retry, or the user's next message, finds the promoted replica.
+    return RedisCluster.from_url(redis_url, cluster_error_retry_attempts=1, **_options(timeout))
 
 
 def _from_url(redis_url: str, timeout: float) -> redis.Redis:
