@@ -181,3 +181,30 @@ def test_a_master_that_stops_answering_costs_the_hotline_within_five_seconds(red
     # the frozen node may run the lock it was sent once it resumes: that user waits out the lock's
     # timeout (as after a crashed worker); everyone else is served at once
     assert _say_until_answered(wechat, openid + "-next", "你好", store_down) != store_down
+
+
+def test_a_whole_cluster_gone_is_redis_down_everywhere(tmp_path, data_dir, prefix, openid):
+    """No node answering: the webhook's hotline, the health check's 503, the admin API's 503 — never a 500."""
+    from tests.support.cluster import free_ports, start_node, stop
+
+    port = free_ports(1, bus=True)[0]
+    node = start_node(port, tmp_path, "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
+    try:
+        redis.Redis(port=port).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+        deadline = time.monotonic() + 10
+        while redis.Redis(port=port, decode_responses=True).cluster("info")["cluster_state"] != "ok":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        app = create_app(make_config(f"redis://127.0.0.1:{port}/0", data_dir, prefix, ADMIN_TOKEN="admin-token-1"))
+        assert isinstance(get_redis(app), RedisCluster)
+    finally:
+        stop(node)
+    wechat = Platform(app.test_client(), aes_key=AES_KEY)
+    store_down = app.extensions["parkbot.knowledge"].current().messages.render("store_down")
+    for _ in range(2):  # the first error, and the next message on a client that lost every node
+        started = time.monotonic()
+        assert wechat.say(openid, "你好") == store_down
+        assert time.monotonic() - started < 5
+    assert app.test_client().get("/healthz").status_code == 503
+    api = app.test_client().get("/admin/api/stats", headers={"Authorization": "Bearer admin-token-1"})
+    assert api.status_code == 503

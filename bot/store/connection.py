@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import redis
 from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.commands.core import Script
 from redis.connection import Encoder
 from redis.sentinel import Sentinel
@@ -47,6 +48,31 @@ def connect_sentinel(sentinels: str, master: str, timeout: float = 1.0) -> redis
     return sentinel.master_for(master, **options)
 
 
+class Cluster(RedisCluster):
+    """redis-py's cluster client, with "no node answers" raised as the ``ConnectionError`` it is.
+
+    The client re-reads the slot map after a node fails; when no node answers that, it raises
+    a ``RedisClusterException``, which is no ``RedisError``, so every caller that knows what to
+    do when Redis is down (the webhook's hotline, the health check, the admin page, the worker's
+    backoff) would treat it as a bug.
+    """
+
+    def __init__(self, *args, **kwargs):
+        try:
+            super().__init__(*args, **kwargs)  # reads the slot map a first time
+        except RedisClusterException as exc:
+            raise redis.ConnectionError(f"no Redis Cluster node answers: {exc}") from exc
+        read_slot_map = self.nodes_manager.initialize
+
+        def initialize(*a, **kw):
+            try:
+                return read_slot_map(*a, **kw)
+            except RedisClusterException as exc:
+                raise redis.ConnectionError(f"no Redis Cluster node answers: {exc}") from exc
+
+        self.nodes_manager.initialize = initialize
+
+
 def connect_cluster(redis_url: str, timeout: float = 1.0) -> RedisCluster:
     db = urlparse(redis_url).path.strip("/")
     if db not in ("", "0"):
@@ -55,7 +81,7 @@ def connect_cluster(redis_url: str, timeout: float = 1.0) -> RedisCluster:
     # One retry after a node fails (with the slot map read again): a failover takes seconds, and
     # more retries of a node that does not answer would eat the webhook's 5 s budget; WeChat's
     # own retry, or the user's next message, finds the promoted replica.
-    return RedisCluster.from_url(redis_url, cluster_error_retry_attempts=1, **_options(timeout))
+    return Cluster.from_url(redis_url, cluster_error_retry_attempts=1, **_options(timeout))
 
 
 def _from_url(redis_url: str, timeout: float) -> redis.Redis:
