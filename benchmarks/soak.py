@@ -11,8 +11,8 @@ demand. Then, for ``--seconds``:
   steady ``--rate`` requests a second, over signed, encrypted webhook posts;
 - a new user fills in the whole form every ``--form-every`` seconds (one sentence, then
   「确认」), each with a phone number of their own; the lead number the bot shows is noted;
-- one message in ten is sent twice with the same MsgId, as WeChat retries a slow reply; both
-  answers must be the same;
+- one message in ten is sent twice with the same MsgId, as WeChat retries a slow reply (half
+  of them while the first is still being answered); both answers must be the same;
 - at 30 % of the run Redis restarts (shut down cleanly, down for 3 s, started again) — with
   ``--cluster``, the master of the leads' slot is killed instead and brought back at 60 %;
 - from 45 % to 70 % of the run the staff robot answers every request with HTTP 500.
