@@ -259,6 +259,8 @@ def main() -> None:
     delivered = set(deliveries)
     duplicates = sum(n - 1 for n in deliveries.values())
     lost = len(stats.shown - delivered)
+    for sent, first, again in stats.mismatches[:5]:
+        print(f"retry answered differently: {sent!r} -> {str(first)[:60]!r} / {str(again)[:60]!r}")
     latencies = sorted(stats.latencies)
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 2 else 0.0
     print(f"soak {'cluster' if args.cluster else 'single redis'}: {args.seconds:g} s, {args.rate:g} req/s browsing, "

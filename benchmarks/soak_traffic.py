@@ -62,6 +62,7 @@ class Stats:
         self.latencies: list[float] = []
         self.non200 = 0
         self.retry_mismatch = 0
+        self.mismatches: list[tuple[str, str | None, str | None]] = []  # (sent, first answer, retry's)
         self.shown: set[str] = set()
         self.forms_abandoned = 0
 
@@ -112,12 +113,15 @@ class Traffic:
                 again = hook.post(openid, text, msg_id) if retry else None
             if retry:
                 # a retry that arrives while the first is still being made may get "success" (no reply),
-                # and either of two simultaneous deliveries may be the first
+                # and either of two simultaneous deliveries may be the first; a delivery answered with
+                # the hotline was not processed, so the other one processing it is right
                 if reply == "" and again:
                     reply = again
-                if reply is not None and again not in (None, "") and again != reply:
+                answered = {reply, again} - {None, "", self.store_down}
+                if len(answered) > 1:
                     with self.stats.lock:
                         self.stats.retry_mismatch += 1
+                        self.stats.mismatches.append((text, reply, again))
             if not patient or (reply is not None and reply != self.store_down):
                 return reply
             time.sleep(1.0)
