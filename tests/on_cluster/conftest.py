@@ -6,6 +6,8 @@ touch the shared Redis (their own throwaway servers, pure functions) are left to
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -15,7 +17,9 @@ def redis_url(redis_cluster):
 
 
 def pytest_collection_modifyitems(config, items):
-    here = __name__.rpartition(".")[0].replace(".", "/")
-    for item in list(items):
-        if here in item.nodeid and "redis_url" not in getattr(item, "fixturenames", ()):
-            items.remove(item)
+    here = Path(__file__).parent
+    left_out = [item for item in items
+                if item.path.is_relative_to(here) and "redis_url" not in getattr(item, "fixturenames", ())]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
