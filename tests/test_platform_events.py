@@ -57,7 +57,7 @@ def test_unknown_events_are_silent_and_unknown_message_types_are_answered():
 
 def _user_keys(redis_client, keys, openid) -> dict:
     out = {}
-    for key in sorted(redis_client.scan_iter(match=keys.user_keys_pattern(openid), count=500)):
+    for key in sorted(redis_client.scan_iter(match=f"{keys.prefix}:{{{openid}}}:*", count=500)):
         kind = redis_client.type(key)
         out[key] = redis_client.get(key) if kind == "string" else (
             redis_client.lrange(key, 0, -1) if kind == "list" else redis_client.hgetall(key))

@@ -13,24 +13,30 @@ from .keys import Keys
 STATES = ("open", "resolved", "dismissed")
 DAY_TTL = 31 * 24 * 3600
 _SHANGHAI = timezone(timedelta(hours=8))
+# KEYS: counts, texts, last seen, today's counts   ARGV: key, text, now, day TTL (all in the {unanswered} slot)
+_RECORD = """
+redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+return 1
+"""
 
 
 class UnansweredLog:
     def __init__(self, client: redis.Redis, keys: Keys, *, now=time.time):
         self.r, self.keys, self.now = client, keys, now
+        self._record = client.register_script(_RECORD)
 
     def record(self, text: str, normalized: str) -> None:
         key = (normalized or text).strip()[:200]
         if not key:
             return
-        pipe = self.r.pipeline(transaction=True)
-        pipe.zincrby(self.keys.unanswered("counts"), 1, key)
-        pipe.hset(self.keys.unanswered("text"), key, text.strip()[:200])
-        pipe.hset(self.keys.unanswered("last"), key, int(self.now()))
-        day = self._day_key(self.now())  # per day, for the 7- and 30-day counts
-        pipe.hincrby(day, key, 1)
-        pipe.expire(day, DAY_TTL)
-        pipe.execute()
+        k = self.keys
+        # per day too, for the 7- and 30-day counts
+        self._record(keys=[k.unanswered("counts"), k.unanswered("text"), k.unanswered("last"), self._day_key(self.now())],
+                     args=[key, text.strip()[:200], int(self.now()), DAY_TTL])
 
     def top(self, limit: int = 100) -> list[dict]:
         rows = self.r.zrevrange(self.keys.unanswered("counts"), 0, limit - 1, withscores=True)
