@@ -18,13 +18,13 @@ from tests.support.staff import FIELDS, TRANSCRIPT, cli_app, messages
 
 
 class NotedKeys(Keys):
-    """A per-lead key a feature might add (staff notes): one line in ``lead_keys``, nothing else."""
+    """A per-lead key a later feature might add: one line in ``lead_keys``, nothing else."""
 
-    def lead_notes(self, number: str) -> str:
-        return self.shared(f"notes:{number}")
+    def lead_visits(self, number: str) -> str:
+        return self.shared(f"visits:{number}")
 
     def lead_keys(self, number: str) -> dict[str, str]:
-        return {**super().lead_keys(number), "notes": self.lead_notes(number)}
+        return {**super().lead_keys(number), "visits": self.lead_visits(number)}
 
 
 @pytest.fixture
@@ -43,13 +43,15 @@ def source(leads_redis, clock):
     store = LeadStore(leads_redis.client, keys, now=clock)
     numbers = []
     for i in range(3):
-        numbers.append(store.submit(form_id=f"form-{i}", openid=f"user-{i % 2}", fields={**FIELDS, "area_sqm": 100 * i},
+        numbers.append(store.submit(form_id=f"form-{i}", openid=f"user-{i % 2}", fields={**FIELDS, "area_sqm": 100 * i,
+                                    "phone": f"1391234560{i}", "company": f"测试{i}号公司"},
                                     listings=["F-01"], transcript=TRANSCRIPT, source="wechat"))
         clock.advance(60)
     store.set_status(numbers[0], "contacted")
     store.set_status(numbers[1], "closed")
     leads_redis.client.hset(keys.lead(numbers[1]), "assignee", "李四")  # a field a later feature adds
     leads_redis.client.rpush(keys.lead_notes(numbers[0]), "已电话联系", "下周看厂房")
+    leads_redis.client.rpush(keys.lead_visits(numbers[0]), "2026-12-01 看厂房")
     store.erase_personal("user-1")
     store.alert_handoff(openid="user-9", transcript=TRANSCRIPT, source="web")
     store.add_dead_letter({"job": "lead:x", "channel": "wecom", "error": "HTTP 500", "payload": "[]"})
@@ -69,6 +71,7 @@ def test_round_trip_keeps_numbers_statuses_fields_notes_and_queues(source, targe
     assert restored.stats() == store.stats()
     assert target.hget(keys.lead(numbers[1]), "assignee") == "李四"
     assert target.lrange(keys.lead_notes(numbers[0]), 0, -1) == ["已电话联系", "下周看厂房"]
+    assert target.lrange(keys.lead_visits(numbers[0]), 0, -1) == ["2026-12-01 看厂房"]
     assert restored.get(numbers[1])["erased"] and restored.get(numbers[1])["fields"]["phone"] == ""
     assert target.smembers(keys.user_leads("user-0")) == client.smembers(keys.user_leads("user-0"))
     assert restored.dead_letters() == store.dead_letters()
@@ -130,8 +133,8 @@ def test_unknown_per_lead_key_is_refused(source, target, tmp_path):
     client, keys, _store, _numbers = source
     path = tmp_path / "leads.jsonl"
     export_jsonl(client, keys, path)
-    with pytest.raises(BackupError, match=r"keeps no per-lead key 'notes'"):
-        import_jsonl(target, Keys(keys.prefix), path)  # a parkbot without notes
+    with pytest.raises(BackupError, match=r"keeps no per-lead key 'visits'"):
+        import_jsonl(target, Keys(keys.prefix), path)  # a parkbot without visits
 
 
 def test_cli_export_and_import(source, target, tmp_path):

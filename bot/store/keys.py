@@ -62,7 +62,15 @@ class Keys:
         A feature that keeps something new per lead (notes, history…) adds its key here, and
         backup and restore carry it. ``lead`` is the lead's hash, with every field it has.
         """
-        return {"lead": self.lead(number)}
+        return {"lead": self.lead(number), "notes": self.lead_notes(number), "history": self.lead_history(number)}
+
+    def lead_notes(self, number: str) -> str:
+        """Staff notes on a lead (a list, oldest first)."""
+        return self.shared(f"notes:{number}")
+
+    def lead_history(self, number: str) -> str:
+        """Who changed a lead's status or assignee, and when (a list)."""
+        return self.shared(f"history:{number}")
 
     def lead_prefix(self) -> str:
         """What :meth:`lead` puts before the number, for the submit script that makes the number."""
