@@ -18,12 +18,6 @@ def _understanding(kb):
     return Understanding(kb)
 
 
-def _commands(kb):
-    from .dialogue.commands import Commands
-
-    return Commands(kb.intents)
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory: defaults, then the environment, then ``config``."""
     cfg = settings.load(config)
@@ -42,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .store.session import RedisStateStorage
 
     connection.init_app(app)
-    knowledge = holder.init_app(app, builders={"nlu": _understanding, "commands": _commands})
+    knowledge = holder.init_app(app, builders={"nlu": _understanding})
     client, keys = connection.get_redis(app), connection.get_keys(app)
     storage = RedisStateStorage(client, keys, state_ttl=cfg["SESSION_TTL"], transcript_ttl=cfg["TRANSCRIPT_TTL"])
     app.extensions["parkbot.storage"] = storage

@@ -47,7 +47,7 @@ class Engine:
         kb, derived = self.holder.snapshot()
         with storage.turn(incoming.openid, claim) as session:
             data = session.state
-            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
+            t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, data, self.now(), self.services)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
             data["turn"] = data.get("turn", 0) + 1

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..knowledge.messages import declare
+from ..nlu.reading import asks_question
 from .hours import callback_phrase
 from .listings import NARROWING
 from .states import FORM_ORDER, OPTIONAL_SLOTS, SLOT_STATE, State
@@ -28,7 +29,6 @@ declare(
 
 LEAD_SLOTS = ("type", "deal", "area_sqm", "area_min", "area_max", "district", "industry", "tax_wan", "company",
               "contact", "phone")
-_QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|几[个家年]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么")
 _DIGITS = re.compile(r"\d")
 _NOTHING_BUT_NUMBERS = re.compile(r"[\d\s\-+()]*")
 # shortest and longest free text each field accepts when nothing more specific was recognised
@@ -36,7 +36,7 @@ _FREE_TEXT_LIMITS = {"need": (2, 80), "industry": (2, 40), "company": (2, 50), "
 
 
 def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
+    return asks_question(text)
 
 
 def heard(entities: dict[str, Any]) -> dict[str, Any]:

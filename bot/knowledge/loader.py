@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .messages import Messages, placeholders
 from .schema import (
+    PolicyWeights,
     FILE_MODELS,
     OPTIONAL_FILES,
     Faq,
@@ -62,6 +63,8 @@ class Knowledge:
     loaded_at: float
     # key path -> line, per file, for checks that run after validation
     lines: dict[str, dict[tuple, int]] = field(repr=False, compare=False, default_factory=dict)
+    # the answer/suggest/decline model (answer_policy.yaml); empty weights = the matcher's own rule
+    answer_policy: PolicyWeights = field(repr=False, compare=False, default_factory=PolicyWeights)
 
     @cached_property
     def faq_by_id(self) -> dict[str, Faq]:
@@ -202,6 +205,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         version=digest.hexdigest()[:12],
         loaded_at=time.time(),
         lines=lines,
+        answer_policy=loaded["answer_policy.yaml"],
     )
     from .consistency import consistency_problems  # cross-file rules need the whole value
 

@@ -27,12 +27,17 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from bot.knowledge.schema import ParkEntry, Synonyms
+from bot.knowledge.schema import Intents, ParkEntry, Synonyms
 
+from .commands import Commands
+
+# a question the knowledge answers outright beats a command it only resembles this much (weighted)
+OVERRIDE = 85.0
 from .entities import EntityExtractor
 from .entries import Entry, Item, build_items
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface
+from .reading import Reading, asks_question
 from .vocab import load_vocab
 
 Status = Literal["answer", "suggest", "none"]
@@ -141,6 +146,8 @@ class Understanding:
         self._park_names: PhraseIndex[int] = PhraseIndex(
             (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
         self._entry_by_id = {it.entry.id: it.entry for it in self._items}
+        # a knowledge value without commands (a bare FAQ set) reads no message as a command
+        self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), norm)
 
     # ------------------------------------------------------------------ public API
     def normalize(self, text: str) -> str:
@@ -148,6 +155,22 @@ class Understanding:
 
     def entities(self, text: str) -> dict[str, Any]:
         return self._extractor.extract(text)
+
+    def read(self, text: str, context: str = "idle", kind: str = "text") -> Reading:
+        """Everything understanding says about one message, in its conversation context."""
+        talk = kind in ("text", "voice") and bool(text and text.strip())
+        if not talk:
+            return Reading(text or "", context, None, None, {}, None, {}, False,
+                           Match("none", None, [], 0.0, ""), None)
+        match = self.match(text)
+        asks = asks_question(text)
+        intent, scores = self.commands.read(text, context)
+        if intent is not None and asks and match.status == "answer" and scores[intent] < OVERRIDE:
+            # a question the knowledge answers outright is not a command that only resembles it
+            intent = None
+        field = self.commands.field_named(text) if intent == "modify" else None
+        return Reading(text, context, intent, field, scores, self.commands.digit(text), self.entities(text), asks,
+                       match, self.mentions_park(text))
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._entry_by_id.get(entry_id)
