@@ -28,11 +28,20 @@ def check(directory: str | Path) -> list[Problem]:
         nlu = Understanding(kb)
     except KnowledgeError as exc:  # entities.yaml, read by the matcher itself
         return exc.problems
-    for c in nlu.conflicts():
+    # a steal is a paraphrase another entry out-scores by the lead the matcher itself needs to answer
+    for c in nlu.conflicts(min_gap=nlu.policy.margin):
         index = next(i for i, f in enumerate(kb.faqs) if f.id == c.faq_id)
         problems.append(Problem(
             "faq.yaml", kb.line("faq.yaml", "faqs", index, "questions", c.question_index),
             f"question {c.question!r} of {c.faq_id!r} is matched to {c.other_id!r} (score {c.score:.0f}); "
             "reword it or merge the entries",
+        ))
+    faq_questions = [(f.id, q) for f in kb.faqs for q in f.questions]
+    for intent, text, other in nlu.commands.collisions(faq_questions):
+        where = other.removeprefix("faq:")
+        what = f"FAQ {where!r}" if other.startswith("faq:") else f"intent {other!r} (plausible in the same context)"
+        problems.append(Problem(
+            "intents.yaml", kb.line("intents.yaml", "intents", intent),
+            f"{intent!r} says {text!r}, and so does {what}: one wording, two meanings; keep it in one place",
         ))
     return problems

@@ -37,6 +37,7 @@ from .entities import EntityExtractor
 from .entries import Entry, Item, build_items
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface
+from .policy import FEATURES, AnswerModel, CharTfidf, features
 from .reading import Reading, asks_question
 from .vocab import load_vocab
 
@@ -51,6 +52,7 @@ class Match:
     suggestions: list[Entry]
     score: float
     normalized: str
+    confidence: float | None = None  # the answer model's probability that the best entry is right
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,10 @@ class Understanding:
             (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
         self._entry_by_id = {it.entry.id: it.entry for it in self._items}
         # a knowledge value without commands (a bare FAQ set) reads no message as a command
+        self._tfidf = CharTfidf([(*it.texts, *it.keywords) for it in self._items])
+        weights = getattr(kb, "answer_policy", None)
+        self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
+                       and weights.features == list(FEATURES) else None)
         self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), norm)
 
     # ------------------------------------------------------------------ public API
@@ -298,12 +304,25 @@ class Understanding:
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
+    def features(self, norm: str, ranked: list[Scored]) -> list[float]:
+        """The answer model's inputs for the best of ``ranked`` (see bot/nlu/policy.py)."""
+        message = self._tfidf.message(norm)
+        runner = ranked[1] if len(ranked) > 1 else None
+        cos_best = self._tfidf.cosine(message, ranked[0].item)
+        cos_runner = max((self._tfidf.cosine(message, s.item) for s in ranked[1:4]), default=0.0)
+        content = self._content_chars(norm)
+        total = sum(w for w, _, _ in content)
+        unseen = sum(w for w, _, _ in content if w == self._idf_unseen) / total if total else 0.0
+        return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen)
+
     def _decide(self, norm: str, ranked: list[Scored] | None = None) -> Match:
         p = self.policy
         if ranked is None:
             ranked = self.rank(norm)
         if not ranked:
             return Match("none", None, [], 0.0, norm)
+        if self._model is not None:
+            return self._decide_by_model(norm, ranked)
         best = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
         evidence = best.told >= p.min_told or best.ratio >= p.verbatim
@@ -318,3 +337,17 @@ class Understanding:
             top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
             return Match("suggest", None, top, best.score, norm)
         return Match("none", None, [], best.score, norm)
+
+    def _decide_by_model(self, norm: str, ranked: list[Scored]) -> Match:
+        p, model, best = self.policy, self._model, ranked[0]
+        runner = ranked[1].score if len(ranked) > 1 else 0.0
+        confidence = model.probability(self.features(norm, ranked))
+        # a message that is one of the entry's paraphrases, give or take a character, is answered
+        verbatim = best.ratio >= p.verbatim and best.score > runner
+        if confidence >= model.answer_at or verbatim:
+            return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
+        if confidence >= model.suggest_at:
+            floor = best.score - p.suggest_spread
+            top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
+            return Match("suggest", None, top, best.score, norm, confidence)
+        return Match("none", None, [], best.score, norm, confidence)
