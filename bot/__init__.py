@@ -18,6 +18,15 @@ def _understanding(kb):
     return Understanding(kb)
 
 
+def _answered_by(nlu):
+    """The entry a knowledge version answers a logged question with, if it answers it outright."""
+    def answers(text: str):
+        match = nlu.match(text)
+        return match.best.id if match.status == "answer" and match.best is not None else None
+
+    return answers
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory: defaults, then the environment, then ``config``."""
     cfg = settings.load(config)
@@ -44,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parkbot.leads"] = leads = LeadStore(client, keys)
     app.extensions["parkbot.unanswered"] = unanswered = UnansweredLog(client, keys)
     app.extensions["parkbot.funnel"] = funnel = Funnel(client, keys)
+    knowledge.on_change(lambda kb, derived: unanswered.mark_covered(_answered_by(derived["nlu"])))
     app.extensions["parkbot.engine"] = Engine(knowledge, storage, leads, unanswered, funnel=funnel,
                                               form_ttl=cfg["FORM_TTL"], resume_after=cfg["RESUME_AFTER"])
 
