@@ -147,3 +147,92 @@ def kb_now(app):
 @pytest.fixture
 def msg_of(kb_now):
     return kb_now.messages.render
+
+
+# --- the answer model's file ------------------------------------------------------------------
+def test_the_policy_file_is_reproducible_and_up_to_date(tmp_path):
+    """Same data and knowledge -> the same bytes; the checked-in file is what the command writes."""
+    from bot.nlu.fit import POLICY_FILE, TUNING_SETS, fit, write
+    from tests.conftest import ROOT
+
+    kb = load_knowledge(KNOWLEDGE)
+    paths = [ROOT / p for p in TUNING_SETS]
+    first = write(tmp_path, fit(kb, paths)).read_bytes()
+    second = write(tmp_path, fit(kb, paths)).read_bytes()
+    assert first == second
+    assert first == (KNOWLEDGE / POLICY_FILE).read_bytes(), "run: parkbot kb fit-policy"
+
+
+def test_fit_policy_command_writes_a_file_the_knowledge_loads(tmp_path, runner):
+    from bot.cli import kb_fit_policy
+    from tests.conftest import ROOT
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    (kdir / "answer_policy.yaml").unlink()
+    result = runner.invoke(kb_fit_policy, ["--data", str(ROOT / "tests" / "data" / "nlu.yaml"), str(kdir)])
+    assert result.exit_code == 0, result.output
+    loaded = load_knowledge(kdir).answer_policy
+    assert len(loaded.weights) == len(loaded.features) == len(loaded.mean) and 0 < loaded.answer_at < 1
+
+
+def test_fit_policy_refuses_a_missing_set_and_broken_knowledge(tmp_path, runner):
+    from bot.cli import kb_fit_policy
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    result = runner.invoke(kb_fit_policy, ["--data", str(tmp_path / "nope.yaml"), str(kdir)])
+    assert result.exit_code != 0 and "nope.yaml" in result.output
+    (kdir / "faq.yaml").write_text("faqs: [", encoding="utf-8")
+    result = runner.invoke(kb_fit_policy, [str(kdir)])
+    assert result.exit_code == 1 and "faq.yaml" in result.output
+
+
+def test_a_policy_file_of_the_wrong_shape_is_a_knowledge_error(tmp_path):
+    from bot.knowledge.loader import KnowledgeError
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    (kdir / "answer_policy.yaml").write_text("weights: lots\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="answer_policy.yaml"):
+        load_knowledge(kdir)
+
+
+def test_without_a_policy_file_the_matcher_decides_by_its_own_rule(tmp_path):
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    (kdir / "answer_policy.yaml").unlink()
+    m = Understanding(load_knowledge(kdir)).match("工研院是干嘛的")
+    assert m.status == "answer" and m.best.id == "iti-intro" and m.confidence is None
+
+
+# --- unanswered questions close the loop ------------------------------------------------------
+def test_a_logged_question_is_covered_once_a_reload_answers_it(tmp_path, app_config, redis_client):
+    from bot import create_app
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    app = create_app({**app_config, "KNOWLEDGE_DIR": str(kdir), "KNOWLEDGE_CHECK_INTERVAL": 0,
+                      "ADMIN_TOKEN": "admin-secret"})
+    wechat = Platform(app.test_client(), app.config["WECHAT_TOKEN"])
+    wechat.say("u-canteen", "园区食堂的饭菜好吃吗")
+    log = app.extensions["parkbot.unanswered"]
+    [item] = log.top()
+    assert item["state"] == "open" and item["count"] == 1
+
+    faq = kdir / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8").replace("faqs:\n", (
+        "faqs:\n  - id: canteen\n    questions: [园区食堂的饭菜怎么样, 食堂好吃吗, 园区有食堂吗]\n"
+        "    keywords: [食堂, 饭菜]\n    answer: 园区食堂的情况请致电招商热线了解。\n"), 1), encoding="utf-8")
+    app.extensions["parkbot.knowledge"].current()  # the next message would do the same
+    [item] = log.top()
+    assert item["state"] == "covered" and item["answered_by"] == "canteen"
+    api = app.test_client().get("/admin/api/unanswered",
+                                headers={"Authorization": "Bearer admin-secret"})
+    assert api.get_json()["unanswered"][0]["state"] == "covered"
+
+    faq.write_text(faq.read_text(encoding="utf-8").replace("  - id: canteen\n", "  - id: canteen-gone\n")
+                   .replace("[园区食堂的饭菜怎么样, 食堂好吃吗, 园区有食堂吗]", "[停车场收费吗]")
+                   .replace("[食堂, 饭菜]", "[停车场]"), encoding="utf-8")
+    app.extensions["parkbot.knowledge"].current()
+    assert log.top()[0]["state"] == "open"  # the answer went away: open again
