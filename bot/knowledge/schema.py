@@ -148,6 +148,8 @@ class Faq(Strict):
 class Synonyms(Strict):
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     typos: dict[str, list[str]] = Field(default_factory=dict)
+    # places and parks that are not ours: a question about them is not answered with our entry
+    elsewhere: list[str] = Field(default_factory=list)
 
 
 class MenuItem(Strict):

@@ -17,12 +17,13 @@ from .matcher import Understanding
 from .policy import FEATURES, choose_thresholds, fit_logistic
 
 POLICY_FILE = "answer_policy.yaml"
-TUNING_SETS = ("tests/data/nlu.yaml", "tests/data/nlu_holdout.yaml", "tests/data/nlu_holdout2.yaml")
+TUNING_SETS = ("tests/data/nlu.yaml", "tests/data/nlu_holdout.yaml", "tests/data/nlu_holdout2.yaml",
+               "tests/data/nlu_tuning.yaml")
 _HEADER = ("# 回答 / 提示“您是不是想问” / 如实说不确定:由 parkbot kb fit-policy 根据标注集生成,请勿手改。\n"
            "# 增删常见问题的问法后重新运行它(同样的数据得到同样的文件)。\n")
 
 
-def samples(nlu: Understanding, kb: Any, data_sets: list[dict[str, list]], paraphrases: bool = False):
+def samples(nlu: Understanding, kb: Any, data_sets: list[dict[str, list]], paraphrases: bool = True):
     """(features, right, in scope, right entry among the first three) for every training message."""
     xs, right, scope, top3 = [], [], [], []
 
@@ -50,7 +51,7 @@ def samples(nlu: Understanding, kb: Any, data_sets: list[dict[str, list]], parap
     return xs, right, scope, top3
 
 
-def fit(kb: Any, data_paths: list[str | Path], paraphrases: bool = False) -> dict[str, Any]:
+def fit(kb: Any, data_paths: list[str | Path], paraphrases: bool = True) -> dict[str, Any]:
     from bot.knowledge.schema import PolicyWeights
 
     # features are measured with the matcher alone: the file being written must not shape its own data

@@ -149,6 +149,11 @@ class Understanding:
             (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
         self._entry_by_id = {it.entry.id: it.entry for it in self._items}
         # a knowledge value without commands (a bare FAQ set) reads no message as a command
+        # names of other places, less any our own knowledge speaks of (盐城 in a park's news)
+        ours = " ".join([*(norm(f.answer) for f in kb.faqs), *(norm(p.summary) for p in kb.parks),
+                         *(t for it in self._items for t in it.texts)])
+        self._elsewhere: PhraseIndex[bool] = PhraseIndex(
+            (n, True) for n in (norm(x) for x in getattr(kb.synonyms, "elsewhere", ())) if n and n not in ours)
         self._tfidf = CharTfidf([(*it.texts, *it.keywords) for it in self._items])
         weights = getattr(kb, "answer_policy", None)
         self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
@@ -310,10 +315,12 @@ class Understanding:
         runner = ranked[1] if len(ranked) > 1 else None
         cos_best = self._tfidf.cosine(message, ranked[0].item)
         cos_runner = max((self._tfidf.cosine(message, s.item) for s in ranked[1:4]), default=0.0)
+        rule = {"answer": 1.0, "suggest": 0.5}.get(self._decide_by_rule(norm, ranked).status, 0.0)
         content = self._content_chars(norm)
         total = sum(w for w, _, _ in content)
         unseen = sum(w for w, _, _ in content if w == self._idf_unseen) / total if total else 0.0
-        return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen)
+        elsewhere = 1.0 if self._elsewhere.find(norm) else 0.0
+        return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen, rule, elsewhere)
 
     def _decide(self, norm: str, ranked: list[Scored] | None = None) -> Match:
         p = self.policy
@@ -323,6 +330,11 @@ class Understanding:
             return Match("none", None, [], 0.0, norm)
         if self._model is not None:
             return self._decide_by_model(norm, ranked)
+        return self._decide_by_rule(norm, ranked)
+
+    def _decide_by_rule(self, norm: str, ranked: list[Scored]) -> Match:
+        """The hand-set rule: enough score, a margin over the runner-up, and enough of the message explained."""
+        p = self.policy
         best = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
         evidence = best.told >= p.min_told or best.ratio >= p.verbatim
@@ -347,7 +359,9 @@ class Understanding:
         if confidence >= model.answer_at or verbatim:
             return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
         if confidence >= model.suggest_at:
-            floor = best.score - p.suggest_spread
+            # a bare topic word (以色列) is as close to every entry about it: offer more of them
+            topic = len(norm) <= p.short and not best.keys
+            floor = best.score - (p.short_margin if topic else p.suggest_spread)
             top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
             return Match("suggest", None, top, best.score, norm, confidence)
         return Match("none", None, [], best.score, norm, confidence)

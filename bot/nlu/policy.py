@@ -9,6 +9,8 @@ off-topic ones, so the decision is the probability that the best entry is right,
 * how much of the message the entry's paraphrases and keywords cover, and its answer,
 * keyword evidence and the closest paraphrase's character ratio,
 * the share of the message in words the knowledge base never uses (苏州, 相对论, 注册资本),
+* whether it names another city or park (synonyms.yaml ``elsewhere``),
+* what the matcher's hand-set rule (score, margin and evidence thresholds) would do,
 * a character-unigram TF-IDF cosine between the message and the entry's wording, and its lead
   over the runner-up's (pure Python, a few microseconds: it sees single characters the bigram
   features miss, e.g. 税 in 税收有优惠吗).
@@ -23,7 +25,8 @@ import math
 from collections import Counter
 from typing import Iterable, Sequence
 
-FEATURES = ("score", "margin", "length", "own", "told", "keys", "ratio", "cosine", "cosine_margin", "short", "unseen")
+FEATURES = ("score", "margin", "length", "own", "told", "keys", "ratio", "cosine", "cosine_margin", "short", "unseen", "rule", "elsewhere",
+            "score_x_told", "margin_x_cosine", "score_x_rule", "told_x_unseen")
 
 
 class CharTfidf:
@@ -54,11 +57,15 @@ class CharTfidf:
         return sum(w * vec.get(ch, 0.0) for ch, w in message.items())
 
 
-def features(norm: str, best, runner, cos_best: float, cos_runner: float, short: int, unseen: float) -> list[float]:
+def features(norm: str, best, runner, cos_best: float, cos_runner: float, short: int, unseen: float,
+             rule: float, elsewhere: float) -> list[float]:
     """The model's inputs for the best-ranked entry ``best`` (a Scored) and the runner-up (or None)."""
     runner_score = runner.score if runner is not None else 0.0
-    return [best.score / 100, (best.score - runner_score) / 100, math.log1p(len(norm)), best.own, best.told,
-            best.keys, best.ratio / 100, cos_best, cos_best - cos_runner, 1.0 if len(norm) <= short else 0.0, unseen]
+    score, margin = best.score / 100, (best.score - runner_score) / 100
+    # a few products: evidence that counts only together (a high score on a message mostly unexplained)
+    return [score, margin, math.log1p(len(norm)), best.own, best.told, best.keys, best.ratio / 100, cos_best,
+            cos_best - cos_runner, 1.0 if len(norm) <= short else 0.0, unseen, rule, elsewhere,
+            score * best.told, margin * cos_best, score * rule, best.told * unseen]
 
 
 def sigmoid(z: float) -> float:
