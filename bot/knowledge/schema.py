@@ -185,6 +185,8 @@ class Phrases(Strict):
     examples: list[str] = Field(default_factory=list)
     exact: list[str] = Field(default_factory=list)
     contains: list[str] = Field(default_factory=list)
+    # words that signal the intent when they make up most of a short message (「能让经理回个电话吗」)
+    keywords: list[str] = Field(default_factory=list)
 
 
 IntentName = Literal[

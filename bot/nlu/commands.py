@@ -46,7 +46,7 @@ def bare(text: str) -> str:
     return stripped or cleaned
 
 
-def _spans(text: str, words: list[str], min_len: int = 1) -> set[int]:
+def _spans(text: str, words: list[str], min_len: int = 1, negatable: bool = True) -> set[int]:
     """Positions of ``text`` inside an occurrence of one of ``words`` (longest first, no overlaps needed)."""
     out: set[int] = set()
     for word in words:
@@ -54,8 +54,9 @@ def _spans(text: str, words: list[str], min_len: int = 1) -> set[int]:
             continue
         at = text.find(word)
         while at >= 0:
-            # 「不提交了」 is not 提交: a negated word says the opposite (words that are negations stay)
-            if not (at and text[at - 1] in _NEGATION and word[0] not in _NEGATION):
+            # 「不提交了」「不想登记」 are not 提交 / 登记: a negated word says the opposite (words that
+            # are themselves negations, 不填, stay)
+            if not negatable or word[0] in _NEGATION or not _NEGATION.intersection(text[max(0, at - 2):at]):
                 out.update(range(at, at + len(word)))
             at = text.find(word, at + 1)
     return out
@@ -77,16 +78,21 @@ class Commands:
         # every paraphrase in the matcher's form, flat, for one rapidfuzz pass per message
         self._texts: list[str] = []
         self._owner: list[str] = []
+        self._negative: list[bool] = []
         for name, phrases in intents.intents.items():
             for p in dict.fromkeys(self._norm(x) for x in (*phrases.examples, *phrases.exact)):
                 if p:
                     self._texts.append(p)
                     self._owner.append(name)
+                    self._negative.append(bool(_NEGATION.intersection(p)))
         self._plausible = {row: dict(weights) for row, weights in intents.contexts.items()}
         # words of each intent, for messages made of several of them (「没问题,提交吧」)
-        self._words = {name: sorted(self._exact[name] | set(self._contains[name]), key=len, reverse=True)
+        self._words = {name: sorted(self._exact[name] | set(self._contains[name])
+                                    | {clean(k) for k in intents.intents[name].keywords if clean(k)}, key=len, reverse=True)
                        for name in self.names}
-        self._neutral = sorted({clean(w) for w in intents.neutral if clean(w)}, key=len, reverse=True)
+        # the form's field names are what is being talked about, not a command: 「不留公司名了」 is 不留
+        field_words = {clean(w) for words in intents.fields.values() for w in words}
+        self._neutral = sorted({clean(w) for w in intents.neutral if clean(w)} | field_words, key=len, reverse=True)
 
     # ------------------------------------------------------------------ in context
     def scores(self, text: str) -> dict[str, float]:
@@ -102,12 +108,15 @@ class Commands:
             elif any(p in cleaned for p in self._contains[name]):
                 out[name] = CONTAINS
         norm = self._norm(text) or cleaned
+        negative = bool(_NEGATION.intersection(norm))
         for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
                                            limit=None, score_cutoff=FUZZY_FLOOR):
+            if self._negative[i] != negative:  # 「接着填」 is close to 「不接着填了」 in letters only
+                continue
             name = self._owner[i]
             if score > out.get(name, 0.0):
                 out[name] = score
-        neutral = _spans(cleaned, self._neutral)
+        neutral = _spans(cleaned, self._neutral, negatable=False)
         for name in self.names:
             if out.get(name, 0.0) >= CONTAINS:
                 continue
