@@ -9,6 +9,7 @@ and how strongly, and a message's intent is the best plausible one, weighted, ab
 """
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Callable
@@ -17,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
 from .normalize import surface
+from .reading import asks_question
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _TRAILING = re.compile(r"(?:一下|下|吧|啊|呀|呢|哦|嘛|了|哈|啦|的|么)+$")
@@ -108,6 +110,7 @@ class Commands:
             elif any(p in cleaned for p in self._contains[name]):
                 out[name] = CONTAINS
         norm = self._norm(text) or cleaned
+        asks = asks_question(text)
         negative = bool(_NEGATION.intersection(norm))
         for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
                                            limit=None, score_cutoff=FUZZY_FLOOR):
@@ -125,7 +128,10 @@ class Commands:
                 continue
             covered |= _spans(cleaned, [w for w in self._words[name] if len(w) == 1])
             rest = len(cleaned) - len(neutral - covered)
-            score = COVER_BASE + COVER_SPAN * len(covered) / rest if rest > 0 else 0.0
+            share = min(1.0, len(covered) / rest) if rest > 0 else 0.0
+            # a statement made partly of an intent's words leans to it; a question must be mostly them
+            # (「取消订单怎么操作」 asks about something else)
+            score = COVER_BASE + COVER_SPAN * (share if asks else math.sqrt(share))
             if score > out.get(name, 0.0):
                 out[name] = score
         return out
