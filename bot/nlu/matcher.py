@@ -23,6 +23,7 @@ runner-up entry and enough of the message explained (:class:`Policy`), not a sin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
@@ -154,6 +155,7 @@ class Understanding:
                          *(t for it in self._items for t in it.texts)])
         self._elsewhere: PhraseIndex[bool] = PhraseIndex(
             (n, True) for n in (norm(x) for x in getattr(kb.synonyms, "elsewhere", ())) if n and n not in ours)
+        self._content_cache = lru_cache(maxsize=512)(self._content_chars_uncached)
         self._tfidf = CharTfidf([(*it.texts, *it.keywords) for it in self._items])
         weights = getattr(kb, "answer_policy", None)
         self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
@@ -220,6 +222,11 @@ class Understanding:
 
     # ------------------------------------------------------------------ scoring
     def _content_chars(self, norm: str) -> list[tuple[float, str, str]]:
+        # ranking and the answer model both read it: computed once per message (a small cache per
+        # knowledge version, thread-safe in CPython)
+        return self._content_cache(norm)
+
+    def _content_chars_uncached(self, norm: str) -> list[tuple[float, str, str]]:
         """``(weight, left bigram, right bigram)`` of each content character of the message.
 
         Question-frame characters are skipped. A character the knowledge base never uses next
@@ -314,7 +321,7 @@ class Understanding:
         message = self._tfidf.message(norm)
         runner = ranked[1] if len(ranked) > 1 else None
         cos_best = self._tfidf.cosine(message, ranked[0].item)
-        cos_runner = max((self._tfidf.cosine(message, s.item) for s in ranked[1:4]), default=0.0)
+        cos_runner = max((self._tfidf.cosine(message, s.item) for s in ranked[1:3]), default=0.0)
         rule = {"answer": 1.0, "suggest": 0.5}.get(self._decide_by_rule(norm, ranked).status, 0.0)
         content = self._content_chars(norm)
         total = sum(w for w, _, _ in content)

@@ -47,8 +47,11 @@ class CharTfidf:
         self._unseen = math.log((n + 1) / 0.5)
 
     def message(self, text: str) -> dict[str, float]:
-        c = Counter(text)
-        vec = {ch: (1 + math.log(tf)) * self._idf.get(ch, self._unseen) for ch, tf in c.items()}
+        c: dict[str, int] = {}
+        for ch in text:
+            c[ch] = c.get(ch, 0) + 1
+        idf, unseen = self._idf, self._unseen
+        vec = {ch: (1 + math.log(tf) if tf > 1 else 1.0) * idf.get(ch, unseen) for ch, tf in c.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {ch: v / norm for ch, v in vec.items()}
 
