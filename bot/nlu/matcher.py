@@ -327,7 +327,12 @@ class Understanding:
         total = sum(w for w, _, _ in content)
         unseen = sum(w for w, _, _ in content if w == self._idf_unseen) / total if total else 0.0
         elsewhere = 1.0 if self._elsewhere.find(norm) else 0.0
-        return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen, rule, elsewhere)
+        item = self._items[ranked[0].item]
+        # characters the best entry can say nothing about (出生 in 爱因斯坦是哪一年出生的)
+        unexplained = sum(1 for _, left, right in content
+                          if not (left in item.own or right in item.own or left in item.told or right in item.told))
+        return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen, rule, elsewhere,
+                        unexplained)
 
     def _decide(self, norm: str, ranked: list[Scored] | None = None) -> Match:
         p = self.policy
