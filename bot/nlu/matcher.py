@@ -370,9 +370,10 @@ class Understanding:
         verbatim = best.ratio >= p.verbatim and best.score > runner
         if confidence >= model.answer_at or verbatim:
             return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
-        if confidence >= model.suggest_at:
-            # a bare topic word (以色列) is as close to every entry about it: offer more of them
-            topic = len(norm) <= p.short and not best.keys
+        # a bare topic word (以色列) is as close to every entry about it: the model, trained on
+        # sentences, has little to go on, so the hand-set rule's suggestions stand
+        topic = len(norm) <= p.short and not best.keys
+        if confidence >= model.suggest_at or (topic and self._decide_by_rule(norm, ranked).status == "suggest"):
             floor = best.score - (p.short_margin if topic else p.suggest_spread)
             top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
             return Match("suggest", None, top, best.score, norm, confidence)
