@@ -142,11 +142,14 @@ class Commands:
     def read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
         weights = self.plausible(context)
-        weighted = {name: score * weights[name] for name, score in self.scores(text).items()
-                    if weights.get(name, 0) > 0}
+        raw = self.scores(text)
+        weighted = {name: score * weights[name] for name, score in raw.items() if weights.get(name, 0) > 0}
         if not weighted:
             return None, weighted
-        best = max(weighted, key=lambda n: (weighted[n], weights[n]))
+        # the whole message being one of an intent's words beats resembling another (「重新开始」 is
+        # 重新开始, not a greeting that happens to contain 开始)
+        exact = [name for name in weighted if raw[name] >= EXACT]
+        best = max(exact or weighted, key=lambda n: (weighted[n], weights[n]))
         return (best if weighted[best] >= ACCEPT else None), weighted
 
     def is_(self, name: str, text: str, context: str = "idle") -> bool:

@@ -366,8 +366,9 @@ class Understanding:
         p, model, best = self.policy, self._model, ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
         confidence = model.probability(self.features(norm, ranked))
-        # a message that is one of the entry's paraphrases, give or take a character, is answered
-        verbatim = best.ratio >= p.verbatim and best.score > runner
+        # a message that is one of the entry's paraphrases, give or take a character, or wholly one
+        # of its keywords (园区有多大), is answered: an admin wrote those words for that entry
+        verbatim = (best.ratio >= p.verbatim or best.keys >= 0.999) and best.score > runner
         if confidence >= model.answer_at or verbatim:
             return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
         # a bare topic word (以色列) is as close to every entry about it: the model, trained on
