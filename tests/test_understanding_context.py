@@ -236,3 +236,13 @@ def test_a_logged_question_is_covered_once_a_reload_answers_it(tmp_path, app_con
                    .replace("[食堂, 饭菜]", "[停车场]"), encoding="utf-8")
     app.extensions["parkbot.knowledge"].current()
     assert log.top()[0]["state"] == "open"  # the answer went away: open again
+
+
+def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(wechat, openid, msg_of, app):
+    _to_confirmation(wechat, openid)
+    reply = wechat.say(openid, "手机号错了,是13800001111")
+    assert msg_of("confirm_footer") in reply and "13800001111" in reply
+    reply = wechat.say(openid, "公司名称更正为蓝海科技")
+    assert "蓝海科技" in reply
+    slots = app.extensions["parkbot.storage"].load(openid)["form"]["slots"]
+    assert slots["phone"] == "13800001111" and slots["company"] == "蓝海科技"
