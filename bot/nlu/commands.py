@@ -82,8 +82,14 @@ class Commands:
         self._owner: list[str] = []
         self._negative: list[bool] = []
         for name, phrases in intents.intents.items():
-            for p in dict.fromkeys(self._norm(x) for x in (*phrases.examples, *phrases.exact)):
-                if p:
+            seen: set[str] = set()
+            for x in (*phrases.examples, *phrases.exact):
+                p = self._norm(x)
+                # a wording normalisation mostly erased (了解这个 -> 了解) is compared as written
+                if len(p) * 2 < len(clean(x)):
+                    p = clean(x)
+                if p and p not in seen:
+                    seen.add(p)
                     self._texts.append(p)
                     self._owner.append(name)
                     self._negative.append(bool(_NEGATION.intersection(p)))
@@ -110,6 +116,8 @@ class Commands:
             elif any(p in cleaned for p in self._contains[name]):
                 out[name] = CONTAINS
         norm = self._norm(text) or cleaned
+        if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
+            norm = cleaned
         asks = asks_question(text)
         negative = bool(_NEGATION.intersection(norm))
         for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
