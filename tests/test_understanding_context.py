@@ -246,3 +246,30 @@ def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(wechat, 
     assert "蓝海科技" in reply
     slots = app.extensions["parkbot.storage"].load(openid)["form"]["slots"]
     assert slots["phone"] == "13800001111" and slots["company"] == "蓝海科技"
+
+
+def test_a_stale_policy_file_is_reported_and_not_used(tmp_path):
+    from bot.knowledge.check import check
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    path = kdir / "answer_policy.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("features: [score, ", "features: [old_score, "),
+                    encoding="utf-8")
+    assert any("answer_policy.yaml" in str(p) and "fit-policy" in str(p) for p in check(kdir))
+    assert Understanding(load_knowledge(kdir)).match("工研院是干嘛的").confidence is None
+
+
+def test_contexts_naming_an_unknown_intent_or_context_are_refused(tmp_path):
+    from bot.knowledge.loader import KnowledgeError
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    path = kdir / "intents.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  confirm: {greeting: 1,", "  confirm: {greetings: 1,"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="intents.yaml"):
+        load_knowledge(kdir)
+    path.write_text(text.replace("  resume: {", "  paused: {"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="intents.yaml"):
+        load_knowledge(kdir)

@@ -36,6 +36,13 @@ def check(directory: str | Path) -> list[Problem]:
             f"question {c.question!r} of {c.faq_id!r} is matched to {c.other_id!r} (score {c.score:.0f}); "
             "reword it or merge the entries",
         ))
+    from ..nlu.policy import FEATURES
+
+    weights = kb.answer_policy
+    if weights.weights and (weights.features != list(FEATURES) or len(weights.weights) != len(FEATURES)
+                            or len(weights.mean) != len(FEATURES) or len(weights.scale) != len(FEATURES)):
+        problems.append(Problem("answer_policy.yaml", 1, "the answer model does not fit this version of the bot "
+                                "(the matcher's rule is used instead): run `parkbot kb fit-policy`"))
     faq_questions = [(f.id, q) for f in kb.faqs for q in f.questions]
     for intent, text, other in nlu.commands.collisions(faq_questions):
         where = other.removeprefix("faq:")
