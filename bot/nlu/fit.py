@@ -14,7 +14,7 @@ import yaml
 
 from .eval import load_data
 from .matcher import Understanding
-from .policy import FEATURES, choose_thresholds, fit_logistic
+from .policy import FEATURES, choose_thresholds, fit_logistic, sigmoid
 
 POLICY_FILE = "answer_policy.yaml"
 TUNING_SETS = ("tests/data/nlu.yaml", "tests/data/nlu_holdout.yaml", "tests/data/nlu_holdout2.yaml",
@@ -60,12 +60,8 @@ def fit(kb: Any, data_paths: list[str | Path], paraphrases: bool = True) -> dict
     data_sets = [load_data(p) for p in data_paths]
     xs, right, scope, top3 = samples(nlu, kb, data_sets, paraphrases)
     mean, scale, weights, bias = fit_logistic(xs, [int(r) for r in right])
-    model_probs = []
-    for x in xs:
-        z = bias + sum(w * (xi - m) / s for xi, m, s, w in zip(x, mean, scale, weights))
-        from .policy import sigmoid
-
-        model_probs.append(sigmoid(z))
+    model_probs = [sigmoid(bias + sum(w * (xi - m) / s for xi, m, s, w in zip(x, mean, scale, weights)))
+                   for x in xs]
     answer_at, suggest_at = choose_thresholds(model_probs, right, scope, top3)
     r6 = lambda v: round(float(v), 6)  # noqa: E731
     return {
