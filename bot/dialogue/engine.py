@@ -79,7 +79,7 @@ class Engine:
         kb, derived = self.holder.snapshot()
         handed_back = self._held_by_a_person(incoming, kb)
         if handed_back is None and incoming.kind in ("text", "voice") \
-                and derived["commands"].is_("forget_me", incoming.text):
+                and derived["nlu"].commands.is_("forget_me", incoming.text):
             handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
         if handed_back is None:  # a person answers this user: keep what they said, say nothing
             with storage.turn(incoming.openid, claim, started) as session:
@@ -89,7 +89,8 @@ class Engine:
         with storage.turn(incoming.openid, claim, started) as session:
             data = session.state
             before = asked_field(data)
-            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services, spec=self.form)
+            t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, data, self.now(), self.services,
+                     spec=self.form)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
                 data["since"] = round(time.time())  # the transcript's clock; a lead keeps the conversation from here

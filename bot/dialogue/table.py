@@ -89,6 +89,7 @@ _IDLE_ROUTES = [
           (State.IDLE, State.SEARCH, State.RESUME, *ALL_FORM)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
+    Route("listings", search.wants_listings, search.run, (State.IDLE, State.SEARCH)),
     Route("lead", _is("lead"), lambda t: form.start(t, search.just_viewed(t)), ALL_FORM),
     Route("this one", lambda t: t.is_("interest") and search.last_viewed(t) is not None, _interest, ALL_FORM),
     Route("which one", lambda t: t.is_("interest") and search.listed_several(t), search.which_listing, (State.IDLE,)),
@@ -99,6 +100,7 @@ _FORM_COMMANDS = [
     Route("cancel", _is("cancel"), form.cancel, (State.IDLE,)),
     Route("restart", _is("restart"), form.restart, ALL_FORM),
     Route("greeting", _is("greeting"), form.remind, ALL_FORM),
+    Route("what it means", _is("explain"), general.explain, ALL_FORM),
     Route("pick", _just_offered, _choose_in_form, ALL_FORM),
 ]
 
