@@ -159,7 +159,7 @@ def explain(t: Turn) -> State:
     """「什么意思?」 in the form: what the pending question is asking for, then the question again."""
     from . import form
 
-    slot = t.state.slot
+    slot = t.asking
     if slot is None:
         t.say("explain_confirm")
         return State.FORM_CONFIRM

@@ -199,6 +199,9 @@ class Phrases(Strict):
     contains: list[str] = Field(default_factory=list)
     # words that signal the intent when they make up most of a short message (「能让经理回个电话吗」)
     keywords: list[str] = Field(default_factory=list)
+    # longer words that merely contain the intent's words (人工智能 is no call for 人工): a message
+    # with one of these is that intent only if it is one of ``exact`` or ``examples`` as a whole
+    not_in: list[str] = Field(default_factory=list)
 
 
 IntentName = Literal[

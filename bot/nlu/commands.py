@@ -77,6 +77,7 @@ class Commands:
         self._contains = {name: [clean(p) for p in phrases.contains if clean(p)]
                           for name, phrases in intents.intents.items()}
         self._fields = {slot: [clean(w) for w in words] for slot, words in intents.fields.items()}
+        self._not_in = {name: [clean(w) for w in phrases.not_in if clean(w)] for name, phrases in intents.intents.items()}
         # every paraphrase in the matcher's form, flat, for one rapidfuzz pass per message
         self._texts: list[str] = []
         self._owner: list[str] = []
@@ -111,10 +112,12 @@ class Commands:
             return {}
         out: dict[str, float] = {}
         whole = {cleaned, bare(text), _LEADING.sub("", bare(text))}
+        # intents whose words this message has only inside a longer word (人工智能): whole wordings only
+        blocked = {name for name in self.names if any(w in cleaned for w in self._not_in[name])}
         for name in self.names:
             if whole & self._exact[name]:
                 out[name] = EXACT
-            elif any(p in cleaned for p in self._contains[name]):
+            elif name not in blocked and any(p in cleaned for p in self._contains[name]):
                 out[name] = CONTAINS
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
@@ -126,11 +129,13 @@ class Commands:
             if self._negative[i] != negative:  # 「接着填」 is close to 「不接着填了」 in letters only
                 continue
             name = self._owner[i]
+            if name in blocked:
+                continue
             if score > out.get(name, 0.0):
                 out[name] = score
         neutral = _spans(cleaned, self._neutral, negatable=False)
         for name in self.names:
-            if out.get(name, 0.0) >= CONTAINS:
+            if out.get(name, 0.0) >= CONTAINS or name in blocked:
                 continue
             covered = _spans(cleaned, self._words[name], min_len=2)
             if not covered:

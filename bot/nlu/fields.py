@@ -150,6 +150,11 @@ class FieldReaders:
             rf"(?:我是|我叫|联系人[是为]?[:：]?|叫我|找)\s*(?P<name>[小老]{s}|{s}{t}|{s}[{_CJK}]{{1,2}}(?=[,，。\s]|$))")
         suffixes = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "集团", "股份")
         self._legal = re.compile(rf"[{_CJK}A-Za-z0-9()（）·&]{{2,30}}?(?:{'|'.join(suffixes)})")
+        # 「我是海智源公司的王经理」: a company introduced by who the speaker is, ending in 公司/集团/…
+        self._company_intro = re.compile(
+            rf"(?:我是|我们是|我们|来自|我在)(?P<name>[{_CJK}A-Za-z0-9]{{2,20}}?(?:公司|集团|企业|工作室|厂))(?=的|[,，。\s]|$)")
+        # 「…公司的王经理」: a titled name right after the company it belongs to
+        self._titled_after = re.compile(rf"(?:公司|集团|企业|单位|厂)的(?P<name>{s}{t}|[小老]{s})")
         self._company_cue = re.compile(r"(?:公司|企业|单位)(?:名称|名字|名)?(?:是|叫|为|:|：)\s*(?P<name>[^\s,，。;；]{2,30})")
         self._company_lead = re.compile(
             r"^(?:我们公司叫|我们公司是|我们公司名叫|我们公司|公司名称是|公司名称为|公司名称|公司名字叫|公司名字是|公司名叫|"
@@ -172,7 +177,7 @@ class FieldReaders:
             out["phone"] = phone
         if skip != "company":
             m = self._legal.search(s) or None
-            cue = self._company_cue.search(s)
+            cue = self._company_cue.search(s) or self._company_intro.search(s)
             if cue:
                 out["company"] = (cue.group("name"), cue.span())
             elif m:
@@ -186,7 +191,7 @@ class FieldReaders:
                 if value is not None:
                     out["tax"] = (value, m.span())
         if skip != "contact":
-            m = self._cued_contact.search(s)
+            m = self._cued_contact.search(s) or self._titled_after.search(s)
             if m:
                 out["contact"] = (m.group("name"), m.span())
             else:
