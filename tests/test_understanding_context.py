@@ -229,7 +229,7 @@ def test_a_logged_question_is_covered_once_a_reload_answers_it(tmp_path, app_con
     assert item["state"] == "covered" and item["answered_by"] == "canteen"
     api = app.test_client().get("/admin/api/unanswered",
                                 headers={"Authorization": "Bearer admin-secret"})
-    assert api.get_json()["unanswered"][0]["state"] == "covered"
+    assert api.get_json()["items"][0]["state"] == "covered"
 
     faq.write_text(faq.read_text(encoding="utf-8").replace("  - id: canteen\n", "  - id: canteen-gone\n")
                    .replace("[园区食堂的饭菜怎么样, 食堂好吃吗, 园区有食堂吗]", "[停车场收费吗]")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..form_spec import FORM, FormSpec
+from ..nlu.fields import is_affirm
 from . import campaigns, form, general, search
 from .listings import NARROWING
 from .states import State
@@ -132,8 +133,9 @@ TABLE: dict[State, list[Route]] = {
         *_FORM_COMMANDS,
         Route("modify", _is("modify"), form.modify, ALL_FORM),
         Route("skip", _is("skip"), form.skip, ALL_FORM),
-        # 登记 / 确认 / 更多 while a field is asked for are not its value
-        Route("command", lambda t: any(t.is_(i) for i in ("lead", "confirm", "interest", "more")),
+        # 登记 / 确认 / 更多 while a field is asked for are not its value; a bare 好的/可以 is read
+        # as an answer, so the refusal can say it is no company (or name, or use)
+        Route("command", lambda t: not is_affirm(t.text) and any(t.is_(i) for i in ("lead", "confirm", "interest", "more")),
               form.remind, ALL_FORM),
         Route("answer", _always, form.fill, ALL_FORM),
     ],
