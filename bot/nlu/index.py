@@ -31,7 +31,7 @@ def grams(text: str) -> frozenset[str]:
 class BigramIndex:
     """Top paraphrases sharing the most bigrams with a message."""
 
-    def __init__(self, docs: Sequence[str], budget: int = 1000, rerank: int = 100):
+    def __init__(self, docs: Sequence[str], budget: int = 500, rerank: int = 100):
         postings: dict[str, list[int]] = defaultdict(list)
         for doc_id, text in enumerate(docs):
             for gram in grams(text):
