@@ -28,9 +28,11 @@ def test_entity_slots(report):
 
 
 HELD_OUT = {  # file: (FAQ top-1, out-of-scope) when each was written — floors, not goals
-    "nlu_holdout.yaml": (0.60, 0.90),
-    "nlu_holdout2.yaml": (0.70, 0.85),
-    "nlu_holdout3.yaml": (0.92, 0.92),  # measured with the answer model and commands in context
+    "nlu_holdout.yaml": (0.82, 0.96),  # as measured with the cross-validated answer policy
+    "nlu_holdout2.yaml": (0.88, 0.97),
+    # never tuned on: 92.9 % / 92.4 % when written; the cross-validated policy answers more
+    # cautiously (fewer wrong answers, 91.6 % answered right)
+    "nlu_holdout3.yaml": (0.91, 0.92),
 }
 
 
@@ -49,7 +51,15 @@ def test_third_held_out_set_commands_and_wrong_answers_do_not_regress():
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout3.yaml")
     assert len(data["faq"]) >= 150 and len(data["oos"]) >= 60 and len(data["commands"]) >= 150
     r = evaluate(load_knowledge(KNOWLEDGE), data)
-    assert r.commands_accuracy >= 0.95 and r.faq_wrong <= 0.04, format_report(r)
+    assert r.commands_accuracy >= 0.95 and r.faq_wrong <= 0.033, format_report(r)
+
+
+def test_new_wordings_tuning_set_does_not_regress():
+    """nlu_tuning2.yaml: everyday wordings and hard negatives the answer policy is fitted on."""
+    data = load_data(ROOT / "tests" / "data" / "nlu_tuning2.yaml")
+    assert len(data["faq"]) >= 40 and len(data["oos"]) >= 40
+    r = evaluate(load_knowledge(KNOWLEDGE), data)
+    assert r.faq_accuracy >= 0.82 and r.oos_recall >= 0.95 and r.faq_wrong <= 0.022, format_report(r)
 
 
 def test_commands_in_context_on_the_tuning_set():

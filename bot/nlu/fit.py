@@ -18,7 +18,7 @@ from .policy import FEATURES, choose_thresholds, fit_logistic, sigmoid
 
 POLICY_FILE = "answer_policy.yaml"
 TUNING_SETS = ("tests/data/nlu.yaml", "tests/data/nlu_holdout.yaml", "tests/data/nlu_holdout2.yaml",
-               "tests/data/nlu_tuning.yaml")
+               "tests/data/nlu_tuning.yaml", "tests/data/nlu_tuning2.yaml")
 _HEADER = ("# 回答 / 提示“您是不是想问” / 如实说不确定:由 parkbot kb fit-policy 根据标注集生成,请勿手改。\n"
            "# 增删常见问题的问法后重新运行它(同样的数据得到同样的文件)。\n")
 

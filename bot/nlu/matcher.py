@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
+from rapidfuzz.process import extractOne as fuzz_best
 
 from bot.knowledge.schema import Intents, ParkEntry, Synonyms
 
@@ -257,15 +258,20 @@ class Understanding:
         item, p = self._items[i], self.policy
         own = item.own
         ratio = 0.0
-        for doc, text in zip(self._item_docs[i], item.texts):
-            if doc == exclude_doc:
-                # leave-one-out: also forget the words only that paraphrase brought
-                own = frozenset().union(*(grams(t) for d, t in zip(self._item_docs[i], item.texts)
-                                          if d != exclude_doc), *(grams(k) for k in item.keywords))
-                continue
-            r = fuzz.ratio(norm, text, processor=None)
-            if r > ratio:
-                ratio = r
+        if exclude_doc is None or exclude_doc not in self._item_docs[i]:
+            # the closest paraphrase in one call: the common case, on every message
+            best = fuzz_best(norm, item.texts, scorer=fuzz.ratio, processor=None)
+            ratio = best[1] if best else 0.0
+        else:
+            for doc, text in zip(self._item_docs[i], item.texts):
+                if doc == exclude_doc:
+                    # leave-one-out: also forget the words only that paraphrase brought
+                    own = frozenset().union(*(grams(t) for d, t in zip(self._item_docs[i], item.texts)
+                                              if d != exclude_doc), *(grams(k) for k in item.keywords))
+                    continue
+                r = fuzz.ratio(norm, text, processor=None)
+                if r > ratio:
+                    ratio = r
         own_share, told_share = self._char_cover(content, own, item.told)
         score = 100 * (p.w_own * own_share + p.w_told * told_share + p.w_keys * keys) + p.w_ratio * ratio
         return Scored(i, score, ratio, own_share, told_share, keys)
