@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..form_spec import FORM, FormSpec
 from ..nlu.fields import is_affirm
-from . import campaigns, form, general, search
+from . import answers, campaigns, form, general, menu, search
 from .listings import NARROWING
 from .states import State
 from .turn import Turn
@@ -83,7 +83,7 @@ ANYWHERE = [
 
 _IDLE_ROUTES = [
     Route("nothing to cancel", _is("cancel"), general.nothing_to_cancel, (State.IDLE,)),
-    Route("greeting", _is("greeting"), general.show_menu, (State.IDLE,)),
+    Route("greeting", _is("greeting"), menu.show_menu, (State.IDLE,)),
     Route("small talk", lambda t: t.is_("thanks") or t.is_("bye") or t.is_("identity"), general.small_talk,
           (State.IDLE,)),
     Route("pick", general.has_fresh_choices, general.choose,
@@ -113,20 +113,20 @@ TABLE: dict[State, list[Route]] = {
         *_IDLE_ROUTES,
         _NO_FORM,
         Route("search", search.looks_like_search, search.run, (State.IDLE, State.SEARCH)),
-        Route("question", _always, general.answer_question, (State.IDLE,)),
+        Route("question", _always, answers.answer_question, (State.IDLE,)),
     ],
     State.SEARCH: [
         *_IDLE_ROUTES,
         _NO_FORM,
         Route("search", _search_terms, search.run, (State.IDLE, State.SEARCH)),
-        Route("question", _always, general.answer_question, (State.IDLE,)),
+        Route("question", _always, answers.answer_question, (State.IDLE,)),
     ],
     State.RESUME: [
         Route("continue", lambda t: t.is_("affirm") or t.is_("lead"), form.resume, ALL_FORM),
         Route("drop", lambda t: t.is_("deny") or t.is_("cancel"), form.drop, (State.IDLE,)),
         *_IDLE_ROUTES[1:],
         Route("search", search.looks_like_search, search.run, (State.IDLE, State.SEARCH)),
-        Route("question", _always, general.answer_question, (State.IDLE,)),
+        Route("question", _always, answers.answer_question, (State.IDLE,)),
     ],
     # one state asks for every field: which one is the form's requested field (Turn.asking)
     State.FORM_ASKING: [

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..dialogue.replies import Incoming
-from .loader import KnowledgeError
+from ..knowledge.loader import KnowledgeError
 
 
 @dataclass
@@ -41,13 +41,12 @@ def run_cases(app, cases) -> list[CaseResult]:
     return results
 
 
-def main(knowledge_dir: str | Path, echo=print) -> int:
-    from .. import create_app
-
+def main(knowledge_dir: str | Path, make_app, echo=print) -> int:
+    """``make_app(config)`` makes the app the cases run through (the command line passes its own)."""
     with tempfile.TemporaryDirectory(prefix="parkbot-kbtest-") as data_dir:
         try:
-            app = create_app({"DEV": True, "KNOWLEDGE_DIR": str(knowledge_dir), "BOT_DATA_DIR": data_dir,
-                              "REDIS_URL": None, "REDIS_PREFIX": "kbtest"})
+            app = make_app({"DEV": True, "KNOWLEDGE_DIR": str(knowledge_dir), "BOT_DATA_DIR": data_dir,
+                            "REDIS_URL": None, "REDIS_PREFIX": "kbtest"})
             cases = app.extensions["parkbot.knowledge"].current().tests.cases
             results = run_cases(app, cases)
         except KnowledgeError as exc:
