@@ -109,6 +109,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                               takeovers=takeovers, staff_channel=lambda: desk.staff_channel()["state"],
                                               admin_link=_admin_link(cfg))
 
+    from .answering import Responder
+
+    app.extensions["parkbot.responder"] = Responder(app.extensions["parkbot.engine"], app.extensions["parkbot.replies"],
+                                                    lambda: knowledge.current().messages, reply_wait=cfg["REPLY_WAIT"])
+
     from .web import admin, admin_conversations, chat, health, wechat
 
     app.register_blueprint(wechat.bp)

@@ -8,6 +8,7 @@ that needs it happened to be imported later, then refused at the next reload.
 from __future__ import annotations
 
 SENTENCE_USERS = (
+    "bot.answering",
     "bot.dialogue.table",  # the conversation: every handler the route table names
     "bot.leads.export",
     "bot.leads.render",
@@ -22,6 +23,7 @@ SENTENCE_USERS = (
 
 def import_sentence_users() -> None:
     """Import every module of SENTENCE_USERS (plain imports, so the import graph shows them)."""
+    from . import answering  # noqa: F401
     from .dialogue import table  # noqa: F401
     from .leads import export, render  # noqa: F401
     from .leads.channels import email  # noqa: F401
