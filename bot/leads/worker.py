@@ -37,7 +37,7 @@ from bot.store.leads import GROUP, LeadStore  # noqa: F401  (GROUP: also named f
 from bot.store.takeover import ChannelHealth
 
 from .channels import Channel
-from .ratelimit import SharedRateLimit
+from ..store.ratelimit import SharedRateLimit
 from .render import Notice, mask_phone
 
 log = logging.getLogger(__name__)

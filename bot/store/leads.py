@@ -300,6 +300,10 @@ class LeadStore:
             leads = [lead for lead in leads if lead["status"] == status][:limit]
         return leads
 
+    def new_created_before(self, newest: float) -> list[tuple[str, float]]:
+        """(number, created) of every lead still ``new`` that came in by ``newest``, oldest first."""
+        return self.r.zrangebyscore(self.keys.lead_status("new"), "-inf", repr(newest), withscores=True)
+
     def count_by_source(self) -> dict[str, int]:
         """How many leads each source brought, most first (for the admin page's filter and counts)."""
         counts = {name: int(n) for name, n in self.r.hgetall(self.keys.lead_sources()).items() if int(n) > 0}
