@@ -14,8 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "bot"
 
@@ -155,7 +153,6 @@ def test_each_floor_imports_only_the_floors_below():
     assert wrong == []
 
 
-@pytest.mark.xfail(strict=True, reason="the worker, rate limiter, token cache and web layer still call Redis")
 def test_only_the_store_talks_to_redis():
     wrong = [f"{module} → {n}" for module, names in import_graph().items() if not _within(module, "bot.store")
              for n in sorted(names) if _within(n, "redis")]
