@@ -165,12 +165,12 @@ def kb_fit_policy(data, directory):
 @kb.command("test")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def kb_test(directory):
-    """Run knowledge/tests.yaml through the real engine on a throwaway Redis."""
+    """Run knowledge/tests.yaml through the real engine, on storage kept in memory."""
     import os
 
     from .tools.kb_test import main
 
-    sys.exit(main(directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge", make_app, echo=click.echo))
+    sys.exit(main(directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge", echo=click.echo))
 
 
 @cli.command("eval")
