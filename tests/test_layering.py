@@ -174,3 +174,9 @@ def test_importing_the_lower_floors_loads_no_web_library():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert len(modules) > 30
     assert json.loads(out.stdout) == []
+
+
+def test_the_store_imports_no_web_library():
+    wrong = [f"{module} → {n}" for module, names in import_graph().items() if _within(module, "bot.store")
+             for n in sorted(names) if _within(n, "flask") or _within(n, "wechatpy")]
+    assert wrong == []
