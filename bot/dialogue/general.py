@@ -19,22 +19,52 @@ declare(
 )
 
 
+def clicked_item(t: Turn):
+    """The menu item the Official Account menu's CLICK key names (None: not a click, or a key gone)."""
+    if t.incoming.kind == "event" and t.incoming.event == "click":
+        return t.kb.menu_by_key.get(t.incoming.event_key)
+    return None
+
+
+def picked(t: Turn) -> dict | None:
+    """The listed choice a digit picks (a menu item, a listing, an answer), or None when out of range."""
+    choices = t.data.get("choices") or []
+    return choices[t.digit - 1] if t.digit is not None and 0 < t.digit <= len(choices) else None
+
+
+def picked_item(t: Turn):
+    """The menu item a digit picks from the menu shown last (None: not a menu pick, or an item gone)."""
+    choice = picked(t) if has_fresh_choices(t) else None
+    return t.kb.menu_by_key.get(choice["key"]) if choice and choice["kind"] == "menu" else None
+
+
+def introduce(t: Turn) -> State:
+    """The menu's 园区介绍."""
+    t.say("intro", profile=t.kb.park.profile.strip(), industries="、".join(t.kb.park.industries))
+    return State.IDLE
+
+
+def menu_answer(t: Turn) -> State:
+    """A menu item that answers with a FAQ entry."""
+    item = clicked_item(t) or picked_item(t)
+    t.say_text(t.kb.faq_by_id[item.faq].answer.strip())
+    return State.IDLE
+
+
 def run_menu_action(t: Turn, key: str) -> State:
-    """A menu pick, by digit or by the Official Account menu's CLICK key."""
+    """A menu pick from a list shown mid-form (the table routes clicks and picks elsewhere by action)."""
     item = t.kb.menu_by_key.get(key)
     if item is None:
         return show_menu(t, greet=False)
     if item.action == "intro":
-        t.say("intro", profile=t.kb.park.profile.strip(), industries="、".join(t.kb.park.industries))
-        return State.IDLE
+        return introduce(t)
     if item.action == "search":
         return search.ask(t)
     if item.action == "lead":
         return form.start(t)
     if item.action == "handoff":
         return handoff(t)
-    faq = t.kb.faq_by_id[item.faq]
-    t.say_text(faq.answer.strip())
+    t.say_text(t.kb.faq_by_id[item.faq].answer.strip())
     return State.IDLE
 
 
@@ -42,18 +72,29 @@ def has_fresh_choices(t: Turn) -> bool:
     return t.digit is not None and bool(t.data.get("choices"))
 
 
+def choice_expired(t: Turn) -> State:
+    t.say("choice_expired", count=len(t.data.get("choices") or []))
+    return t.state
+
+
+def pick_listing(t: Turn) -> State:
+    return search.details(t, picked(t)["id"])
+
+
+def pick_answer(t: Turn) -> State:
+    return answer_entry(t, picked(t)["id"])
+
+
 def choose(t: Turn) -> State:
-    choices = t.data.get("choices") or []
-    picked = choices[t.digit - 1] if 0 < t.digit <= len(choices) else None
-    if picked is None:
-        t.say("choice_expired", count=len(choices))
-        return t.state
-    kind = picked["kind"]
+    choice = picked(t)
+    if choice is None:
+        return choice_expired(t)
+    kind = choice["kind"]
     if kind == "menu":
-        return run_menu_action(t, picked["key"])
+        return run_menu_action(t, choice["key"])
     if kind == "listing":
-        return search.details(t, picked["id"])
-    return answer_entry(t, picked["id"])
+        return pick_listing(t)
+    return pick_answer(t)
 
 
 # platform notices that are not the user talking: answering them would only add noise
