@@ -1,7 +1,8 @@
 """Production entry point: ``gunicorn -w 4 wsgi:app`` (plus ``parkbot worker``)."""
 import sys
 
-from bot import ConfigError, create_app
+from bot.app import create_app
+from bot.config import ConfigError
 
 try:
     app = create_app()

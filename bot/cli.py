@@ -7,12 +7,16 @@ import sys
 import click
 from flask.cli import ScriptInfo, with_appcontext
 
-from . import ConfigError, create_app
+from .config import ConfigError
+
+# found the way `flask --app` finds an app, so the commands need not import the factory that registers them;
+# commands that only read or administer need no WeChat token: the dev defaults apply
+APP_FACTORY = "bot.app:create_app({'DEV': True})"
 
 
-def _cli_app():
-    # commands that only read or administer need no WeChat token: the dev defaults apply
-    return create_app({"DEV": True})
+def make_app(config: dict):
+    """An app with ``config`` over the defaults, made the way ``flask --app`` makes one (see APP_FACTORY)."""
+    return ScriptInfo(app_import_path=f"bot.app:create_app({config!r})").load_app()
 
 
 @click.group()
@@ -26,7 +30,7 @@ def cli():
 @click.option("--no-worker", is_flag=True, help="do not deliver notifications from this process")
 def serve(host, port, no_worker):
     """Development server with the embedded Redis and the notification worker in-process."""
-    app = create_app({"DEV": True})
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     cfg = app.config
     port = port or cfg["PORT"]
     if cfg.get("DEV_TOKEN_GENERATED"):
@@ -111,7 +115,7 @@ def kb_check(directory):
     """Validate every file in DIRECTORY (default: $KNOWLEDGE_DIR or ./knowledge)."""
     import os
 
-    from .knowledge.check import check, warnings
+    from .tools.kb_check import check, warnings
     from .knowledge.loader import KnowledgeError, load_knowledge
 
     directory = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
@@ -161,10 +165,10 @@ def kb_fit_policy(data, directory):
 @kb.command("test")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def kb_test(directory):
-    """Run knowledge/tests.yaml through the real engine on a throwaway Redis."""
+    """Run knowledge/tests.yaml through the real engine, on storage kept in memory."""
     import os
 
-    from .knowledge.kbtest import main
+    from .tools.kb_test import main
 
     sys.exit(main(directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge", echo=click.echo))
 
@@ -183,11 +187,11 @@ def eval_command(data, form, conversations, quiet, directory):
 
     knowledge = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
     if form:
-        from .form_eval_cli import run
+        from .tools.form_eval import run
 
         if conversations is None and data is None:
             conversations = "tests/data/form_conversations.yaml"
-        sys.exit(run(knowledge, data or "tests/data/form_answers.yaml", conversations, echo=click.echo,
+        sys.exit(run(knowledge, data or "tests/data/form_answers.yaml", conversations, make_app, echo=click.echo,
                      errors=not quiet))
     from .nlu.eval import main
 
@@ -218,7 +222,7 @@ for _command in all_commands():
 def main() -> None:
     try:
         # commands that need the app get it from this ScriptInfo, as under ``flask``
-        cli.main(prog_name="parkbot", obj=ScriptInfo(create_app=_cli_app))
+        cli.main(prog_name="parkbot", obj=ScriptInfo(app_import_path=APP_FACTORY))
     except ConfigError as exc:
         click.echo(f"parkbot: {exc}", err=True)
         sys.exit(2)

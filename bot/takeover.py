@@ -72,7 +72,7 @@ class Desk:
     def check(self, openid: str) -> None:
         """A user this bot has talked to (404 otherwise)."""
         if not OPENID.fullmatch(openid or "") or not (
-                self.storage.r.exists(self.storage.keys.transcript(openid)) or self.takeovers.get(openid)["state"]):
+                self.storage.has_transcript(openid) or self.takeovers.get(openid)["state"]):
             raise DeskError(404, "desk_unknown_user", openid=(openid or "")[:64])
 
     def window(self, openid: str, transcript: list[dict] | None = None) -> dict:
@@ -97,12 +97,8 @@ class Desk:
     def handoffs(self, limit: int = 200) -> list[dict]:
         self.sweep()
         items = self.takeovers.listing(limit)
-        pipe = self.storage.r.pipeline(transaction=False)
-        for rec in items:
-            pipe.lindex(self.storage.keys.transcript(rec["openid"]), -1)
         out = []
-        for rec, raw in zip(items, pipe.execute()):
-            last = _line(raw)
+        for rec, last in zip(items, self.storage.last_lines([rec["openid"] for rec in items])):
             out.append({"openid": rec["openid"], "since": rec["since"], "state": rec["state"],
                         "channel": "web" if is_web_user(rec["openid"]) else "wechat",
                         "last": last, "active": rec["last"] or rec["since"]})
@@ -202,17 +198,6 @@ def explain(exc: TencentError) -> DeskError:
     if code in KNOWN_ERRORS:
         return DeskError(502, f"desk_errcode_{code}", errcode=code)
     return DeskError(502, "desk_errcode", errcode=code, errmsg=exc.errmsg[:200])
-
-
-def _line(raw: str | None) -> dict | None:
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    return {"t": value.get("t"), "who": value.get("who", ""), "text": value.get("text", "")} \
-        if isinstance(value, dict) else None
 
 
 def start_sweeper(desk: Desk, stop_event: threading.Event, every: float = 30.0) -> threading.Thread:

@@ -16,10 +16,10 @@ import time
 from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
 
-import redis
 import requests
 
 from bot.store.keys import Keys
+from bot.store.tokens import SharedToken, TokenBusy
 from bot.tencent_http import TencentError, call_json
 
 log = logging.getLogger(__name__)
@@ -32,18 +32,12 @@ TOKEN_MARGIN = 300  # refresh five minutes before WeChat says the token expires
 INVALID_TOKEN = {40001, 40014, 42001}  # invalid, malformed, expired: drop ours and fetch once more
 MENU_LIMITS = {"top": 3, "sub": 5, "top_name": 16, "sub_name": 60}  # WeChat's limits, names in bytes
 
-_DROP_IF_SAME = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
 class WeChatAPIError(TencentError):
     """A WeChat API call that did not succeed."""
 
 
 class WeChatAPI:
-    def __init__(self, client: redis.Redis, keys: Keys, app_id: str, app_secret: str, *,
+    def __init__(self, client: Any, keys: Keys, app_id: str, app_secret: str, *,
                  base_url: str = DEFAULT_BASE_URL, timeout: float = 5.0, lock_wait: float | None = None,
                  session: requests.Session | None = None, now: Callable[[], float] = time.time):
         if not app_id or not app_secret:
@@ -58,47 +52,42 @@ class WeChatAPI:
         self.lock_wait = lock_wait if lock_wait is not None else 2 * timeout + 1
         self.session = session or requests.Session()
         self.now = now
-        self._drop_if_same = client.register_script(_DROP_IF_SAME)
+        self.tokens = SharedToken(client, keys, app_id, lock_wait=self.lock_wait)
 
     # access token ------------------------------------------------------------------
     @property
     def _token_key(self) -> str:
-        return self.keys.wechat(f"token:{self.app_id}")
+        return self.tokens.key
 
     def access_token(self) -> str:
-        token = self.r.get(self._token_key)
+        token = self.tokens.get()
         if token:
             return token
-        lock = self.r.lock(self.keys.wechat(f"token-lock:{self.app_id}"), timeout=self.lock_wait,
-                           blocking_timeout=self.lock_wait, sleep=0.02)
-        if not lock.acquire():
-            raise WeChatAPIError(f"timed out after {self.lock_wait:g} s waiting for another process "
-                                 "to refresh the access_token")
         try:
-            token = self.r.get(self._token_key)  # the holder before us may have stored one
-            if token:
-                return token
-            data = self._request("GET", "/cgi-bin/token", params={
-                "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret})
-            token = data.get("access_token")
-            if not isinstance(token, str) or not token:
-                raise WeChatAPIError("malformed /cgi-bin/token response: no access_token")
-            try:
-                expires_in = int(data.get("expires_in", 7200))
-            except (TypeError, ValueError):
-                expires_in = 7200
-            self.r.set(self._token_key, token, ex=max(expires_in - TOKEN_MARGIN, 60))
-            log.info("WeChat access_token refreshed (valid %d s)", expires_in)
-            return token
-        finally:
-            try:
-                lock.release()
-            except redis.exceptions.LockError:
-                pass  # it expired while the request ran; nothing to undo
+            with self.tokens.refreshing() as token:
+                return token or self._fetch_token()  # the holder before us may have stored one
+        except TokenBusy:
+            raise WeChatAPIError(f"timed out after {self.lock_wait:g} s waiting for another process "
+                                 "to refresh the access_token") from None
+
+    def _fetch_token(self) -> str:
+        """A new token from WeChat, stored for every process (the caller holds the refresh lock)."""
+        data = self._request("GET", "/cgi-bin/token", params={
+            "grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret})
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise WeChatAPIError("malformed /cgi-bin/token response: no access_token")
+        try:
+            expires_in = int(data.get("expires_in", 7200))
+        except (TypeError, ValueError):
+            expires_in = 7200
+        self.tokens.put(token, max(expires_in - TOKEN_MARGIN, 60))
+        log.info("WeChat access_token refreshed (valid %d s)", expires_in)
+        return token
 
     def forget_token(self, token: str) -> None:
         """Drop ``token`` if it is still the shared one (WeChat said it is no longer valid)."""
-        self._drop_if_same(keys=[self._token_key], args=[token])
+        self.tokens.forget(token)
 
     # calls ---------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, params: dict | None = None, body: Any = None) -> dict:
@@ -189,7 +178,7 @@ def menu_payload(menu_buttons: Iterable[Any]) -> dict:
     return {"button": [_button(b, top=True) for b in buttons]}
 
 
-def from_config(client: redis.Redis, keys: Keys, config: Any) -> WeChatAPI:
+def from_config(client: Any, keys: Keys, config: Any) -> WeChatAPI:
     return WeChatAPI(client, keys, config.get("WECHAT_APP_ID"), config.get("WECHAT_APP_SECRET"),
                      base_url=config.get("WECHAT_API_BASE_URL") or DEFAULT_BASE_URL,
                      timeout=float(config.get("HTTP_TIMEOUT") or 5.0))

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from bot import create_app
-from bot.knowledge.check import check
+from bot.tools.kb_check import check
 from bot.leads.export import write_csv
 from bot.leads.render import Notice, wecom_markdown
 from tests.conftest import KNOWLEDGE, make_config

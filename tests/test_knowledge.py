@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from bot.knowledge.check import check
+from bot.tools.kb_check import check
 from bot.knowledge.loader import load_knowledge
 from tests.conftest import KNOWLEDGE
 

@@ -18,7 +18,7 @@ def steal(kdir):
 
 
 def _holder(kdir, last_good):
-    from bot import _understanding, _validate, _warnings
+    from bot.app import _understanding, _validate, _warnings
     from bot.knowledge.holder import KnowledgeHolder
 
     return KnowledgeHolder(kdir, interval=0, builders={"nlu": _understanding},
@@ -29,7 +29,7 @@ def test_an_edit_kb_check_rejects_is_refused_and_not_kept_as_last_good(kdir, tmp
     holder = _holder(kdir, tmp_path / "last-good")
     good = holder.current().version
     victim, thief = steal(kdir)
-    from bot.knowledge.check import check
+    from bot.tools.kb_check import check
 
     assert check(kdir)  # what kb check says…
     assert holder.current().version == good  # …the reload says too

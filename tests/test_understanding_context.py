@@ -70,7 +70,7 @@ def test_every_intent_has_fifteen_paraphrases():
 
 
 def test_colliding_wordings_are_reported(tmp_path):
-    from bot.knowledge.check import check
+    from bot.tools.kb_check import check
 
     kdir = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, kdir)
@@ -249,7 +249,7 @@ def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(wechat, 
 
 
 def test_a_stale_policy_file_is_reported_and_not_used(tmp_path):
-    from bot.knowledge.check import check
+    from bot.tools.kb_check import check
 
     kdir = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, kdir)

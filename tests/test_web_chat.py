@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from bot import create_app
-from bot.knowledge.check import check
+from bot.tools.kb_check import check
 from bot.store.session import UserBusy
 from bot.web import chat
 from tests.conftest import KNOWLEDGE, make_config

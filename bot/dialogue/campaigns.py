@@ -8,7 +8,7 @@ carries the source: the campaign's name from ``knowledge/campaigns.yaml``, or th
 from __future__ import annotations
 
 from ..knowledge.messages import declare
-from .general import show_menu
+from .menu import show_menu
 from .states import State
 from .turn import Turn
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..form_spec import FORM, FormSpec
 from .form_reading import heard
+from .ports import FunnelCounter, LeadSink, ProfileBook, StateStorage, TakeoverBook, UnansweredLog
 from .progress import asked_field, count_progress
 from .replies import Incoming, Reply
 from .states import State
@@ -24,19 +25,20 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
-    storage: Any  # a StateStorage (bot/store/session.py)
-    leads: Any  # LeadStore
-    unanswered: Any  # UnansweredLog
-    funnel: Any = None  # Funnel: conversation stages for the admin page
-    profile: Any = None  # ProfileStore: the user's last reported location and campaign sources
-    takeovers: Any = None  # TakeoverStore: whether a person holds the conversation
+    storage: StateStorage  # the conversation (bot/store/session.py; in memory: bot/store/memory.py)
+    leads: LeadSink  # LeadStore
+    unanswered: UnansweredLog
+    funnel: FunnelCounter | None = None  # conversation stages for the admin page
+    profile: ProfileBook | None = None  # the user's last reported location and campaign sources
+    takeovers: TakeoverBook | None = None  # whether a person holds the conversation
     staff_channel: Callable[[], str] | None = None  # "ok" | "failing" | "none": can staff be told now?
     admin_link: Callable[[str], str] | None = None  # the conversation's address on the admin page
 
 
 class Engine:
-    def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
-                 now: Callable[[], float] = time.time, funnel=None, profile=None, takeovers=None,
+    def __init__(self, holder, storage: StateStorage, leads: LeadSink, unanswered: UnansweredLog, *, form_ttl: int,
+                 resume_after: int = 1800, now: Callable[[], float] = time.time, funnel: FunnelCounter | None = None,
+                 profile: ProfileBook | None = None, takeovers: TakeoverBook | None = None,
                  staff_channel: Callable[[], str] | None = None, admin_link: Callable[[str], str] | None = None,
                  form: FormSpec = FORM):
         self.holder = holder

@@ -16,6 +16,7 @@ from typing import Any
 from ..form_spec import FORM, FormSpec
 from ..knowledge.messages import declare
 from ..nlu.fields import declines, is_affirm, is_question, is_unknown, is_yes, readers_for, tidy_text
+from .answers import answer_question
 from .form_reading import edit_in, heard, read_answer, values_from
 from .campaigns import lead_origin
 from .form_values import display, lead_fields
@@ -171,8 +172,6 @@ def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
 
 
 def _answer_then_ask(t: Turn, name: str) -> State:
-    from .general import answer_question
-
     answer_question(t)
     t.say("back_to_form")
     return ask(t, name) if t.data["form"].get("follow_up") != "size" else _ask_size_again(t)
@@ -339,8 +338,6 @@ def at_confirmation(t: Turn) -> State:
     if found:
         slots.update(found)
         return confirm(t)
-    from .general import answer_question
-
     answer_question(t)
     t.say("confirm_hint")
     return State.FORM_CONFIRM

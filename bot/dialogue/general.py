@@ -1,15 +1,17 @@
-"""Handlers outside the form: menu, answers, numbered choices, handoff, privacy, events."""
+"""Handlers outside the form: menu actions, numbered choices, handoff, privacy, events."""
 from __future__ import annotations
 
 from typing import Callable
 
 from ..knowledge.messages import declare
+from . import campaigns, form, search
+from .answers import answer_entry, answer_question
+from .menu import show_menu
 from .states import State
 from .turn import Turn
 
 declare(
-    "welcome", "menu_header", "menu_line", "menu_footer", "intro", "answer_invite", "did_you_mean",
-    "suggestion_line", "pick_by_digit", "not_sure", "choice_expired", "handoff", "handoff_unreachable",
+    "intro", "choice_expired", "not_sure", "handoff", "handoff_unreachable",
     "takeover_idle_released", "forgotten",
     "voice_unrecognised", "unsupported", "nothing_to_cancel", "no_form", "which_listing", "thanks", "bye", "identity", "follow_up_line", "empty_message",
     "explain_need", "explain_industry", "explain_tax", "explain_company", "explain_contact", "explain_phone",
@@ -17,37 +19,52 @@ declare(
 )
 
 
-def show_menu(t: Turn, greet: bool = True) -> State:
-    if greet:
-        t.say("welcome", park=t.kb.park.name)
-    t.say("menu_header")
-    items = sorted(t.kb.menu.items, key=lambda i: i.digit)
-    for item in items:
-        t.say("menu_line", digit=item.digit, title=item.title)
-    t.say("menu_footer")
-    # kb check holds menu digits to 1..n, so a digit is also the item's place in this list
-    t.offer([{"kind": "menu", "key": item.key} for item in items], [item.title for item in items])
+def clicked_item(t: Turn):
+    """The menu item the Official Account menu's CLICK key names (None: not a click, or a key gone)."""
+    if t.incoming.kind == "event" and t.incoming.event == "click":
+        return t.kb.menu_by_key.get(t.incoming.event_key)
+    return None
+
+
+def picked(t: Turn) -> dict | None:
+    """The listed choice a digit picks (a menu item, a listing, an answer), or None when out of range."""
+    choices = t.data.get("choices") or []
+    return choices[t.digit - 1] if t.digit is not None and 0 < t.digit <= len(choices) else None
+
+
+def picked_item(t: Turn):
+    """The menu item a digit picks from the menu shown last (None: not a menu pick, or an item gone)."""
+    choice = picked(t) if has_fresh_choices(t) else None
+    return t.kb.menu_by_key.get(choice["key"]) if choice and choice["kind"] == "menu" else None
+
+
+def introduce(t: Turn) -> State:
+    """The menu's 园区介绍."""
+    t.say("intro", profile=t.kb.park.profile.strip(), industries="、".join(t.kb.park.industries))
+    return State.IDLE
+
+
+def menu_answer(t: Turn) -> State:
+    """A menu item that answers with a FAQ entry."""
+    item = clicked_item(t) or picked_item(t)
+    t.say_text(t.kb.faq_by_id[item.faq].answer.strip())
     return State.IDLE
 
 
 def run_menu_action(t: Turn, key: str) -> State:
-    """A menu pick, by digit or by the Official Account menu's CLICK key."""
-    from . import form, search
-
+    """A menu pick from a list shown mid-form (the table routes clicks and picks elsewhere by action)."""
     item = t.kb.menu_by_key.get(key)
     if item is None:
         return show_menu(t, greet=False)
     if item.action == "intro":
-        t.say("intro", profile=t.kb.park.profile.strip(), industries="、".join(t.kb.park.industries))
-        return State.IDLE
+        return introduce(t)
     if item.action == "search":
         return search.ask(t)
     if item.action == "lead":
         return form.start(t)
     if item.action == "handoff":
         return handoff(t)
-    faq = t.kb.faq_by_id[item.faq]
-    t.say_text(faq.answer.strip())
+    t.say_text(t.kb.faq_by_id[item.faq].answer.strip())
     return State.IDLE
 
 
@@ -55,59 +72,29 @@ def has_fresh_choices(t: Turn) -> bool:
     return t.digit is not None and bool(t.data.get("choices"))
 
 
+def choice_expired(t: Turn) -> State:
+    t.say("choice_expired", count=len(t.data.get("choices") or []))
+    return t.state
+
+
+def pick_listing(t: Turn) -> State:
+    return search.details(t, picked(t)["id"])
+
+
+def pick_answer(t: Turn) -> State:
+    return answer_entry(t, picked(t)["id"])
+
+
 def choose(t: Turn) -> State:
-    from . import search
-
-    choices = t.data.get("choices") or []
-    picked = choices[t.digit - 1] if 0 < t.digit <= len(choices) else None
-    if picked is None:
-        t.say("choice_expired", count=len(choices))
-        return t.state
-    kind = picked["kind"]
+    choice = picked(t)
+    if choice is None:
+        return choice_expired(t)
+    kind = choice["kind"]
     if kind == "menu":
-        return run_menu_action(t, picked["key"])
+        return run_menu_action(t, choice["key"])
     if kind == "listing":
-        return search.details(t, picked["id"])
-    return answer_entry(t, picked["id"])
-
-
-def _numbered(t: Turn, line_key: str, entries: list) -> None:
-    """Entries as a numbered list the next digit picks from (suggestions, follow-ups)."""
-    labels = [e.title for e in entries]
-    for i, label in enumerate(labels, 1):
-        t.say(line_key, digit=i, title=label)
-    t.offer([{"kind": "faq", "id": e.id} for e in entries], labels)
-
-
-def answer_entry(t: Turn, entry_id: str) -> State:
-    """Say an entry's answer (a FAQ or a park), its follow-ups, and once an invitation to 登记."""
-    entry = t.nlu.entry(entry_id)
-    if entry is None:  # picked from a list shown before the knowledge changed
-        t.say("not_sure", hotline=t.kb.park.contacts.hotline)
-        return State.IDLE
-    t.say_text(entry.answer)
-    follow_ups = [e for e in map(t.nlu.entry, entry.follow_ups) if e is not None][:3]
-    if follow_ups:
-        _numbered(t, "follow_up_line", follow_ups)
-    if not t.data.get("invited"):
-        t.data["invited"] = True
-        t.say("answer_invite")
-    return State.IDLE
-
-
-def answer_question(t: Turn) -> State:
-    match = t.match
-    if match.status == "answer" and match.best is not None:
-        return answer_entry(t, match.best.id)
-    if match.status == "suggest" and match.suggestions:
-        t.say("did_you_mean")
-        _numbered(t, "suggestion_line", match.suggestions[:3])
-        t.say("pick_by_digit")
-        return State.IDLE
-    if not t.state.in_form:  # a stray reply while filling the form is not a question for admins
-        t.services.unanswered.record(t.text, match.normalized)
-    t.say("not_sure", hotline=t.kb.park.contacts.hotline)
-    return State.IDLE
+        return pick_listing(t)
+    return pick_answer(t)
 
 
 # platform notices that are not the user talking: answering them would only add noise
@@ -133,8 +120,6 @@ def small_talk(t: Turn) -> State:
 def handoff(t: Turn) -> State:
     """Staff are alerted and the request waits on the admin page; the user is told only what is true:
     「已通知」 when a staff channel is delivering, otherwise to call the hotline."""
-    from . import campaigns
-
     contacts, hours = t.kb.park.contacts, t.kb.park.hours
     services, openid = t.services, t.incoming.openid
     reachable = services.staff_channel is None or services.staff_channel() == "ok"
@@ -157,8 +142,6 @@ def handoff(t: Turn) -> State:
 
 def explain(t: Turn) -> State:
     """「什么意思?」 in the form: what the pending question is asking for, then the question again."""
-    from . import form
-
     slot = t.asking
     if slot is None:
         t.say("explain_confirm")

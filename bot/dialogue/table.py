@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..form_spec import FORM, FormSpec
 from ..nlu.fields import is_affirm
-from . import campaigns, form, general, search
+from . import answers, campaigns, form, general, menu, search
 from .listings import NARROWING
 from .states import State
 from .turn import Turn
@@ -57,6 +57,47 @@ def _search_terms(t: Turn) -> bool:
     return any(t.entities.get(k) for k in ("type", *NARROWING)) or t.park is not None
 
 
+def _clicked(action: str) -> Callable[[Turn], bool]:
+    """A click on the Official Account menu's item of this action."""
+    def when(t: Turn) -> bool:
+        item = general.clicked_item(t)
+        return item is not None and item.action == action
+    return when
+
+
+def _picked_menu(action: str) -> Callable[[Turn], bool]:
+    """A digit picking the menu's item of this action from the menu shown last."""
+    def when(t: Turn) -> bool:
+        item = general.picked_item(t)
+        return item is not None and item.action == action
+    return when
+
+
+def _picked(test: Callable[[str], bool]) -> Callable[[Turn], bool]:
+    """A digit picking, from the list shown last, a choice whose kind passes ``test``."""
+    def when(t: Turn) -> bool:
+        choice = general.picked(t) if general.has_fresh_choices(t) else None
+        return choice is not None and test(choice["kind"])
+    return when
+
+
+def _menu_routes(how: str, chosen: Callable[[str], Callable[[Turn], bool]], *, mid_form: bool) -> list["Route"]:
+    """One route per menu action, so the table (and the diagram) says where each item leads.
+    ``mid_form``: whether it can come while the form is open (a 转人工 then keeps the form's state)."""
+    human_to = (State.IDLE, *ALL_FORM) if mid_form else (State.IDLE,)
+    return [
+        Route(f"{how}: introduction", chosen("intro"), general.introduce, (State.IDLE,)),
+        Route(f"{how}: find a site", chosen("search"), search.ask, (State.SEARCH,)),
+        Route(f"{how}: register", chosen("lead"), form.start, ALL_FORM),
+        Route(f"{how}: human", chosen("handoff"), general.handoff, human_to),
+        Route(f"{how}: answer", chosen("faq"), general.menu_answer, (State.IDLE,)),
+    ]
+
+
+def _menu_again(t: Turn) -> State:
+    return menu.show_menu(t, greet=False)  # an item gone since (the knowledge changed): the menu as it is now
+
+
 def _choose_in_form(t: Turn) -> State:
     general.choose(t)
     return form.remind(t)
@@ -69,8 +110,8 @@ def _interest(t: Turn) -> State:
 ANYWHERE = [
     Route("subscribe", _event("subscribe"), campaigns.follow, (State.IDLE,)),
     Route("campaign scan", _event("scan"), campaigns.scan, (State.IDLE,)),
-    Route("menu click", _event("click"), lambda t: general.run_menu_action(t, t.incoming.event_key),
-          (State.IDLE, State.SEARCH, *ALL_FORM)),
+    *_menu_routes("menu", _clicked, mid_form=True),
+    Route("menu click", _event("click"), _menu_again, (State.IDLE,)),
     Route("location", _kind("location"), search.by_location, (State.IDLE,)),
     Route("unsupported", _kind("unsupported"), general.unsupported, (*State,)),
     Route("other event", _kind("event"), general.other_event, (*State,)),
@@ -83,11 +124,16 @@ ANYWHERE = [
 
 _IDLE_ROUTES = [
     Route("nothing to cancel", _is("cancel"), general.nothing_to_cancel, (State.IDLE,)),
-    Route("greeting", _is("greeting"), general.show_menu, (State.IDLE,)),
+    Route("greeting", _is("greeting"), menu.show_menu, (State.IDLE,)),
     Route("small talk", lambda t: t.is_("thanks") or t.is_("bye") or t.is_("identity"), general.small_talk,
           (State.IDLE,)),
-    Route("pick", general.has_fresh_choices, general.choose,
-          (State.IDLE, State.SEARCH, State.RESUME, *ALL_FORM)),
+    *_menu_routes("pick", _picked_menu, mid_form=False),
+    Route("pick: menu item gone", _picked(lambda kind: kind == "menu"), _menu_again, (State.IDLE,)),
+    Route("pick: listing", _picked(lambda kind: kind == "listing"), general.pick_listing, (State.IDLE,)),
+    Route("pick: answer", _picked(lambda kind: kind not in ("menu", "listing")), general.pick_answer,
+          (State.IDLE,)),
+    Route("pick expired", general.has_fresh_choices, general.choice_expired,
+          (State.IDLE, State.SEARCH, State.RESUME)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
     Route("listings", search.wants_listings, search.run, (State.IDLE, State.SEARCH)),
@@ -113,20 +159,20 @@ TABLE: dict[State, list[Route]] = {
         *_IDLE_ROUTES,
         _NO_FORM,
         Route("search", search.looks_like_search, search.run, (State.IDLE, State.SEARCH)),
-        Route("question", _always, general.answer_question, (State.IDLE,)),
+        Route("question", _always, answers.answer_question, (State.IDLE,)),
     ],
     State.SEARCH: [
         *_IDLE_ROUTES,
         _NO_FORM,
         Route("search", _search_terms, search.run, (State.IDLE, State.SEARCH)),
-        Route("question", _always, general.answer_question, (State.IDLE,)),
+        Route("question", _always, answers.answer_question, (State.IDLE,)),
     ],
     State.RESUME: [
         Route("continue", lambda t: t.is_("affirm") or t.is_("lead"), form.resume, ALL_FORM),
         Route("drop", lambda t: t.is_("deny") or t.is_("cancel"), form.drop, (State.IDLE,)),
         *_IDLE_ROUTES[1:],
         Route("search", search.looks_like_search, search.run, (State.IDLE, State.SEARCH)),
-        Route("question", _always, general.answer_question, (State.IDLE,)),
+        Route("question", _always, answers.answer_question, (State.IDLE,)),
     ],
     # one state asks for every field: which one is the form's requested field (Turn.asking)
     State.FORM_ASKING: [

@@ -5,14 +5,13 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from .messages import declared_keys
+from .problems import Problem
 
 if TYPE_CHECKING:
-    from .loader import Knowledge, Problem
+    from .loader import Knowledge
 
 
 def _duplicates(kb: "Knowledge", file: str, top: str, ids: list[str], what: str) -> list["Problem"]:
-    from .loader import Problem
-
     counts = Counter(ids)
     return [
         Problem(file, kb.line(file, top, i, "id"), f"duplicate {what} id {value!r}")
@@ -22,8 +21,6 @@ def _duplicates(kb: "Knowledge", file: str, top: str, ids: list[str], what: str)
 
 
 def consistency_problems(kb: "Knowledge") -> list["Problem"]:
-    from .loader import Problem
-
     problems: list[Problem] = []
     problems += _duplicates(kb, "faq.yaml", "faqs", [f.id for f in kb.faqs], "faq")
     problems += _duplicates(kb, "listings.yaml", "listings", [x.id for x in kb.listings], "listing")

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .consistency import consistency_problems
 from .messages import Messages, placeholders
 from .schema import (
     PolicyWeights,
@@ -29,23 +30,8 @@ from .schema import (
     Synonyms,
     TestsFile,
 )
+from .problems import KnowledgeError, Problem
 from .yamlfile import YamlError, line_of, load_with_lines
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class KnowledgeError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
 
 
 @dataclass(frozen=True)
@@ -214,8 +200,6 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         campaigns=loaded["campaigns.yaml"].campaigns,
         answer_policy=loaded["answer_policy.yaml"],
     )
-    from .consistency import consistency_problems  # cross-file rules need the whole value
-
     problems = consistency_problems(kb)
     if problems:
         raise KnowledgeError(problems)

@@ -40,8 +40,7 @@ class FollowUp:
         # working hours never run faster than the clock: anything newer than this cannot be due
         newest = now - hours.follow_up_hours * 3600
         queued = []
-        for number, created in self.store.r.zrangebyscore(self.store.keys.lead_status("new"), "-inf", repr(newest),
-                                                           withscores=True):
+        for number, created in self.store.new_created_before(newest):
             if now >= deadline(hours, created) and self.desk.remind(number):
                 queued.append(number)
         if queued:

@@ -30,36 +30,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-import redis
-
+from bot.store import StoreUnavailable
 from bot.store.keys import Keys
 from bot.store.leads import GROUP, LeadStore  # noqa: F401  (GROUP: also named from here)
+from bot.store.outbox import Outbox, OutboxGone
 from bot.store.takeover import ChannelHealth
 
 from .channels import Channel
-from .ratelimit import SharedRateLimit
+from ..store.ratelimit import SharedRateLimit
 from .render import Notice, mask_phone
 
 log = logging.getLogger(__name__)
 
-DELIVERED_TTL = 30 * 24 * 3600  # outlives any retry schedule and any requeued dead letter
 PRUNE_EVERY = 600.0  # seconds between looks for consumers of workers long gone
-CONSUMER_IDLE_MS = 24 * 3600 * 1000
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-# KEYS: outbox, retry schedule[, job state]   ARGV: entry id, group
-# One script (not MULTI, which redis-py's cluster client lacks): the keys share the {leads} slot.
-_FINISH = """
-redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
-redis.call('XDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-if KEYS[3] then redis.call('DEL', KEYS[3]) end
-return 1
-"""
 
 
 def default_consumer() -> str:
@@ -67,7 +50,7 @@ def default_consumer() -> str:
 
 
 class Worker:
-    def __init__(self, client: redis.Redis, keys: Keys, channels: Sequence[Channel], *,
+    def __init__(self, client: Any, keys: Keys, channels: Sequence[Channel], *,
                  now: Callable[[], float] = time.time, consumer: str | None = None,
                  max_attempts: int = 30, backoff_base: float = 2.0, backoff_cap: float = 300.0,
                  claim_idle_ms: int = 60_000, lease_ms: int = 60_000, batch: int = 50,
@@ -96,10 +79,9 @@ class Worker:
         self.store = LeadStore(client, keys, now=now)
         self.limiter = SharedRateLimit(client)
         self.health = ChannelHealth(client, keys, now=now)  # read by the handoff reply and /healthz
-        self._release = client.register_script(_RELEASE)
-        self._finish_job = client.register_script(_FINISH)
+        self.outbox = Outbox(client, keys, self.consumer, now=now, batch=batch, claim_idle_ms=claim_idle_ms,
+                             lease_ms=lease_ms)
         self._group_ready = False
-        self._claim_cursor = "0-0"
         self._next_prune = time.monotonic() + PRUNE_EVERY
 
     # scheduling ----------------------------------------------------------------------
@@ -107,36 +89,9 @@ class Worker:
         return min(self.backoff_cap, self.backoff_base * 2 ** max(attempts - 1, 0))
 
     def _ensure_group(self) -> None:
-        if self._group_ready:
-            return
-        try:
-            self.r.xgroup_create(self.keys.outbox(), GROUP, id="0", mkstream=True)
-        except redis.exceptions.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-        self._group_ready = True
-
-    def _collect(self) -> list[tuple[str, dict | None]]:
-        """New jobs, jobs whose retry is due, and jobs a dead worker left behind."""
-        outbox = self.keys.outbox()
-        found: dict[str, dict | None] = {}
-        for _stream, entries in self.r.xreadgroup(GROUP, self.consumer, {outbox: ">"}, count=self.batch) or []:
-            found.update(entries)
-        due = self.r.zrangebyscore(self.keys.retry_schedule(), "-inf", repr(self.now()), start=0, num=self.batch)
-        due = [i for i in due if i not in found]
-        if due:
-            claimed = dict(self.r.xclaim(outbox, GROUP, self.consumer, 0, due))
-            for entry_id in due:
-                found[entry_id] = claimed.get(entry_id)  # None: gone from the stream
-        reply = self.r.xautoclaim(outbox, GROUP, self.consumer, self.claim_idle_ms,
-                                  start_id=self._claim_cursor, count=self.batch)
-        self._claim_cursor = reply[0] or "0-0"
-        for entry_id, fields in reply[1]:
-            if entry_id is not None:
-                found.setdefault(entry_id, fields)
-        for entry_id in reply[2] if len(reply) > 2 else []:
-            found.setdefault(entry_id, None)
-        return list(found.items())
+        if not self._group_ready:
+            self.outbox.ensure_group()
+            self._group_ready = True
 
     def run_once(self) -> dict[str, int]:
         """Process every job that is due now; returns counts of what happened."""
@@ -145,10 +100,8 @@ class Worker:
             return counts  # leave the jobs queued for a worker that has somewhere to send them
         self._ensure_group()
         try:
-            entries = self._collect()
-        except redis.exceptions.ResponseError as exc:
-            if "NOGROUP" not in str(exc):
-                raise
+            entries = self.outbox.collect()
+        except OutboxGone:
             self._group_ready = False  # the stream was deleted under us; start again next round
             return counts
         for entry_id, fields in entries:
@@ -158,12 +111,8 @@ class Worker:
         return counts
 
     def _prune_consumers(self) -> None:
-        """Forget consumers of restarted workers: each run of ``parkbot worker`` has a new name."""
         self._next_prune = time.monotonic() + PRUNE_EVERY
-        for info in self.r.xinfo_consumers(self.keys.outbox(), GROUP):
-            if info["name"] != self.consumer and not info["pending"] and info["idle"] > CONSUMER_IDLE_MS:
-                # a live worker idle that long just comes back on its next read
-                self.r.xgroup_delconsumer(self.keys.outbox(), GROUP, info["name"])
+        self.outbox.prune_consumers()
 
     # one job ---------------------------------------------------------------------------
     def _process(self, entry_id: str, fields: dict | None, counts: dict[str, int]) -> None:
@@ -176,23 +125,17 @@ class Worker:
             counts["dead"] += 1
             self._finish(entry_id, None)
             return
-        token = uuid.uuid4().hex
-        lease = self.keys.job_lease(job)
-        if not self.r.set(lease, token, nx=True, px=self.lease_ms):
-            return  # another worker has it right now
-        try:
-            self._deliver(entry_id, job, fields, counts)
-        finally:
-            self._release(keys=[lease], args=[token])
+        with self.outbox.lease(job, uuid.uuid4().hex) as leased:
+            if leased:  # else another worker has it right now
+                self._deliver(entry_id, job, fields, counts)
 
     def _deliver(self, entry_id: str, job: str, fields: dict, counts: dict[str, int]) -> None:
-        state_key = self.keys.job_state(job)
-        state = self.r.hgetall(state_key)
+        state = self.outbox.job_state(job)
         notice: Notice | None = None
         waiting: list[float] = []
         for channel in self.channels:
             name = channel.name
-            if state.get(f"x:{name}") or self.r.exists(self.keys.delivered(job, name)):
+            if state.get(f"x:{name}") or self.outbox.was_delivered(job, name):
                 continue
             due = float(state.get(f"d:{name}") or 0)
             if due > self.now():
@@ -202,7 +145,7 @@ class Worker:
                 limit, window = channel.rate_limit
                 wait = self.limiter.take(self.keys.rate(channel.rate_key), limit, window, self.now())
                 if wait > 0:
-                    self.r.hset(state_key, f"d:{name}", repr(self.now() + wait))
+                    self.outbox.defer(job, name, self.now() + wait)
                     waiting.append(self.now() + wait)
                     counts["deferred"] += 1
                     continue
@@ -219,31 +162,30 @@ class Worker:
                 self.health.failed(name, mask_phone(str(exc) or type(exc).__name__))
                 waiting += self._failed(entry_id, job, fields, name, exc, counts)
                 continue
-            self.r.set(self.keys.delivered(job, name), self.consumer, ex=DELIVERED_TTL)
+            self.outbox.mark_delivered(job, name)
             self.health.delivered(name)
             counts["sent"] += 1
             log.info("delivered %s via %s", job, name)
             if self.after_send:
                 self.after_send(job, name)
         if waiting:
-            self.r.zadd(self.keys.retry_schedule(), {entry_id: min(waiting)})
+            self.outbox.schedule_retry(entry_id, min(waiting))
         else:
             self._finish(entry_id, job)
             counts["done"] += 1
 
     def _failed(self, entry_id: str, job: str, fields: dict, name: str, exc: Exception,
                 counts: dict[str, int]) -> list[float]:
-        state_key = self.keys.job_state(job)
         error = mask_phone(str(exc) or type(exc).__name__)[:300]
-        attempts = int(self.r.hincrby(state_key, f"a:{name}", 1))
+        attempts = self.outbox.count_attempt(job, name)
         if attempts >= self.max_attempts:
-            self.r.hset(state_key, f"x:{name}", "1")
+            self.outbox.give_up(job, name)
             self._dead(entry_id, fields, name, attempts, error)
             counts["dead"] += 1
             log.error("gave up on %s via %s after %d attempts: %s", job, name, attempts, error)
             return []
         due = self.now() + self.backoff(attempts)
-        self.r.hset(state_key, mapping={f"d:{name}": repr(due), f"e:{name}": error})
+        self.outbox.defer(job, name, due, error)
         counts["failed"] += 1
         log.warning("%s via %s failed (attempt %d, next in %.0f s): %s",
                     job, name, attempts, due - self.now(), error)
@@ -278,8 +220,7 @@ class Worker:
         })
 
     def _finish(self, entry_id: str, job: str | None) -> None:
-        keys = [self.keys.outbox(), self.keys.retry_schedule()] + ([self.keys.job_state(job)] if job else [])
-        self._finish_job(keys=keys, args=[entry_id, GROUP])
+        self.outbox.finish(entry_id, job)
 
     # running ---------------------------------------------------------------------------
     def run_forever(self, stop_event: threading.Event, poll_interval: float = 0.5) -> None:
@@ -291,7 +232,7 @@ class Worker:
             self._run_periodic()
             try:
                 counts = self.run_once()
-            except redis.exceptions.RedisError as exc:
+            except StoreUnavailable as exc:
                 log.warning("notification worker: Redis unavailable (%s); retrying", type(exc).__name__)
                 self._group_ready = False
                 pause = min(max(pause * 2, poll_interval), 10.0)
@@ -330,7 +271,7 @@ class WorkerHandle:
         return self.thread.is_alive()
 
 
-def start_in_thread(client: redis.Redis, keys: Keys, channels: Sequence[Channel], *,
+def start_in_thread(client: Any, keys: Keys, channels: Sequence[Channel], *,
                     poll_interval: float = 0.5, **options: Any) -> WorkerHandle:
     """A worker in a daemon thread (``parkbot serve``); ``.stop()`` ends it."""
     worker = Worker(client, keys, channels, **options)

@@ -162,6 +162,14 @@ def get_redis(app) -> redis.Redis:
     return app.extensions["parkbot.redis"]
 
 
+def reachable(client) -> bool:
+    """The health ping: does Redis answer now."""
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
 def get_keys(app) -> Keys:
     return app.extensions["parkbot.keys"]
 

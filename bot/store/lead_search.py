@@ -12,9 +12,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from .leads import SHANGHAI, STATUSES, LeadStore
+from .lead_terms import SHANGHAI, STATUSES
+
+if TYPE_CHECKING:
+    from .leads import LeadStore
 
 SORTS = ("-created", "created", "company", "status", "assignee")
 REPEAT_DAYS = 90

@@ -15,21 +15,20 @@ import json
 import re
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 import redis
 
 from ..form_spec import FORM
 from .keys import Keys
+from .lead_search import find_repeat
+from .lead_terms import SHANGHAI, STATUSES
 
-STATUSES = ("new", "contacted", "closed")
 # the lead's fields and the personal ones among them come from the form's specification
 SLOTS = FORM.lead_fields
 PERSONAL_SLOTS = FORM.personal
 GROUP = "notify"  # the outbox's consumer group
-# China has had no daylight saving since 1991: a fixed offset needs no tz database.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 FORM_TTL = 30 * 24 * 3600  # a form id is remembered long after any WeChat retry or double tap
 SEQ_TTL = 3 * 24 * 3600
@@ -185,8 +184,6 @@ class LeadStore:
         if not isinstance(fields, dict) or len(fields) > 40:
             raise ValueError("fields must be a mapping of at most 40 slot names to values")
         created = self.now()
-        from .lead_search import find_repeat  # it reads leads through this store
-
         repeat_of = find_repeat(self, str(fields.get("phone") or ""), str(fields.get("company") or ""), created)
         values: list[str] = [
             "openid", openid or "",
@@ -302,6 +299,10 @@ class LeadStore:
         if source is not None and status:
             leads = [lead for lead in leads if lead["status"] == status][:limit]
         return leads
+
+    def new_created_before(self, newest: float) -> list[tuple[str, float]]:
+        """(number, created) of every lead still ``new`` that came in by ``newest``, oldest first."""
+        return self.r.zrangebyscore(self.keys.lead_status("new"), "-inf", repr(newest), withscores=True)
 
     def count_by_source(self) -> dict[str, int]:
         """How many leads each source brought, most first (for the admin page's filter and counts)."""

@@ -271,3 +271,24 @@ class RedisStateStorage:
             except ValueError:
                 continue
         return out
+
+    def has_transcript(self, openid: str) -> bool:
+        return bool(self.r.exists(self.keys.transcript(openid)))
+
+    def last_lines(self, openids: list[str]) -> list[dict[str, Any] | None]:
+        """Each user's newest transcript line (time, who, text), or None, in one round trip."""
+        pipe = self.r.pipeline(transaction=False)
+        for openid in openids:
+            pipe.lindex(self.keys.transcript(openid), -1)
+        return [_line(raw) for raw in pipe.execute()] if openids else []
+
+
+def _line(raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return {"t": value.get("t"), "who": value.get("who", ""), "text": value.get("text", "")} \
+        if isinstance(value, dict) else None

@@ -7,11 +7,11 @@ seconds so the user's messages appear as they arrive; its forms work without scr
 """
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from ..knowledge.messages import declare
 from ..leads.render import format_time
+from ..store import StoreUnavailable
 from ..takeover import OPENID, TEXT_BYTES, Desk, DeskError
 from . import admin
 from .admin import auth, common
@@ -63,7 +63,7 @@ def _refused(exc: DeskError):
     return admin.error(exc.code, exc.key, **exc.values)
 
 
-@bp.errorhandler(redis.RedisError)
+@bp.errorhandler(StoreUnavailable)
 def _store_down(exc):
     return common._store_down(exc)
 
@@ -77,7 +77,7 @@ def _banner():
     def staff_alarm() -> str:
         try:
             state = _desk().staff_channel()
-        except redis.RedisError:
+        except StoreUnavailable:
             return ""
         if state["state"] == "none":
             return admin.m("desk_alarm_none")
@@ -89,7 +89,7 @@ def _banner():
     def handoffs_waiting() -> int:
         try:
             return _desk().takeovers.count("waiting")
-        except redis.RedisError:
+        except StoreUnavailable:
             return 0
 
     return {"staff_alarm": staff_alarm, "handoffs_waiting": handoffs_waiting}

@@ -30,7 +30,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..dialogue.replies import Incoming
 from ..knowledge.messages import declare
-from .wechat import respond
 
 log = logging.getLogger(__name__)
 bp = Blueprint("chat", __name__, url_prefix="/chat", template_folder="templates", static_folder="static/chat",
@@ -97,6 +96,11 @@ def _presented_token() -> str | None:
         return "cookie"
     return None
 
+
+
+def _respond(incoming: Incoming):
+    """The same channel-neutral reply the WeChat webhook gives (bot.answering)."""
+    return current_app.extensions["parkbot.responder"].respond(incoming)
 
 @bp.before_request
 def _gate():
@@ -211,7 +215,7 @@ def message():
         return _error(400, "webchat_empty")
     if len(text) > MAX_TEXT:
         return _error(413, "webchat_too_long", limit=MAX_TEXT)
-    reply = respond(Incoming(_user_id(), "text", text=text, channel="web"))
+    reply = _respond(Incoming(_user_id(), "text", text=text, channel="web"))
     return jsonify(reply.to_dict())
 
 
@@ -226,7 +230,7 @@ def event():
     if name not in ("subscribe", "click") or not isinstance(key, str) or len(key) > MAX_EVENT_KEY \
             or (name == "click" and not key):
         return _error(400, "webchat_bad_request")
-    reply = respond(Incoming(_user_id(), "event", event=name, event_key=key, channel="web"))
+    reply = _respond(Incoming(_user_id(), "event", event=name, event_key=key, channel="web"))
     return jsonify(reply.to_dict())
 
 

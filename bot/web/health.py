@@ -1,10 +1,10 @@
 """``/healthz``: is Redis reachable, which knowledge is being served, did an edit fail, can staff be reached."""
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, current_app, jsonify
 
-from ..store.connection import get_redis
+from ..store import StoreUnavailable
+from ..store.connection import get_redis, reachable
 
 bp = Blueprint("health", __name__)
 
@@ -13,15 +13,12 @@ bp = Blueprint("health", __name__)
 def healthz():
     holder = current_app.extensions["parkbot.knowledge"]
     kb = holder.current()
-    try:
-        redis_ok = bool(get_redis(current_app).ping())
-    except redis.RedisError:
-        redis_ok = False
+    redis_ok = reachable(get_redis(current_app))
     staff = {"state": "unknown", "channels": {}}
     if redis_ok:
         try:
             staff = current_app.extensions["parkbot.desk"].staff_channel()
-        except redis.RedisError:
+        except StoreUnavailable:
             redis_ok = False
     body = {
         "status": "ok" if redis_ok and holder.last_error is None and staff["state"] != "failing" else "degraded",

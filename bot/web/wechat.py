@@ -12,20 +12,17 @@ import struct
 import time
 from dataclasses import replace
 
-import redis
 from flask import Blueprint, Response, abort, current_app, request
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 from ..dialogue.replies import Reply
 from ..knowledge.messages import declare
-from ..store.dedup import AlreadyClaimed
-from ..store.session import UserBusy
 from . import wxevents, wxmsg
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
-declare("store_down", "unsupported", owner="wechat")
+declare("unsupported", owner="wechat")
 
 
 def _checked_query() -> tuple[str, str]:
@@ -116,23 +113,5 @@ def notice(incoming, effect: str) -> None:
 
 
 def respond(incoming, message_key: str | None = None, started: float | None = None) -> Reply | None:
-    """The engine's reply, made once per WeChat message however often WeChat delivers it
-    (``message_key``); without a key (the web chat) simply made. Whatever fails behind the
-    engine, the user gets the hotline sentence, never an error."""
-    ext = current_app.extensions
-    cache, engine, holder = ext["parkbot.replies"], ext["parkbot.engine"], ext["parkbot.knowledge"]
-    try:
-        try:
-            claim = cache.claim_for(incoming.openid, message_key) if message_key else None
-            return engine.handle(incoming, claim, started=started)
-        except AlreadyClaimed as repeat:
-            stored = repeat.reply
-            if stored is None:
-                stored = cache.wait(incoming.openid, message_key, current_app.config["REPLY_WAIT"])
-            # still being made: "success" tells WeChat to stop retrying; the first delivery answers
-            return Reply.from_dict(stored) if stored else None
-    except (redis.RedisError, UserBusy) as exc:
-        log.warning("answering without the store: %s", type(exc).__name__)
-    except Exception:
-        log.exception("dialogue failed for one message")
-    return Reply(text=holder.current().messages.render("store_down"))
+    """This app's channel-neutral reply (see :class:`bot.answering.Responder`)."""
+    return current_app.extensions["parkbot.responder"].respond(incoming, message_key, started=started)

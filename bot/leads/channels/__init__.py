@@ -5,34 +5,15 @@ worker owns retries, backoff, rate limits and idempotency, so a channel stays a 
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Mapping
 
-from bot.knowledge.messages import Messages
-from bot.tencent_http import TencentError
-
-from ..render import Notice
-
-MessagesProvider = Callable[[], Messages]
-
-
-class DeliveryError(TencentError):
-    """This send failed; trying again later may work."""
-
-
-class Channel(Protocol):
-    name: str  # stable: it names the per-channel idempotency key of every job
-    # (messages, seconds) the far end accepts, shared by every worker through Redis; None = no limit
-    rate_limit: tuple[int, float] | None
-    rate_key: str
-
-    def send(self, notice: Notice) -> None: ...
+from .base import Channel, DeliveryError, MessagesProvider
+from .email import EmailChannel
+from .wecom import WeComChannel
 
 
 def build_channels(config: Mapping[str, Any], messages_provider: MessagesProvider) -> list[Channel]:
     """The channels the settings turn on (WeCom robot, then e-mail); empty when none is set."""
-    from .email import EmailChannel
-    from .wecom import WeComChannel
-
     timeout = float(config.get("HTTP_TIMEOUT") or 5.0)
     channels: list[Channel] = []
     if config.get("NOTIFY_WECOM_WEBHOOK"):

@@ -12,7 +12,7 @@ import requests
 
 from ...tencent_http import call_json
 from ..render import Notice, wecom_markdown
-from . import DeliveryError, MessagesProvider
+from .base import DeliveryError, MessagesProvider
 
 PER_MINUTE = 20  # WeCom's documented limit per robot
 

@@ -17,7 +17,7 @@ import time
 from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ...leads.ratelimit import SharedRateLimit
+from ...store.ratelimit import SharedRateLimit
 from ...store.connection import get_keys, get_redis
 from .common import accounts, bp, error, m, wants_json
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-import redis
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
 from ...knowledge.messages import declare
 from ...leads.render import LABEL_KEYS, format_time, one_line
+from ...store import StoreUnavailable
 from ...store.accounts import Accounts
 from ...store.connection import get_keys, get_redis
 from ...store.funnel import STAGES, Funnel
@@ -242,7 +242,7 @@ def _refused(exc: Refused):
     return error(exc.code, exc.key, **exc.values)
 
 
-@bp.errorhandler(redis.RedisError)
+@bp.errorhandler(StoreUnavailable)
 def _store_down(exc):
     current_app.logger.warning("admin: redis unavailable: %s", exc)
     return error(503, "admin_store_down")

@@ -9,20 +9,20 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from . import create_app
-from .dialogue import form_eval
-from .store import embedded
+from ..dialogue import form_eval
+from ..store import embedded
 
 
-def run(knowledge: str, answers: str, conversations: str | None, *, echo: Callable[[str], None] = print,
+def run(knowledge: str, answers: str, conversations: str | None, make_app: Callable[[dict], object], *,
+        echo: Callable[[str], None] = print,
         errors: bool = True) -> int:
     for path in (answers, conversations):
         if path is not None and not Path(path).is_file():
             echo(f"{path}: no such labelled set")
             return 1
     with tempfile.TemporaryDirectory(prefix="parkbot-form-eval-") as tmp:
-        app = create_app({"DEV": True, "REDIS_URL": None, "BOT_DATA_DIR": tmp, "KNOWLEDGE_DIR": knowledge,
-                          "REDIS_PREFIX": "formeval", "NOTIFY_WECOM_WEBHOOK": None, "NOTIFY_EMAIL_TO": None})
+        app = make_app({"DEV": True, "REDIS_URL": None, "BOT_DATA_DIR": tmp, "KNOWLEDGE_DIR": knowledge,
+                       "REDIS_PREFIX": "formeval", "NOTIFY_WECOM_WEBHOOK": None, "NOTIFY_EMAIL_TO": None})
         try:
             kb = app.extensions["parkbot.knowledge"].current()
             result = form_eval.evaluate(

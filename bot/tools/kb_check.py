@@ -3,20 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .loader import KnowledgeError, Problem, load_knowledge
-
-
-def _import_sentence_users() -> None:
-    # modules declare the message keys they use when imported; load every one before checking,
-    # or a sentence only the admin page, the web chat or a staff e-mail needs goes unnoticed
-    from ..dialogue import table  # noqa: F401
-    from ..leads import export, render  # noqa: F401
-    from ..leads.channels import email  # noqa: F401
-    from ..web import admin, chat, wechat  # noqa: F401
+from ..knowledge.loader import KnowledgeError, Problem, load_knowledge
+from ..sentences import import_sentence_users
 
 
 def check(directory: str | Path) -> list[Problem]:
-    _import_sentence_users()
+    import_sentence_users()
     try:
         kb = load_knowledge(directory)
     except KnowledgeError as exc:

@@ -1,0 +1,51 @@
+"""Answers from the knowledge: an entry outright, its follow-ups, or 「您是不是想问」 with numbered suggestions.
+
+The form answers a question asked mid-form the same way, so this sits below both.
+"""
+from __future__ import annotations
+
+from ..knowledge.messages import declare
+from .states import State
+from .turn import Turn
+
+declare("answer_invite", "did_you_mean", "suggestion_line", "pick_by_digit", "not_sure", "follow_up_line",
+        owner="dialogue")
+
+
+def _numbered(t: Turn, line_key: str, entries: list) -> None:
+    """Entries as a numbered list the next digit picks from (suggestions, follow-ups)."""
+    labels = [e.title for e in entries]
+    for i, label in enumerate(labels, 1):
+        t.say(line_key, digit=i, title=label)
+    t.offer([{"kind": "faq", "id": e.id} for e in entries], labels)
+
+
+def answer_entry(t: Turn, entry_id: str) -> State:
+    """Say an entry's answer (a FAQ or a park), its follow-ups, and once an invitation to 登记."""
+    entry = t.nlu.entry(entry_id)
+    if entry is None:  # picked from a list shown before the knowledge changed
+        t.say("not_sure", hotline=t.kb.park.contacts.hotline)
+        return State.IDLE
+    t.say_text(entry.answer)
+    follow_ups = [e for e in map(t.nlu.entry, entry.follow_ups) if e is not None][:3]
+    if follow_ups:
+        _numbered(t, "follow_up_line", follow_ups)
+    if not t.data.get("invited"):
+        t.data["invited"] = True
+        t.say("answer_invite")
+    return State.IDLE
+
+
+def answer_question(t: Turn) -> State:
+    match = t.match
+    if match.status == "answer" and match.best is not None:
+        return answer_entry(t, match.best.id)
+    if match.status == "suggest" and match.suggestions:
+        t.say("did_you_mean")
+        _numbered(t, "suggestion_line", match.suggestions[:3])
+        t.say("pick_by_digit")
+        return State.IDLE
+    if not t.state.in_form:  # a stray reply while filling the form is not a question for admins
+        t.services.unanswered.record(t.text, match.normalized)
+    t.say("not_sure", hotline=t.kb.park.contacts.hotline)
+    return State.IDLE
