@@ -48,9 +48,9 @@ def knowledge_with(size: int) -> Path:
     Kept in the temporary directory under a name made of everything it depends on, since
     making it takes minutes at 10 000 entries.
     """
-    digest = hashlib.sha1(str(size).encode())
+    digest = hashlib.sha1(f"{size} 3".encode())  # the second number: how this function makes it
     for path in sorted([*(ROOT / "knowledge").glob("*.yaml"), *(ROOT / "bot/nlu").glob("*.py"),
-                        ROOT / "benchmarks/bench_matching.py", Path(__file__)]):
+                        ROOT / "benchmarks/bench_matching.py"]):
         digest.update(path.read_bytes())
     target = Path(tempfile.gettempdir()) / f"parkbot-bench-knowledge-{digest.hexdigest()[:12]}"
     if (target / "faq.yaml").exists():
