@@ -6,7 +6,8 @@ The large knowledge bases are synthesised from the real one by recombining fragm
 questions, keywords and answers, so the character and bigram statistics stay Chinese-like and
 the common bigrams (园区, 什么) stay common. Each size is measured twice in the same run:
 
-* index -- ``Understanding.match`` (normalise, bigram candidates, scoring, decision);
+* index -- ``Understanding.match`` (normalise, bigram candidates, scoring, and the decision by
+  the shipped answer model with its TF-IDF cosine);
 * floor -- normalise, then plain ``rapidfuzz.process.extract`` with ``fuzz.ratio`` over every
   paraphrase: what matching costs without a candidate filter (and with no decision logic).
 """
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.knowledge.loader import load_knowledge  # noqa: E402
-from bot.knowledge.schema import Faq, Synonyms  # noqa: E402
+from bot.knowledge.schema import Faq, PolicyWeights, Synonyms  # noqa: E402
 from bot.nlu import Understanding  # noqa: E402
 from bot.nlu.eval import load_data  # noqa: E402
 
@@ -42,6 +43,7 @@ class SyntheticKb:
     faqs: list
     parks: list = field(default_factory=list)
     synonyms: Synonyms = field(default_factory=Synonyms)
+    answer_policy: PolicyWeights = field(default_factory=PolicyWeights)  # the answer model, as shipped
 
 
 def _pieces(texts: list[str], rng: random.Random) -> list[str]:
@@ -129,7 +131,7 @@ def main(knowledge_dir: str = str(ROOT / "knowledge"), data_path: str = str(ROOT
     print("-" * len(header))
     for size in SIZES:
         faqs = synthesise(kb.faqs, size)
-        fake = SyntheticKb(kb.directory, faqs, list(kb.parks), kb.synonyms)
+        fake = SyntheticKb(kb.directory, faqs, list(kb.parks), kb.synonyms, kb.answer_policy)
         t0 = time.perf_counter()
         nlu = Understanding(fake)
         build = time.perf_counter() - t0

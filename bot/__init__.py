@@ -18,10 +18,13 @@ def _understanding(kb):
     return Understanding(kb)
 
 
-def _commands(kb):
-    from .dialogue.commands import Commands
+def _answered_by(nlu):
+    """The entry a knowledge version answers a logged question with, if it answers it outright."""
+    def answers(text: str):
+        match = nlu.match(text)
+        return match.best.id if match.status == "answer" and match.best is not None else None
 
-    return Commands(kb.intents)
+    return answers
 
 
 def _api_factory(app):
@@ -84,8 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .takeover import Desk
 
     connection.init_app(app)
-    knowledge = holder.init_app(app, builders={"nlu": _understanding, "commands": _commands},
-                                validate=_validate, warn=_warnings)
+    knowledge = holder.init_app(app, builders={"nlu": _understanding}, validate=_validate, warn=_warnings)
     client, keys = connection.get_redis(app), connection.get_keys(app)
     storage = RedisStateStorage(client, keys, state_ttl=cfg["SESSION_TTL"], transcript_ttl=cfg["TRANSCRIPT_TTL"],
                                 lock_timeout=cfg["LOCK_TIMEOUT"], transcript_len=cfg["TRANSCRIPT_LEN"])
@@ -94,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parkbot.leads"] = leads = LeadStore(client, keys)
     app.extensions["parkbot.unanswered"] = unanswered = UnansweredLog(client, keys)
     app.extensions["parkbot.funnel"] = funnel = Funnel(client, keys)
+    knowledge.on_change(lambda kb, derived: unanswered.mark_covered(_answered_by(derived["nlu"])))
     app.extensions["parkbot.profile"] = profile = ProfileStore(client, keys)
     takeovers, health = TakeoverStore(client, keys), ChannelHealth(client, keys)
     app.extensions["parkbot.desk"] = desk = Desk(storage=storage, takeovers=takeovers, health=health,

@@ -129,6 +129,35 @@ def kb_check(directory):
     click.echo(f"{directory}: ok")
 
 
+@kb.command("fit-policy")
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="labelled set (repeatable); default: tests/data/nlu.yaml and the first two held-out sets")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def kb_fit_policy(data, directory):
+    """Fit the answer/suggest/decline model and write DIRECTORY/answer_policy.yaml."""
+    import os
+
+    from .knowledge.loader import KnowledgeError, load_knowledge
+    from .nlu.fit import TUNING_SETS, fit, write
+
+    directory = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
+    try:
+        kb_value = load_knowledge(directory)
+    except KnowledgeError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("the knowledge does not load: run `parkbot kb check`", err=True)
+        sys.exit(1)
+    paths = list(data) or [p for p in TUNING_SETS if os.path.isfile(p)]
+    if not paths:
+        click.echo("no labelled set found: pass --data", err=True)
+        sys.exit(1)
+    content = fit(kb_value, paths)
+    path = write(directory, content)
+    trained = content["trained_on"]
+    click.echo(f"{path}: fitted on {trained['messages']} messages from {len(paths)} set(s); "
+               f"answer at {content['answer_at']}, suggest at {content['suggest_at']}")
+
+
 @kb.command("test")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def kb_test(directory):
@@ -141,15 +170,28 @@ def kb_test(directory):
 
 
 @cli.command("eval")
-@click.option("--data", default="tests/data/nlu.yaml", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--data", default=None, type=click.Path(dir_okay=False),
+              help="labelled set [default: tests/data/nlu.yaml; with --form tests/data/form_answers.yaml]")
+@click.option("--form", "form", is_flag=True, help="how the inquiry form reads answers, per field")
+@click.option("--conversations", default=None, type=click.Path(dir_okay=False),
+              help="with --form: multi-turn set [default: tests/data/form_conversations.yaml with the default data]")
+@click.option("--quiet", is_flag=True, help="with --form: figures only, not the misread answers")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-def eval_command(data, directory):
-    """Accuracy of matching and entities on a labelled set."""
+def eval_command(data, form, conversations, quiet, directory):
+    """Accuracy of matching and entities (or, with --form, of the inquiry form) on a labelled set."""
     import os
 
+    knowledge = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
+    if form:
+        from .form_eval_cli import run
+
+        if conversations is None and data is None:
+            conversations = "tests/data/form_conversations.yaml"
+        sys.exit(run(knowledge, data or "tests/data/form_answers.yaml", conversations, echo=click.echo,
+                     errors=not quiet))
     from .nlu.eval import main
 
-    sys.exit(main(directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge", data))
+    sys.exit(main(knowledge, data or "tests/data/nlu.yaml"))
 
 
 def all_commands() -> list:

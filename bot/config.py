@@ -32,6 +32,8 @@ ENV_VARS = (
     "WECHAT_TIMESTAMP_WINDOW",
     "WECHAT_API_BASE_URL",
     "ADMIN_BASE_URL",
+    "REDIS_SENTINELS",
+    "REDIS_SENTINEL_MASTER",
     "REDIS_PREFIX",  # beyond the contract: lets several bots (or a test run) share one Redis
 )
 
@@ -54,6 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "WECHAT_TIMESTAMP_WINDOW": 300,  # seconds a request's timestamp may be off; 0 turns the check off
     "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",  # a forward proxy, or a local stand-in in tests
     "ADMIN_BASE_URL": None,  # public address of /admin, for links in staff alerts
+    "REDIS_SENTINELS": None,
+    "REDIS_SENTINEL_MASTER": None,
     "REDIS_PREFIX": "parkbot",
     # not environment contract; tuned by tests and benchmarks
     "DEV": False,
@@ -97,6 +101,31 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def sentinel_addresses(value: str) -> list[tuple[str, int]]:
+    """``host:port,host:port`` as pairs; anything else is a :class:`ConfigError` naming REDIS_SENTINELS."""
+    out = []
+    for item in str(value).split(","):
+        host, sep, port = item.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ConfigError(f"REDIS_SENTINELS must be host:port pairs separated by commas, not {value!r}")
+        out.append((host.strip("[]"), int(port)))
+    return out
+
+
+def _sentinel(cfg: dict[str, Any]) -> None:
+    """Sentinel needs both the sentinels and the master's name; either alone is a mistake."""
+    sentinels, master = cfg["REDIS_SENTINELS"], cfg["REDIS_SENTINEL_MASTER"]
+    if sentinels is None and master is None:
+        return
+    if sentinels is None:
+        raise ConfigError("REDIS_SENTINELS is required when REDIS_SENTINEL_MASTER is set (host:port,host:port)")
+    if master is None:
+        raise ConfigError("REDIS_SENTINEL_MASTER is required when REDIS_SENTINELS is set (the master's name)")
+    sentinel_addresses(sentinels)
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", master):
+        raise ConfigError(f"REDIS_SENTINEL_MASTER must be the master's name as the sentinels know it, not {master!r}")
+
+
 def validate(cfg: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise ``cfg`` in place; raise :class:`ConfigError` on the first bad value."""
     for name in ENV_VARS:
@@ -131,6 +160,7 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
 
     if cfg["REDIS_URL"] is not None:
         _url("REDIS_URL", cfg["REDIS_URL"], ("redis", "rediss", "unix"))
+    _sentinel(cfg)
     if cfg["NOTIFY_WECOM_WEBHOOK"] is not None:
         _url("NOTIFY_WECOM_WEBHOOK", cfg["NOTIFY_WECOM_WEBHOOK"], ("http", "https"))
     cfg["WECHAT_API_BASE_URL"] = _url("WECHAT_API_BASE_URL", cfg["WECHAT_API_BASE_URL"] or DEFAULTS["WECHAT_API_BASE_URL"],

@@ -15,6 +15,7 @@ import pytest
 from bot import create_app
 from bot.store.connection import connect
 from bot.store.keys import Keys
+from tests.support.cluster import redis_cluster, redis_sentinel  # noqa: F401  (one of each per run, on demand)
 from tests.support.wechat import AES_KEY, APP_ID, TOKEN, Platform
 
 ROOT = Path(__file__).resolve().parent.parent

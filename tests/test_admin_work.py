@@ -237,7 +237,7 @@ def test_api_unanswered_items_with_state(web, admin_app):
         log.record("食堂几点开饭", "食堂几点开饭")
     items = web.get("/admin/api/unanswered", headers=BEARER).json["items"]
     assert items == [{"text": "食堂几点开饭", "count": 2, "last_seen": items[0]["last_seen"], "state": "open",
-                      "faq": None, "count_7d": 2, "count_30d": 2}]
+                      "faq": None, "answered_by": None, "count_7d": 2, "count_30d": 2}]
     assert web.get("/admin/api/unanswered?state=bogus", headers=BEARER).status_code == 400
     assert web.get("/admin/api/unanswered?limit=0", headers=BEARER).status_code == 400
 

@@ -55,7 +55,7 @@ def test_export_writes_every_lead_excel_safe(store, tmp_path):
     row = dict(zip(header, rows[2]))
     assert row["公司"] == "'" + INJECTIONS[0] and row["联系人"] == "'@admin"
     assert row["手机号"] == "13912345678" and row["状态"] == "新线索" and row["需求"] == "租2000平厂房"
-    assert row["浏览过的房源"] == "a b" and "我想租2000平厂房" in row["对话摘录"]
+    assert row["浏览过的房源"] == "a、b" and "我想租2000平厂房" in row["对话摘录"]
     for r in rows[1:]:
         for cell in r:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))

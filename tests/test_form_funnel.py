@@ -9,9 +9,9 @@ import pytest
 from bot import create_app
 from bot.dialogue.progress import CONFIRM, asked_field
 from bot.dialogue.replies import Incoming
-from bot.dialogue.states import FORM_ORDER
+from bot.form_spec import FORM
 
-FIELDS = (*FORM_ORDER, CONFIRM)
+FIELDS = (*FORM.order, CONFIRM)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def _score(app, part: str) -> tuple[int, int, list[str]]:
     right, misses = 0, []
     cases = [(label, text) for label, texts in DATA[part].items() for text in texts]
     for label, text in cases:
-        t = Turn(kb, derived["nlu"], derived["commands"], Incoming("o-eval", "text", text=text), {}, time.time())
+        t = Turn(kb, derived["nlu"], derived["nlu"].commands, Incoming("o-eval", "text", text=text), {}, time.time())
         if search.wants_nearby(t) == (label == "nearby"):
             right += 1
         else:

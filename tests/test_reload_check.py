@@ -18,10 +18,10 @@ def steal(kdir):
 
 
 def _holder(kdir, last_good):
-    from bot import _commands, _understanding, _validate, _warnings
+    from bot import _understanding, _validate, _warnings
     from bot.knowledge.holder import KnowledgeHolder
 
-    return KnowledgeHolder(kdir, interval=0, builders={"nlu": _understanding, "commands": _commands},
+    return KnowledgeHolder(kdir, interval=0, builders={"nlu": _understanding},
                            last_good=last_good, validate=_validate, warn=_warnings)
 
 

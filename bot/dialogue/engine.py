@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .form import heard
+from ..form_spec import FORM, FormSpec
+from .form_reading import heard
 from .progress import asked_field, count_progress
 from .replies import Incoming, Reply
 from .states import State
@@ -36,8 +37,10 @@ class Services:
 class Engine:
     def __init__(self, holder, storage, leads, unanswered, *, form_ttl: int, resume_after: int = 1800,
                  now: Callable[[], float] = time.time, funnel=None, profile=None, takeovers=None,
-                 staff_channel: Callable[[], str] | None = None, admin_link: Callable[[str], str] | None = None):
+                 staff_channel: Callable[[], str] | None = None, admin_link: Callable[[str], str] | None = None,
+                 form: FormSpec = FORM):
         self.holder = holder
+        self.form = form
         self.services = Services(storage, leads, unanswered, funnel, profile, takeovers, staff_channel, admin_link)
         self.form_ttl = form_ttl
         self.resume_after = resume_after
@@ -76,7 +79,7 @@ class Engine:
         kb, derived = self.holder.snapshot()
         handed_back = self._held_by_a_person(incoming, kb)
         if handed_back is None and incoming.kind in ("text", "voice") \
-                and derived["commands"].is_("forget_me", incoming.text):
+                and derived["nlu"].commands.is_("forget_me", incoming.text):
             handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
         if handed_back is None:  # a person answers this user: keep what they said, say nothing
             with storage.turn(incoming.openid, claim, started) as session:
@@ -86,7 +89,8 @@ class Engine:
         with storage.turn(incoming.openid, claim, started) as session:
             data = session.state
             before = asked_field(data)
-            t = Turn(kb, derived["nlu"], derived["commands"], incoming, data, self.now(), self.services)
+            t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, data, self.now(), self.services,
+                     spec=self.form)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
                 data["since"] = round(time.time())  # the transcript's clock; a lead keeps the conversation from here

@@ -1,7 +1,9 @@
-"""The investment inquiry form: 需求、用途、税收、公司、联系人、手机号, then confirmation.
+"""The investment inquiry form: one asking state with a requested field, then confirmation.
 
-Slots already stated anywhere in the conversation are filled before the first question, so a
-single sentence with everything goes straight to confirmation.
+The fields, their order and what is said about each come from the form's specification
+(``bot/form_spec.py``, on ``Turn.spec``). Slots already stated anywhere in the conversation are
+filled before the first question, so a single sentence with everything goes straight to
+confirmation. A filled field changes only by an explicit edit or at the confirmation step.
 """
 from __future__ import annotations
 
@@ -11,144 +13,70 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from ..form_spec import FORM, FormSpec
 from ..knowledge.messages import declare
+from ..nlu.fields import declines, is_affirm, is_question, is_unknown, is_yes, readers_for, tidy_text
+from .form_reading import edit_in, heard, read_answer, values_from
 from .campaigns import lead_origin
+from .form_values import display, lead_fields
 from .hours import callback_phrase
-from .listings import NARROWING
-from .states import FORM_ORDER, OPTIONAL_SLOTS, SLOT_STATE, State
+from .states import State
 from .turn import Turn
 
-declare(
-    "form_start", "form_resume", "privacy_notice", "ask_need", "ask_industry", "ask_tax", "ask_company",
-    "ask_contact", "ask_phone", "invalid_need", "invalid_industry", "invalid_tax", "invalid_company",
-    "invalid_contact", "invalid_phone", "required_slot", "confirm_header", "confirm_line", "confirm_footer",
-    "confirm_hint", "field_need", "field_industry", "field_tax", "field_company", "field_contact", "field_phone",
-    "field_skipped", "tax_amount", "tax_amount_yi", "tax_unknown", "submitted", "callback_today", "callback_later", "weekdays",
-    "form_cancelled", "form_dropped", "form_restarted", "need_area", "need_area_range", "need_area_min",
-    "need_area_max", "modify_which", "back_to_form", "form_resume_offer", owner="form",
+_COMPLAINT = re.compile(r"错|不对|有误|改")
+
+# sentences of the form itself; each field's own come from the specification
+FORM_MESSAGES = (
+    "form_start", "form_resume", "privacy_notice", "form_question", "ask_need_size", "confirm_header",
+    "confirm_line", "confirm_footer", "confirm_missing", "confirm_hint", "field_skipped", "field_missing",
+    "tax_amount", "tax_amount_yi", "tax_range", "tax_range_yi", "tax_unknown", "submitted", "callback_today",
+    "callback_later", "weekdays", "form_cancelled", "form_dropped", "form_restarted", "need_area",
+    "need_area_range", "need_area_min", "need_area_max", "need_area_unknown", "need_area_changed",
+    "modify_which", "back_to_form", "form_resume_offer", "form_noted", "form_already_filled",
+    "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer", "form_too_short",
+    "form_too_long", "form_no_words", "form_empty_answer", "need_no_type", "contact_unclear", "amount_unclear",
+    "phone_wrong", "phone_missing", "type_factory", "type_land", "type_office", "type_apartment",
+    "type_warehouse", "type_lab", "deal_rent", "deal_sale",
 )
 
 CONFIRM_BUTTONS = ("button_confirm", "button_modify", "button_cancel")  # for channels that draw buttons
 declare(*CONFIRM_BUTTONS, owner="web chat buttons")
 
-LEAD_SLOTS = ("type", "deal", "area_sqm", "area_min", "area_max", "district", "industry", "tax_wan", "company",
-              "contact", "phone")
-_QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|几[个家年]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么")
-_DIGITS = re.compile(r"\d")
-_NOTHING_BUT_NUMBERS = re.compile(r"[\d\s\-+()]*")
-# shortest and longest free text each field accepts when nothing more specific was recognised
-_FREE_TEXT_LIMITS = {"need": (2, 80), "industry": (2, 40), "company": (2, 50), "contact": (1, 12)}
+
+def required_message_keys(spec: FormSpec = FORM) -> tuple[str, ...]:
+    """Every message key a form built from ``spec`` says (what ``kb check`` requires)."""
+    return (*FORM_MESSAGES, *spec.message_keys())
 
 
-def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
+declare(*required_message_keys(), owner="form")
 
 
-def heard(entities: dict[str, Any]) -> dict[str, Any]:
-    return {k: entities[k] for k in LEAD_SLOTS if entities.get(k) not in (None, "")}
+def _label(t: Turn, name: str) -> str:
+    return t.kb.messages.render(t.spec.by_name[name].label_key)
 
 
-# --- slot values ---------------------------------------------------------------------
-def need_text(t: Turn, e: dict[str, Any]) -> str | None:
-    m = t.kb.messages
-    parts = []
-    if e.get("district"):
-        parts.append(e["district"])
-    if e.get("deal"):
-        parts.append(m.render(f"deal_{e['deal']}"))
-    if e.get("type"):
-        parts.append(m.render(f"type_{e['type']}"))
-    if e.get("area_min") and e.get("area_max"):
-        parts.append(m.render("need_area_range", low=f"{e['area_min']:g}", high=f"{e['area_max']:g}"))
-    elif e.get("area_sqm"):
-        parts.append(m.render("need_area", sqm=f"{e['area_sqm']:g}"))
-    elif e.get("area_min"):
-        parts.append(m.render("need_area_min", sqm=f"{e['area_min']:g}"))
-    elif e.get("area_max"):
-        parts.append(m.render("need_area_max", sqm=f"{e['area_max']:g}"))
-    return " ".join(parts) if e.get("type") or e.get("area_sqm") or e.get("area_min") or e.get("area_max") else None
-
-
-def values_from(t: Turn, e: dict[str, Any]) -> dict[str, Any]:
-    """Form slots stated in entities ``e`` (as displayed), plus the structured need."""
-    out: dict[str, Any] = {}
-    need = need_text(t, e)
-    if need:
-        out["need"] = need
-        out["need_detail"] = {k: e[k] for k in ("type", *NARROWING) if k in e}
-    if e.get("industry"):
-        out["industry"] = str(e["industry"])
-    if e.get("tax_wan") is not None:
-        out["tax"] = e["tax_wan"]
-    for slot in ("company", "contact", "phone"):
-        if e.get(slot):
-            out[slot] = str(e[slot])
-    return out
-
-
-def _free_text(slot: str, text: str, entities: dict[str, Any]) -> str | None:
-    """What a pending free-text slot accepts when the extractor found nothing specific."""
-    text = text.strip()
-    if is_question(text) or not text or entities.get("tax_wan") == "unknown":
-        return None
-    if slot not in _FREE_TEXT_LIMITS:
-        return None
-    low, high = _FREE_TEXT_LIMITS[slot]
-    if not low <= len(text) <= high:
-        return None
-    if slot == "contact" and _DIGITS.search(text):
-        return None
-    if _NOTHING_BUT_NUMBERS.fullmatch(text):  # no name, no need, no company
-        return None
-    return text
-
-
-def answer_to(t: Turn, slot: str, text: str | None = None) -> dict[str, Any]:
-    """The form values an answer to ``slot`` gives (``text``, or the message itself).
-
-    Free text stands for the asked field only when nothing else was recognised in it: a phone
-    number typed at the 用途 question is a phone number. 不知道 answers only the tax question.
-    """
-    entities = t.entities if text is None else t.nlu.entities(text)
-    found = values_from(t, entities)
-    if slot != "tax" and found.get("tax") == "unknown":
-        del found["tax"]
-    if not found:
-        value = _free_text(slot, t.text if text is None else text, entities)
-        if value is not None:
-            found[slot] = value
-    return found
-
-
-def display(t: Turn, slot: str, value: Any) -> str:
-    m = t.kb.messages
-    if value is None:
-        return m.render("field_skipped")
-    if slot == "tax":
-        if value == "unknown":
-            return m.render("tax_unknown")
-        wan = float(value)
-        if wan >= 10000:
-            return m.render("tax_amount_yi", yi=f"{wan / 10000:g}")
-        return m.render("tax_amount", wan=f"{wan:g}")
-    return str(value)
+def missing(t: Turn) -> list[str]:
+    slots = t.data["form"]["slots"]
+    return [name for name in t.spec.required if slots.get(name) is None]
 
 
 # --- flow ----------------------------------------------------------------------------
 def _new_form(t: Turn) -> dict[str, Any]:
     return {"id": uuid.uuid4().hex, "slots": {}, "listings": [], "started": t.now, "updated": t.now,
-            "editing": False}
+            "editing": False, "asking": None, "tries": {}}
 
 
 def start(t: Turn, listing_id: str | None = None) -> State:
-    """登记 / the menu / 想了解这个: open (or resume) the form and ask the first missing slot."""
+    """登记 / the menu / 想了解这个: open (or resume) the form and ask the first missing field."""
     form = t.data.get("form")
     fresh = form is None
     if fresh:
         t.hit("forms_started")
         form = t.data["form"] = _new_form(t)
         form["slots"].update(values_from(t, t.data.get("seen", {})))
-    form["slots"].update(values_from(t, heard(t.entities)))
+    for name, value in values_from(t, heard(t.entities)).items():
+        if form["slots"].get(name) is None or fresh:
+            form["slots"][name] = value
     if listing_id:
         from .search import area_text
 
@@ -156,8 +84,8 @@ def start(t: Turn, listing_id: str | None = None) -> State:
         if item is not None:
             if listing_id not in form["listings"]:
                 form["listings"].append(listing_id)
-            if "need" not in form["slots"] or fresh:
-                form["slots"]["need"] = f"{item.title}({area_text(t, item)})"
+            if form["slots"].get("need") is None or fresh:
+                form["slots"]["need"] = f"{item.title}，{area_text(t, item)}"
                 form["slots"]["need_detail"] = {"type": item.type, "deal": item.deal, "area_sqm": item.area}
     t.say("form_start" if fresh else "form_resume")
     return next_step(t)
@@ -166,82 +94,250 @@ def start(t: Turn, listing_id: str | None = None) -> State:
 def next_step(t: Turn) -> State:
     form = t.data["form"]
     form["updated"] = t.now
+    slots = form["slots"]
+    detail = slots.get("need_detail") or {}
+    if slots.get("need") and not form.get("size_asked") and not any(
+            detail.get(k) for k in ("area_sqm", "area_min", "area_max")):
+        # 「租办公室」: the size is asked once; 「不确定」 is an answer
+        form["size_asked"] = True
+        form["asking"], form["follow_up"] = "need", "size"
+        t.say("ask_need_size")
+        return State.FORM_ASKING
     if form.get("editing"):
         return confirm(t)
-    for slot in FORM_ORDER:
-        if slot not in form["slots"]:
-            return ask(t, slot)
+    for name in t.spec.order:
+        if name not in slots:
+            return ask(t, name)
     return confirm(t)
 
 
-def ask(t: Turn, slot: str) -> State:
-    if slot == "phone":
+def ask(t: Turn, name: str) -> State:
+    form = t.data["form"]
+    form["asking"] = name
+    form.pop("follow_up", None)
+    f = t.spec.by_name[name]
+    if f.reader == "phone":
         t.say("privacy_notice")
-    t.say(f"ask_{slot}")
-    return SLOT_STATE[slot]
+    step, total = t.spec.step(name)
+    t.say("form_question", step=step, total=total, question=t.kb.messages.render(f.ask_key))
+    return State.FORM_ASKING
 
 
 def confirm(t: Turn) -> State:
     form = t.data["form"]
     form["editing"] = False
+    form["asking"] = None
+    form.pop("follow_up", None)
     t.say("confirm_header")
-    for slot in FORM_ORDER:
-        t.say("confirm_line", label=t.kb.messages.render(f"field_{slot}"), value=display(t, slot, form["slots"].get(slot)))
-    t.say("confirm_footer")
+    for name in t.spec.order:
+        value = form["slots"].get(name)
+        shown = t.kb.messages.render("field_missing") if value is None and t.spec.by_name[name].required \
+            else display(t, name, value)
+        t.say("confirm_line", label=_label(t, name), value=shown)
+    gaps = missing(t)
+    if gaps:
+        t.say("confirm_missing", fields="、".join(_label(t, n) for n in gaps))
+    else:
+        t.say("confirm_footer")
     t.actions = [t.kb.messages.render(key) for key in CONFIRM_BUTTONS]
     return State.FORM_CONFIRM
 
 
+def _store(t: Turn, name: str, value: Any, detail: dict[str, Any] | None) -> None:
+    slots = t.data["form"]["slots"]
+    slots[name] = value
+    if detail is not None:
+        slots[f"{name}_detail"] = detail
+    t.data["form"].setdefault("tries", {}).pop(name, None)
+
+
+def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
+    """Say what was wrong and what would do; from the second failure, rephrase and offer a way out."""
+    form = t.data["form"]
+    counts = form.setdefault("tries", {})  # forms stored before tries were counted have none
+    tries = counts[name] = counts.get(name, 0) + 1
+    f = t.spec.by_name[name]
+    t.say(problem, label=_label(t, name), **values)
+    if tries != 2:  # the first try, and from the third on, say what would do; the second says it another way
+        t.say(f.invalid_key)
+        if tries < 2:
+            return State.FORM_ASKING
+    else:
+        t.say(f.retry_key)
+    if not f.required:
+        t.say("form_way_out_skip")
+    t.say("form_way_out", hotline=t.kb.park.contacts.hotline)
+    return State.FORM_ASKING
+
+
+def _answer_then_ask(t: Turn, name: str) -> State:
+    from .general import answer_question
+
+    answer_question(t)
+    t.say("back_to_form")
+    return ask(t, name) if t.data["form"].get("follow_up") != "size" else _ask_size_again(t)
+
+
+def _ask_size_again(t: Turn) -> State:
+    t.say("ask_need_size")
+    return State.FORM_ASKING
+
+
 def fill(t: Turn) -> State:
-    """An answer to the pending slot (and any other slot the same message states)."""
-    slot = t.state.slot
-    found = answer_to(t, slot)
-    if found:
-        t.data["form"]["slots"].update(found)
+    """A message while a field is asked: other fields' unambiguous values, then the field's own."""
+    form = t.data["form"]
+    name = form.get("asking") or next(iter(t.spec.order))
+    if form.get("follow_up") == "size":
+        return _size(t)
+    f = t.spec.by_name[name]
+    other, rest = edit_in(t, t.text)
+    if other is not None and other != name and _COMPLAINT.search(t.text):  # 「手机号不对」 while asked the tax
+        return _edit(t, other, rest)
+    answer = read_answer(t, name, t.text)
+    if answer.filled:
+        form["slots"].update(answer.filled)
+        t.say("form_noted", fields="、".join(_label(t, n) for n in answer.filled))
+    if answer.nothing_left:
+        if not answer.filled:  # values only of fields already filled: they stay; say how to change them
+            names = [n for n in answer.found if n in t.spec.by_name]
+            t.say("form_already_filled", fields="、".join(_label(t, n) for n in names))
+        if form.get("editing") or name in form["slots"]:
+            return next_step(t)
+        return ask(t, name)
+    read = answer.read
+    # a question is answered, not stored: only a number or an amount stands inside one (「139…可以吗」)
+    free_text = f.reader in ("text", "company", "contact", "need")
+    if declines(t.text) and not f.required and f.reader != "amount":  # 暂时保密: skipped, not a name
+        _store(t, name, None, None)
         return next_step(t)
-    if is_question(t.text) or (t.match.status == "answer" and slot not in ("company", "contact")):
-        from .general import answer_question
+    if read.ok and not (free_text and is_question(t.text)):
+        value, detail = read.value, (read.detail if f.reader == "need" else None)
+        draft = form.pop("draft", None)
+        if draft and f.reader == "need":  # 「1500平」 then 「厂房」: one need
+            value, detail = f"{draft['text']}，{value}", {**draft["detail"], **detail}
+        _store(t, name, value, detail)
+        return next_step(t)
+    # an FAQ match counts as a question only when the message holds nothing of the field (no size, no number)
+    plausible = bool(read.detail) or any(ch.isdigit() for ch in t.text)
+    if read.problem != "phone_wrong" and (
+            is_question(t.text) or (not free_text and not plausible and t.match.status == "answer"
+                                    and not answer.filled)):
+        return _answer_then_ask(t, name)
+    if f.reader == "need" and read.detail:
+        form["draft"] = {"text": tidy_text(t.text), "detail": read.detail}
+    return _refuse(t, name, read.problem or f.invalid_key, read.values)
 
-        answer_question(t)
-        t.say("back_to_form")
-        return ask(t, slot)
-    t.say(f"invalid_{slot}")
-    return t.state
 
-
-def skip(t: Turn) -> State:
-    slot = t.state.slot
-    if slot not in OPTIONAL_SLOTS:
-        t.say("required_slot", field=t.kb.messages.render(f"field_{slot}"))
-        return ask(t, slot)
-    t.data["form"]["slots"][slot] = None
+def _size(t: Turn) -> State:
+    """The answer to 「大概需要多大面积?」, asked once."""
+    form = t.data["form"]
+    slots = form["slots"]
+    readers = readers_for(t.nlu)
+    found = {k: v for k, (v, _) in readers.others(t.text).items() if k in t.spec.by_name}
+    if found:  # 「13912345678」 to the size question: noted (if empty), and the size asked again
+        filled = {k: v for k, v in found.items() if slots.get(k) is None}
+        slots.update(filled)
+        if filled:
+            t.say("form_noted", fields="、".join(_label(t, n) for n in filled))
+        return _ask_size_again(t)
+    area = readers.area(t.text)
+    form.pop("follow_up", None)
+    if area:
+        slots.setdefault("need_detail", {}).update(area)
+        slots["need"] = f"{slots['need']}，{tidy_text(t.text)}"
+    elif is_question(t.text) and not is_unknown(t.text):
+        form["follow_up"] = "size"
+        return _answer_then_ask(t, "need")
+    elif is_unknown(t.text) or is_affirm(t.text):
+        slots["need"] = f"{slots['need']}（{t.kb.messages.render('need_area_unknown')}）"
+    elif tidy_text(t.text):
+        slots["need"] = f"{slots['need']}，{tidy_text(t.text)}"  # what they said instead is kept
     return next_step(t)
 
 
-def modify(t: Turn) -> State:
-    """修改手机号 / 改一下公司: that slot again (or its new value, if given), then back to confirmation."""
+def skip(t: Turn) -> State:
+    """跳过: the field stays empty (a required one can be given later; the summary says it is missing)."""
     form = t.data["form"]
-    slot = t.commands.field_named(t.text)
-    if slot is None:
+    name = form.get("asking")
+    if form.get("follow_up") == "size":
+        form.pop("follow_up", None)
+        return next_step(t)
+    f = t.spec.by_name[name]
+    read = read_answer(t, name, t.text).read
+    if read.ok and f.reader == "amount":  # 不方便说 to the tax question: unknown
+        _store(t, name, read.value, None)
+        return next_step(t)
+    _store(t, name, None, None)
+    if f.required:
+        t.say("form_skipped_required", field=_label(t, name))
+    return next_step(t)
+
+
+def _apply_edit(t: Turn, name: str, text: str) -> bool:
+    """A new value for ``name`` from an edit; False when ``text`` is not one."""
+    slots = t.data["form"]["slots"]
+    f = t.spec.by_name[name]
+    readers = readers_for(t.nlu)
+    read = readers.read(f.reader, text)
+    if read.ok:
+        _store(t, name, read.value, read.detail if f.reader == "need" else None)
+        return True
+    if f.reader == "need" and slots.get("need"):
+        area = readers.area(text)
+        if area:  # 面积改成2000平: the kind of space stays
+            detail = {k: v for k, v in (slots.get("need_detail") or {}).items()
+                      if k not in ("area_sqm", "area_min", "area_max")}
+            _store(t, name, f"{slots['need']}（{t.kb.messages.render('need_area_changed', area=tidy_text(text))}）",
+                   {**detail, **area})
+            return True
+    return False
+
+
+def modify(t: Turn) -> State:
+    """修改手机号 / 公司改成蓝海科技: that field again (or its new value, if given), then back to the summary."""
+    name, rest = edit_in(t, t.text)
+    if name is None:
         t.say("modify_which")
         return t.state
-    rest = t.commands.after_field(t.text)
-    found = answer_to(t, slot, rest) if rest else {}
-    if slot in found:
-        form["slots"][slot] = found[slot]
-        if slot == "need":
-            form["slots"]["need_detail"] = found.get("need_detail", {})
-        return next_step(t)
-    form["slots"].pop(slot, None)
-    form["editing"] = t.state is State.FORM_CONFIRM or all(s in form["slots"] for s in FORM_ORDER if s != slot)
-    return ask(t, slot)
+    return _edit(t, name, rest)
+
+
+def _edit(t: Turn, name: str, rest: str) -> State:
+    form = t.data["form"]
+    if rest and _apply_edit(t, name, rest):
+        return confirm(t) if t.state is State.FORM_CONFIRM or not missing_unasked(t) else next_step(t)
+    form["editing"] = t.state is State.FORM_CONFIRM or not missing_unasked(t, name)
+    return ask(t, name)
+
+
+def missing_unasked(t: Turn, but: str | None = None) -> list[str]:
+    slots = t.data["form"]["slots"]
+    return [n for n in t.spec.order if n not in slots and n != but]
 
 
 def at_confirmation(t: Turn) -> State:
-    """Neither 确认 nor 修改: new values update the summary; a question is answered."""
-    found = values_from(t, t.entities)
+    """Neither 确认 nor 修改: a correction or a new value updates the summary; a question is answered."""
+    form = t.data["form"]
+    slots = form["slots"]
+    if is_yes(t.text):  # 没错 / 对的: yes to 请核对
+        return submit(t)
+    name, rest = edit_in(t, t.text)
+    if name is not None and rest and _apply_edit(t, name, rest):
+        return confirm(t)
+    if name is not None and not rest and not is_question(t.text):
+        form["editing"] = True  # 「电话不对」: ask for it again
+        return ask(t, name)
+    readers = readers_for(t.nlu)
+    found = {k: v for k, (v, _) in readers.others(t.text).items() if k in t.spec.by_name}
+    if not found:
+        found = {k: v for k, v in values_from(t, heard(t.entities)).items() if k in ("need", "need_detail", "tax")}
+    gaps = missing(t)
+    if not found and gaps and not is_question(t.text):
+        read = readers.read(t.spec.by_name[gaps[0]].reader, t.text)
+        if read.ok:
+            found = {gaps[0]: read.value}
     if found:
-        t.data["form"]["slots"].update(found)
+        slots.update(found)
         return confirm(t)
     from .general import answer_question
 
@@ -263,20 +359,20 @@ def conversation(t: Turn) -> list[dict[str, Any]]:
 
 
 def submit(t: Turn) -> State:
+    gaps = missing(t)
+    if gaps:  # 确认 with a required field still empty: ask for it, then back to the summary
+        t.say("confirm_missing", fields="、".join(_label(t, n) for n in gaps))
+        t.data["form"]["editing"] = True
+        return ask(t, gaps[0])
     form = t.data.pop("form")
-    slots = form["slots"]
-    detail = slots.get("need_detail") or {}
-    fields = {
-        "need": slots.get("need"), "type": detail.get("type"), "deal": detail.get("deal"),
-        "area_sqm": detail.get("area_sqm"), "industry": slots.get("industry"),
-        "tax": display(t, "tax", slots["tax"]) if slots.get("tax") is not None else None,
-        "company": slots.get("company"), "contact": slots.get("contact"), "phone": slots.get("phone"),
-    }
-    fields = {k: v for k, v in fields.items() if v is not None}
     openid = t.incoming.openid
+    listings = list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:]))
+    fields = lead_fields(t, form["slots"], t.spec)
+    titles = [t.kb.listing_by_id[x].title for x in listings if x in t.kb.listing_by_id]
+    if titles:  # staff read titles, not ids
+        fields["listing_titles"] = "、".join(titles)
     number = t.services.leads.submit(
-        form_id=form["id"], openid=openid, fields=fields,
-        listings=list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:])),
+        form_id=form["id"], openid=openid, fields=fields, listings=listings,
         transcript=conversation(t), **lead_origin(t),
     )
     t.hit("forms_submitted")
@@ -295,6 +391,9 @@ def restart(t: Turn) -> State:
 
 def resume(t: Turn) -> State:
     t.say("form_resume")
+    form = t.data["form"]
+    if form.get("asking") and form.get("follow_up") == "size":
+        return _ask_size_again(t)
     return next_step(t)
 
 
@@ -315,4 +414,9 @@ drop = _abandon("form_dropped")  # 不用了 when offered to continue an old one
 def remind(t: Turn) -> State:
     """A greeting or a pick mid-form: the pending question again."""
     t.say("back_to_form")
-    return ask(t, t.state.slot) if t.state.slot else confirm(t)
+    form = t.data["form"]
+    if t.state is State.FORM_CONFIRM or not form.get("asking"):
+        return confirm(t)
+    if form.get("follow_up") == "size":
+        return _ask_size_again(t)
+    return ask(t, form["asking"])

@@ -12,7 +12,8 @@ declare(
     "suggestion_line", "pick_by_digit", "not_sure", "choice_expired", "handoff", "handoff_unreachable",
     "takeover_idle_released", "forgotten",
     "voice_unrecognised", "unsupported", "nothing_to_cancel", "no_form", "which_listing", "thanks", "bye", "identity", "follow_up_line", "empty_message",
-    owner="dialogue",
+    "explain_need", "explain_industry", "explain_tax", "explain_company", "explain_contact", "explain_phone",
+    "explain_confirm", owner="dialogue",
 )
 
 
@@ -152,6 +153,18 @@ def handoff(t: Turn) -> State:
         link=services.admin_link(openid) if services.admin_link else "",
     )
     return t.state if t.state.in_form else State.IDLE
+
+
+def explain(t: Turn) -> State:
+    """「什么意思?」 in the form: what the pending question is asking for, then the question again."""
+    from . import form
+
+    slot = t.asking
+    if slot is None:
+        t.say("explain_confirm")
+        return State.FORM_CONFIRM
+    t.say(f"explain_{slot}")
+    return form.ask(t, slot)
 
 
 def forget_me(t: Turn) -> State:

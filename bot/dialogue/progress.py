@@ -20,14 +20,13 @@ def asked_field(data: dict[str, Any]) -> str | None:
     form = data.get("form")
     if not form:
         return None
-    try:
-        state = State(data.get("state", State.IDLE.value))
-    except ValueError:
-        state = State.IDLE
-    if state is State.FORM_CONFIRM:
+    value = data.get("state", State.IDLE.value)
+    if value == State.FORM_CONFIRM.value:
         return CONFIRM
-    if state.slot:
-        return state.slot
+    if value == State.FORM_ASKING.value and form.get("asking"):
+        return form["asking"]
+    if isinstance(value, str) and value.startswith("form:") and value[5:] not in ("asking", "confirm"):
+        return value[5:]  # stored when the form had one state per field ("form:phone")
     return form.get("asked")
 
 

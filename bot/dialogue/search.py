@@ -17,7 +17,7 @@ PAGE = 3
 declare(
     "search_ask", "search_results", "search_none", "search_alternatives", "listing_line", "listing_footer",
     "listing_more_footer", "search_no_more", "listing_details", "listing_demo_note", "listing_link",
-    "listing_details_footer", "listing_gone", "location_results", "location_line", "location_none",
+    "listing_details_footer", "listing_gone", "search_all_types", "location_results", "location_line", "location_none",
     "location_type_results", "location_far", "location_what_any", "location_reported", "nearby_ask_location",
     "area_sqm", "area_mu", "type_factory", "type_land", "type_office", "type_apartment", "type_warehouse",
     "type_lab", "deal_rent", "deal_sale", owner="search",
@@ -35,14 +35,17 @@ def looks_like_search(t: Turn) -> bool:
 
     「园区的厂房」 and 「城阳区写字楼」 want listings; 「SCC的公寓多大?」 wants the FAQ answer.
     """
-    from .form import is_question
-
     e = t.entities
     if not e.get("type"):
         return False
-    if any(e.get(k) for k in NARROWING):
+    if any(e.get(k) for k in NARROWING) or t.is_("listings"):
         return True
-    return not (is_question(t.text) and t.match.status == "answer")
+    return not (t.reading.asks and t.match.status == "answer")
+
+
+def wants_listings(t: Turn) -> bool:
+    """「有哪些厂房」「现在有空置的房子吗」: a question about what is on offer, with or without a type."""
+    return t.is_("listings")
 
 
 def ask(t: Turn) -> State:
@@ -64,7 +67,7 @@ def _list_page(t: Turn, items: list[Listing], offset: int) -> None:
 def run(t: Turn) -> State:
     park = t.park
     filters = search_filters(t.entities, park.id if park else None)
-    if not filters:
+    if not filters and not t.is_("listings"):
         return ask(t)
     t.hit("searches")
     items, relaxed = rank(t.kb.listings, filters, set(park.names) if park else set())
@@ -72,6 +75,8 @@ def run(t: Turn) -> State:
     if not items:
         t.say("search_none", hotline=t.kb.park.contacts.hotline)
         return State.IDLE
+    if not filters:
+        t.say("search_all_types")
     t.say("search_alternatives" if relaxed else "search_results", count=len(items))
     _list_page(t, items, 0)
     return State.IDLE
@@ -133,8 +138,8 @@ def by_location(t: Turn) -> State:
 
 def wants_nearby(t: Turn) -> bool:
     """「附近有厂房吗」: listings near the user; not 「园区附近有酒店吗」, nor near a park the message names."""
-    wants_listings = any(t.entities.get(k) for k in ("type", *NARROWING)) or t.is_("property")
-    return wants_listings and t.is_("nearby") and t.park is None
+    wants_listings = any(t.entities.get(k) for k in ("type", *NARROWING)) or t.commands.mentions("property", t.text)
+    return wants_listings and t.commands.mentions("nearby", t.text) and t.park is None
 
 
 def nearby(t: Turn) -> State:

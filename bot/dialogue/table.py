@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..form_spec import FORM, FormSpec
+from ..nlu.fields import is_affirm
 from . import campaigns, form, general, search
 from .listings import NARROWING
 from .states import State
 from .turn import Turn
 
-FORM_ASKING = tuple(s for s in State if s.slot)
-ALL_FORM = (*FORM_ASKING, State.FORM_CONFIRM)
+ALL_FORM = (State.FORM_ASKING, State.FORM_CONFIRM)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ _IDLE_ROUTES = [
           (State.IDLE, State.SEARCH, State.RESUME, *ALL_FORM)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
+    Route("listings", search.wants_listings, search.run, (State.IDLE, State.SEARCH)),
     Route("lead", _is("lead"), lambda t: form.start(t, search.just_viewed(t)), ALL_FORM),
     Route("this one", lambda t: t.is_("interest") and search.last_viewed(t) is not None, _interest, ALL_FORM),
     Route("which one", lambda t: t.is_("interest") and search.listed_several(t), search.which_listing, (State.IDLE,)),
@@ -99,6 +101,7 @@ _FORM_COMMANDS = [
     Route("cancel", _is("cancel"), form.cancel, (State.IDLE,)),
     Route("restart", _is("restart"), form.restart, ALL_FORM),
     Route("greeting", _is("greeting"), form.remind, ALL_FORM),
+    Route("what it means", _is("explain"), general.explain, ALL_FORM),
     Route("pick", _just_offered, _choose_in_form, ALL_FORM),
 ]
 
@@ -125,23 +128,23 @@ TABLE: dict[State, list[Route]] = {
         Route("search", search.looks_like_search, search.run, (State.IDLE, State.SEARCH)),
         Route("question", _always, general.answer_question, (State.IDLE,)),
     ],
-    **{
-        state: [
-            *_FORM_COMMANDS,
-            Route("modify", _is("modify"), form.modify, ALL_FORM),
-            Route("skip", _is("skip"), form.skip, ALL_FORM),
-            # 登记 / 确认 / 更多 while a field is asked for are not its value
-            Route("command", lambda t: any(t.is_(i) for i in ("lead", "confirm", "interest", "more")),
-                  form.remind, ALL_FORM),
-            Route("answer", _always, form.fill, ALL_FORM),
-        ]
-        for state in FORM_ASKING
-    },
+    # one state asks for every field: which one is the form's requested field (Turn.asking)
+    State.FORM_ASKING: [
+        *_FORM_COMMANDS,
+        Route("modify", _is("modify"), form.modify, ALL_FORM),
+        Route("skip", _is("skip"), form.skip, ALL_FORM),
+        # 登记 / 确认 / 更多 while a field is asked for are not its value; a bare 好的/可以 is read
+        # as an answer, so the refusal can say it is no company (or name, or use)
+        Route("command", lambda t: not is_affirm(t.text) and any(t.is_(i) for i in ("lead", "confirm", "interest", "more")),
+              form.remind, ALL_FORM),
+        Route("answer", _always, form.fill, ALL_FORM),
+    ],
     State.FORM_CONFIRM: [
         *_FORM_COMMANDS,
-        Route("confirm", lambda t: t.is_("confirm") or t.is_("affirm"), form.submit, (State.IDLE,)),
+        Route("confirm", lambda t: t.is_("confirm") or t.is_("affirm"), form.submit,
+              (State.IDLE, State.FORM_ASKING)),
         Route("modify", _is("modify"), form.modify, ALL_FORM),
-        Route("other", _always, form.at_confirmation, (State.FORM_CONFIRM,)),
+        Route("other", _always, form.at_confirmation, (State.FORM_CONFIRM, State.FORM_ASKING, State.IDLE)),
     ],
 }
 
@@ -153,14 +156,15 @@ def route_for(t: Turn) -> Route:
     raise LookupError(t.state)  # every state ends with an always-route
 
 
-def mermaid() -> str:
+def mermaid(spec: FormSpec = FORM) -> str:
     """The table as a Mermaid state diagram (docs/conversation.md is this text).
 
-    The six form states that each ask one field share their routes, so they are drawn as one
-    node, ``asking``; ``any`` stands for the routes tried first in every state.
+    The form is one loop: ``asking`` asks for the requested field (the fields listed, in the
+    specification's order) until none is missing, then ``confirm``; ``any`` stands for the
+    routes tried first in every state.
     """
     def node(state: State) -> str:
-        return "asking" if state.slot else state.value.replace("form:", "")
+        return state.value.replace("form:", "")
 
     edges: dict[tuple[str, str], list[str]] = {}
 
@@ -177,7 +181,7 @@ def mermaid() -> str:
         for route in routes:
             add(node(state), route)
     lines = ["stateDiagram-v2", "    [*] --> idle",
-             "    state \"asking (need, industry, tax, company, contact, phone)\" as asking",
+             f"    state \"asking the requested field ({', '.join(spec.order)})\" as asking",
              "    note right of any: tried first in every state; unsupported, silent voice and empty keep the state"]
     lines += [f"    {source} --> {target}: {', '.join(names)}" for (source, target), names in edges.items()]
     return "\n".join(lines) + "\n"

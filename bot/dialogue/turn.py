@@ -5,10 +5,49 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..form_spec import FORM, FormSpec
 from ..knowledge.loader import Knowledge
-from .commands import Commands
+from ..nlu.commands import Commands
+from ..nlu.reading import Reading
 from .replies import Article, Incoming, Reply
 from .states import State
+
+
+def state_of(data: dict[str, Any]) -> State:
+    """The stored state; a conversation stored when the form had one state per field ("form:phone")
+    is asking that field."""
+    value = data.get("state", State.IDLE.value)
+    try:
+        return State(value)
+    except ValueError:
+        pass
+    form = data.get("form")
+    if isinstance(value, str) and value.startswith("form:") and form is not None:
+        form.setdefault("asking", value.split(":", 1)[1])
+        return State.FORM_ASKING
+    return State.IDLE
+
+
+def context_of(data: dict[str, Any], state: State) -> str:
+    """Where the conversation stands, in the words understanding weighs commands by.
+
+    ``prompt:<field>`` while the form asks a field, ``confirm`` at its summary, ``resume`` after
+    the offer to continue an old form, ``listing_details`` / ``list_shown`` right after the bot
+    showed a listing or a list of them, else ``idle``. The turn counter was already moved on for
+    this message, so "the previous reply" is ``turn - 1``.
+    """
+    if state is State.RESUME:
+        return "resume"
+    if state is State.FORM_CONFIRM:
+        return "confirm"
+    if state is State.FORM_ASKING and (data.get("form") or {}).get("asking"):
+        return f"prompt:{data['form']['asking']}"
+    previous = data.get("turn", 0) - 1
+    if data.get("viewed") and data.get("viewed_turn") == previous:
+        return "listing_details"
+    if data.get("choices_turn") == previous and any(c.get("kind") == "listing" for c in data.get("choices") or []):
+        return "list_shown"
+    return "idle"
 
 
 @dataclass
@@ -20,50 +59,54 @@ class Turn:
     data: dict[str, Any]  # the stored per-user document; handlers edit it
     now: float
     services: Any = None  # Services: storage, leads, unanswered log, funnel
+    spec: FormSpec = FORM  # the inquiry form's fields
     parts: list[str] = field(default_factory=list)
     article: Article | None = None
     options: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # words a channel may offer as buttons
     hits: set[str] = field(default_factory=set)  # funnel stages counted this turn
-    _intents: dict[str, bool] = field(default_factory=dict, repr=False)
 
     # --- input -----------------------------------------------------------------
     @property
     def text(self) -> str:
         return self.incoming.text
 
+    @cached_property
+    def reading(self) -> Reading:
+        """Understanding's one reading of this message, in the context the conversation is in."""
+        return self.nlu.read(self.text, context_of(self.data, self.state), self.incoming.kind)
+
     def is_(self, intent: str) -> bool:
-        # the routing table asks about a dozen intents per message, some twice
-        known = self._intents.get(intent)
-        if known is None:
-            known = self._intents[intent] = (self.incoming.kind in ("text", "voice")
-                                             and self.commands.is_(intent, self.text))
-        return known
+        """Whether the message means ``intent`` here (「好的」 submits at the confirmation, nowhere else)."""
+        return self.reading.intent == intent
 
-    @cached_property
+    @property
     def digit(self) -> int | None:
-        return self.commands.digit(self.text) if self.incoming.kind in ("text", "voice") else None
+        return self.reading.digit
 
-    @cached_property
+    @property
     def entities(self) -> dict[str, Any]:
-        return self.nlu.entities(self.text) if self.text else {}
+        return self.reading.entities
 
-    @cached_property
+    @property
     def match(self):
-        return self.nlu.match(self.text)
+        return self.reading.match
 
-    @cached_property
+    @property
     def park(self):
         """The park the message names, if any (routing and search both ask)."""
-        return self.nlu.mentions_park(self.text)
+        return self.reading.park
 
     # --- state -----------------------------------------------------------------
     @property
     def state(self) -> State:
-        try:
-            return State(self.data.get("state", State.IDLE.value))
-        except ValueError:
-            return State.IDLE
+        return state_of(self.data)
+
+    @property
+    def asking(self) -> str | None:
+        """The form's requested field: the one the last question asked for (None when not asking)."""
+        form = self.data.get("form")
+        return form.get("asking") if form is not None and self.state is State.FORM_ASKING else None
 
     @property
     def form(self) -> dict[str, Any] | None:

@@ -31,17 +31,34 @@ def check(directory: str | Path) -> list[Problem]:
 
 
 def problems_beyond_loading(kb, nlu) -> list[Problem]:
-    """What ``kb check`` finds in knowledge that loaded: FAQ entries that steal each other's questions.
+    """What ``kb check`` finds in knowledge that loaded: FAQ entries that steal each other's questions,
+    an answer model that does not fit, command wordings with two meanings.
 
     A running bot's reload asks the same, so an edit ``kb check`` rejects is never served.
     """
     problems: list[Problem] = []
-    for c in nlu.conflicts():
+    # a steal is a paraphrase another entry out-scores by the lead the matcher itself needs to answer
+    for c in nlu.conflicts(min_gap=nlu.policy.margin):
         index = next(i for i, f in enumerate(kb.faqs) if f.id == c.faq_id)
         problems.append(Problem(
             "faq.yaml", kb.line("faq.yaml", "faqs", index, "questions", c.question_index),
             f"question {c.question!r} of {c.faq_id!r} is matched to {c.other_id!r} (score {c.score:.0f}); "
             "reword it or merge the entries",
+        ))
+    from ..nlu.policy import FEATURES
+
+    weights = kb.answer_policy
+    if weights.weights and (weights.features != list(FEATURES) or len(weights.weights) != len(FEATURES)
+                            or len(weights.mean) != len(FEATURES) or len(weights.scale) != len(FEATURES)):
+        problems.append(Problem("answer_policy.yaml", 1, "the answer model does not fit this version of the bot "
+                                "(the matcher's rule is used instead): run `parkbot kb fit-policy`"))
+    faq_questions = [(f.id, q) for f in kb.faqs for q in f.questions]
+    for intent, text, other in nlu.commands.collisions(faq_questions):
+        where = other.removeprefix("faq:")
+        what = f"FAQ {where!r}" if other.startswith("faq:") else f"intent {other!r} (plausible in the same context)"
+        problems.append(Problem(
+            "intents.yaml", kb.line("intents.yaml", "intents", intent),
+            f"{intent!r} says {text!r}, and so does {what}: one wording, two meanings; keep it in one place",
         ))
     return problems
 

@@ -41,6 +41,7 @@ class KnowledgeHolder:
         self.last_error: str | None = None
         self.last_error_at: float | None = None
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[Knowledge, dict[str, Any]], Any]] = []
         self._checked_at = 0.0
         self._fingerprint = fingerprint(self.directory)
         try:
@@ -52,6 +53,22 @@ class KnowledgeHolder:
             self._fail(f"{exc}\n(serving the last good copy, version {self._kb.version})")
             return
         self._keep_copy()
+
+    def on_change(self, listener: Callable[[Knowledge, dict[str, Any]], Any]) -> None:
+        """Call ``listener(kb, derived)`` now and after every reload that swaps in a new version.
+
+        A failing listener is logged and never stops the reload: what it updates (the
+        unanswered log's open/covered marks) can wait for the next edit.
+        """
+        self._listeners.append(listener)
+        self._notify(listener)
+
+    def _notify(self, *listeners) -> None:
+        for listener in listeners or self._listeners:
+            try:
+                listener(self._kb, self._derived)
+            except Exception:  # noqa: BLE001 -- e.g. Redis down during a reload
+                log.exception("knowledge change listener failed")
 
     def _build(self, kb: Knowledge) -> tuple[Knowledge, dict[str, Any]]:
         derived = {name: build(kb) for name, build in self.builders.items()}
@@ -101,10 +118,13 @@ class KnowledgeHolder:
             self._catch_up()
             self._fail(f"{type(exc).__name__}: {exc}")
             return False
+        changed = kb.version != self._kb.version
         self._kb, self._derived = kb, derived
         self.last_error = self.last_error_at = None
         log.info("knowledge reloaded: version %s", kb.version)
         self._keep_copy()
+        if changed:
+            self._notify()
         return True
 
     def _catch_up(self) -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .messages import Messages, placeholders
 from .schema import (
+    PolicyWeights,
     FILE_MODELS,
     Campaign,
     OPTIONAL_FILES,
@@ -64,6 +65,8 @@ class Knowledge:
     # key path -> line, per file, for checks that run after validation
     lines: dict[str, dict[tuple, int]] = field(repr=False, compare=False, default_factory=dict)
     campaigns: list[Campaign] = field(default_factory=list)  # campaigns.yaml: QR code scenes
+    # the answer/suggest/decline model (answer_policy.yaml); empty weights = the matcher's own rule
+    answer_policy: PolicyWeights = field(repr=False, compare=False, default_factory=PolicyWeights)
 
     @cached_property
     def faq_by_id(self) -> dict[str, Faq]:
@@ -209,6 +212,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         loaded_at=time.time(),
         lines=lines,
         campaigns=loaded["campaigns.yaml"].campaigns,
+        answer_policy=loaded["answer_policy.yaml"],
     )
     from .consistency import consistency_problems  # cross-file rules need the whole value
 

@@ -160,6 +160,8 @@ class Faq(Strict):
 class Synonyms(Strict):
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     typos: dict[str, list[str]] = Field(default_factory=dict)
+    # places and parks that are not ours: a question about them is not answered with our entry
+    elsewhere: list[str] = Field(default_factory=list)
 
 
 class MenuItem(Strict):
@@ -189,22 +191,59 @@ class Menu(Strict):
 
 
 class Phrases(Strict):
-    """How a command is recognised: the whole message is one of ``exact``, or contains one of ``contains``."""
+    """How a command is recognised: paraphrases matched like FAQ questions (``examples``), the whole
+    message being one of ``exact``, or the message containing one of ``contains``."""
 
+    examples: list[str] = Field(default_factory=list)
     exact: list[str] = Field(default_factory=list)
     contains: list[str] = Field(default_factory=list)
+    # words that signal the intent when they make up most of a short message (「能让经理回个电话吗」)
+    keywords: list[str] = Field(default_factory=list)
+    # longer words that merely contain the intent's words (人工智能 is no call for 人工): a message
+    # with one of these is that intent only if it is one of ``exact`` or ``examples`` as a whole
+    not_in: list[str] = Field(default_factory=list)
 
 
 IntentName = Literal[
     "greeting", "lead", "handoff", "cancel", "confirm", "affirm", "deny", "restart", "skip", "more",
-    "forget_me", "interest", "modify", "thanks", "bye", "identity", "nearby", "property",
+    "forget_me", "interest", "modify", "thanks", "bye", "identity", "explain", "listings",
 ]
+ContextName = Literal["idle", "list_shown", "listing_details", "resume", "prompt", "confirm"]
 
 
 class Intents(Strict):
     intents: dict[IntentName, Phrases]
     # words after 修改/改 that name a form field, e.g. 手机号 -> phone
-    fields: dict[Literal["need", "industry", "tax", "company", "contact", "phone"], list[str]] = Field(default_factory=dict)
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+    # words that carry no command of their own (好的, 那, 就): left out when measuring what a command covers
+    neutral: list[str] = Field(default_factory=list)
+    # how plausible each intent is in each conversation context (0..1; an intent left out is not a command there)
+    contexts: dict[ContextName, dict[IntentName, float]] = Field(default_factory=dict)
+    # words that say what a message is about without being a command (附近 → nearby), found anywhere in it
+    words: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("fields")
+    @classmethod
+    def _form_fields(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from ..form_spec import FORM  # the form's fields are named in its specification
+
+        unknown = sorted(set(value) - set(FORM.order))
+        if unknown:
+            raise ValueError(f"not a field of the form: {', '.join(unknown)} (fields: {', '.join(FORM.order)})")
+        return value
+
+
+class PolicyWeights(Strict):
+    """answer_policy.yaml: the answer/suggest/decline model, written by `parkbot kb fit-policy`."""
+
+    features: list[str] = Field(default_factory=list)
+    mean: list[float] = Field(default_factory=list)
+    scale: list[float] = Field(default_factory=list)
+    weights: list[float] = Field(default_factory=list)
+    bias: float = 0.0
+    answer_at: float = 0.5
+    suggest_at: float = 0.2
+    trained_on: dict[str, int] = Field(default_factory=dict)
 
 
 class ListingsFile(Strict):
@@ -257,4 +296,5 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
     "menu.yaml": Menu,
     "intents.yaml": Intents,
 }
-OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile, "campaigns.yaml": CampaignsFile}
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile, "campaigns.yaml": CampaignsFile,
+                                               "answer_policy.yaml": PolicyWeights}

@@ -61,19 +61,47 @@ def list_command(status: str | None, limit: int, source: str | None) -> None:
 
 
 @leads_cli.command("export")
-@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False),
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
               help="File to write (UTF-8 with BOM, opens in Excel).")
-@click.option("--status", type=click.Choice(STATUSES), default=None)
-def export_command(csv_path: str, status: str | None) -> None:
-    """Write every lead (newest first) to a CSV file."""
+@click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False),
+              help="Backup to write: every lead with all it keeps, for `parkbot leads import`.")
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="CSV only: leads with this status.")
+def export_command(csv_path: str | None, jsonl_path: str | None, status: str | None) -> None:
+    """Write every lead (newest first) to a CSV file, or back every lead up to a JSON Lines file."""
     from .export import ExportError, export_csv
 
+    if bool(csv_path) == bool(jsonl_path):
+        raise click.UsageError("give exactly one of --csv FILE or --jsonl FILE")
+    if jsonl_path:
+        if status:
+            raise click.UsageError("--status filters the CSV; a backup always holds every lead")
+        from bot.store.backup import BackupError, export_jsonl
+
+        try:
+            count = export_jsonl(get_redis(current_app), get_keys(current_app), jsonl_path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"backed up {count} leads to {jsonl_path}")
+        return
     leads = _store().list(status=status, limit=1_000_000)
     try:
         count = export_csv(leads, csv_path, _knowledge().messages)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {count} leads to {csv_path}")
+
+
+@leads_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_command(path: str) -> None:
+    """Restore a backup made by `leads export --jsonl` into a Redis that has no leads yet."""
+    from bot.store.backup import BackupError, import_jsonl
+
+    try:
+        count = import_jsonl(get_redis(current_app), get_keys(current_app), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {count} leads from {path}")
 
 
 @leads_cli.command("set-status")

@@ -14,7 +14,7 @@ from typing import IO, Iterable
 from bot.knowledge.messages import Messages, declare
 from bot.store.leads import SLOTS, STATUSES
 
-from .render import LABEL_KEYS, format_time, one_line, source_label, who_label
+from .render import LABEL_KEYS, format_time, label, listings_text, one_line, source_label, value_text, who_label
 
 declare("leads_label_number", "leads_label_status", "leads_label_time", "leads_label_source",
         "leads_label_channel", "leads_label_first_source",
@@ -40,7 +40,7 @@ def header(messages: Messages) -> list[str]:
     return [messages.render("leads_label_number"), messages.render("leads_label_time"),
             messages.render("leads_label_status"), messages.render("leads_label_source"),
             messages.render("leads_label_channel"), messages.render("leads_label_first_source"),
-            *(messages.render(LABEL_KEYS[s]) for s in SLOTS),
+            *(label(messages, s) for s in SLOTS),
             messages.render("leads_label_listings"), messages.render("leads_label_transcript")]
 
 
@@ -55,8 +55,8 @@ def row(lead: dict, messages: Messages) -> list[str]:
              messages.render(status_key) if status_key in messages else status,
              source_label(messages, lead.get("source", "")), source_label(messages, lead.get("channel", "")),
              lead.get("first_source", ""),
-             *(one_line(fields.get(s)) for s in SLOTS),
-             " ".join(lead.get("listings") or []), transcript]
+             *(value_text(messages, s, fields.get(s)) for s in SLOTS),
+             listings_text(fields, lead.get("listings") or []), transcript]
     return [neutralise(c) for c in cells]
 
 

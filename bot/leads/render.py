@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.form_spec import FORM
 from bot.knowledge.messages import Messages, declare
 from bot.store.leads import SHANGHAI, SLOTS
 
 WECOM_LIMIT = 4096  # bytes of markdown content WeCom accepts
 
-LABEL_KEYS = {slot: f"leads_label_{slot}" for slot in SLOTS}
+# a form field is labelled as the form labels it (field_need ...); the need's parts have their own
+LABEL_KEYS = {slot: (FORM.by_name[slot].label_key if slot in FORM.by_name else f"leads_label_{slot}") for slot in SLOTS}
+# lead fields whose values are codes: staff read them through these message keys (type_factory, deal_rent)
+CODED = {"type": "type_", "deal": "deal_"}
+LISTING_TITLES = "listing_titles"  # the titles of the listings the user looked at, as the form saw them
 CHANNEL_KEYS = {channel: f"leads_channel_{channel}" for channel in ("wechat", "web", "cli")}
 declare(
     "leads_title_lead", "leads_title_handoff", "leads_label_number", "leads_label_listings",
@@ -121,9 +126,30 @@ def fit(head: list[str], tail: list[str], limit: int, marker: str) -> str:
     return cut_utf8("\n".join(head), room) + "\n" + marker
 
 
-def _label(messages: Messages, slot: str) -> str:
-    key = LABEL_KEYS.get(slot, f"leads_label_{slot}")
-    return messages.render(key) if key in messages else slot
+def label(messages: Messages, slot: str) -> str:
+    """The Chinese label of a lead field (a field added to the form is labelled by its field_ key)."""
+    for key in (LABEL_KEYS.get(slot), f"field_{slot}", f"leads_label_{slot}"):
+        if key and key in messages:
+            return messages.render(key)
+    return slot
+
+
+_label = label
+
+
+def value_text(messages: Messages, slot: str, value: Any) -> str:
+    """A lead field's value as staff read it: codes (factory, rent) in Chinese, one line."""
+    prefix = CODED.get(slot)
+    if prefix and isinstance(value, str) and f"{prefix}{value}" in messages:
+        return messages.render(f"{prefix}{value}")
+    return one_line(value)
+
+
+def listings_text(fields: dict[str, Any], listings: list[str]) -> str:
+    titles = fields.get(LISTING_TITLES)
+    if titles:
+        return one_line(titles)
+    return "、".join(one_line(x) for x in listings)
 
 
 def who_label(messages: Messages, who: str) -> str:
@@ -150,12 +176,12 @@ def origin_rows(messages: Messages, source: Any, channel: Any, first_source: Any
 
 
 def _slots(notice: Notice) -> list[str]:
-    extra = [name for name in notice.fields if name not in SLOTS]
+    extra = [name for name in notice.fields if name not in SLOTS and name != LISTING_TITLES]
     return [*SLOTS, *sorted(extra)]
 
 
-def _value(messages: Messages, value: Any) -> str:
-    text = one_line(value)
+def _value(messages: Messages, value: Any, slot: str = "") -> str:
+    text = value_text(messages, slot, value)
     return text if text else messages.render("leads_value_empty")
 
 
@@ -183,9 +209,9 @@ def _content(notice: Notice, messages: Messages) -> tuple[str, list[tuple[str, s
         header.append((m("leads_label_assignee"), one_line(notice.assignee) or m("leads_unassigned")))
     fields, hint = [], ""
     if notice.kind in ("lead", "reminder"):
-        fields = [(_label(messages, slot), _value(messages, notice.fields.get(slot))) for slot in _slots(notice)]
-        if notice.listings:
-            fields.append((m("leads_label_listings"), ", ".join(one_line(x) for x in notice.listings)))
+        fields = [(label(messages, slot), _value(messages, notice.fields.get(slot), slot)) for slot in _slots(notice)]
+        if notice.listings or notice.fields.get(LISTING_TITLES):
+            fields.append((m("leads_label_listings"), listings_text(notice.fields, notice.listings)))
     else:
         fields = [(m("leads_label_user"), one_line(notice.openid))]
         hint = m("leads_handoff_hint")

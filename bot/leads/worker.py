@@ -51,6 +51,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# KEYS: outbox, retry schedule[, job state]   ARGV: entry id, group
+# One script (not MULTI, which redis-py's cluster client lacks): the keys share the {leads} slot.
+_FINISH = """
+redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
+redis.call('XDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if KEYS[3] then redis.call('DEL', KEYS[3]) end
+return 1
+"""
+
 
 def default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -87,6 +97,7 @@ class Worker:
         self.limiter = SharedRateLimit(client)
         self.health = ChannelHealth(client, keys, now=now)  # read by the handoff reply and /healthz
         self._release = client.register_script(_RELEASE)
+        self._finish_job = client.register_script(_FINISH)
         self._group_ready = False
         self._claim_cursor = "0-0"
         self._next_prune = time.monotonic() + PRUNE_EVERY
@@ -267,13 +278,8 @@ class Worker:
         })
 
     def _finish(self, entry_id: str, job: str | None) -> None:
-        pipe = self.r.pipeline(transaction=True)
-        pipe.xack(self.keys.outbox(), GROUP, entry_id)
-        pipe.xdel(self.keys.outbox(), entry_id)
-        pipe.zrem(self.keys.retry_schedule(), entry_id)
-        if job:
-            pipe.delete(self.keys.job_state(job))
-        pipe.execute()
+        keys = [self.keys.outbox(), self.keys.retry_schedule()] + ([self.keys.job_state(job)] if job else [])
+        self._finish_job(keys=keys, args=[entry_id, GROUP])
 
     # running ---------------------------------------------------------------------------
     def run_forever(self, stop_event: threading.Event, poll_interval: float = 0.5) -> None:

@@ -1,8 +1,10 @@
 """Measure understanding on a labelled set (``tests/data/nlu.yaml``): ``parkbot eval``.
 
 Figures: FAQ top-1 (counted only when the bot would actually answer with the right entry; a
-"did you mean" whose first suggestion is right is reported separately), out-of-scope handling
-(correct when the bot does not answer), and entity accuracy per slot.
+"did you mean" whose first suggestion is right is reported separately, and so are wrong
+answers), out-of-scope handling (correct when the bot does not answer), entity accuracy per
+slot, and commands read in the conversation context they were said in (``commands``: text,
+state, expected intent or ``none``).
 """
 from __future__ import annotations
 
@@ -11,13 +13,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from .matcher import Understanding
 
-TARGETS = {"faq": 0.95, "oos": 0.95, "entities": 0.98}
+TARGETS = {"faq": 0.95, "oos": 0.95, "entities": 0.98, "commands": 0.95}
 
 
 @dataclass
@@ -34,6 +36,9 @@ class Report:
     slots: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     spurious: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     entity_errors: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # text, slot, got, want
+    commands_total: int = 0
+    commands_correct: int = 0
+    command_errors: list[tuple[str, str, str, str]] = field(default_factory=list)  # text, context, got, want
     build_ms: float = 0.0
     match_ms: list[float] = field(default_factory=list)
 
@@ -51,18 +56,32 @@ class Report:
         return self.oos_correct / declined if declined else 1.0
 
     @property
+    def faq_answered_or_first(self) -> float:
+        return (self.faq_correct + self.faq_suggested) / self.faq_total if self.faq_total else 1.0
+
+    @property
+    def faq_wrong(self) -> float:
+        """Share of in-scope questions answered with another entry (worse than a "not sure")."""
+        wrong = sum(1 for _, got, _ in self.confusions if not got.startswith(("suggest[", "none")))
+        return wrong / self.faq_total if self.faq_total else 0.0
+
+    @property
+    def commands_accuracy(self) -> float:
+        return self.commands_correct / self.commands_total if self.commands_total else 1.0
+
+    @property
     def entity_accuracy(self) -> float:
         total = sum(t for _, t in self.slots.values())
         return sum(c for c, _ in self.slots.values()) / total if total else 1.0
 
     def passed(self) -> bool:
         return (self.faq_accuracy >= TARGETS["faq"] and self.oos_recall >= TARGETS["oos"]
-                and self.entity_accuracy >= TARGETS["entities"])
+                and self.entity_accuracy >= TARGETS["entities"] and self.commands_accuracy >= TARGETS["commands"])
 
 
 def load_data(path: str | Path) -> dict[str, list]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    for key in ("faq", "oos", "listing", "lead"):
+    for key in ("faq", "oos", "listing", "lead", "commands"):
         data.setdefault(key, [])
         if not isinstance(data[key], list):
             raise ValueError(f"{path}: {key} must be a list")
@@ -84,7 +103,26 @@ def _label(m) -> str:
     return "none"
 
 
-def evaluate(kb: Any, data: dict[str, list], nlu: Understanding | None = None) -> Report:
+# the same action in the routing table, whichever of the two words the reading picked
+_SAME_ACTION = {"confirm": {"affirm": "confirm"}, "resume": {"cancel": "deny", "lead": "affirm"}}
+
+
+def command_hit(context: str, got: tuple[str | None, str | None], want: str) -> bool:
+    """``got`` (intent, field named) against a label like ``skip``, ``modify:phone`` or ``none``."""
+    intent, field_named = got
+    intent = _SAME_ACTION.get(context, {}).get(intent or "", intent)
+    want_intent, _, want_field = want.partition(":")
+    if want_intent == "none":
+        return intent is None
+    return intent == want_intent and (not want_field or field_named == want_field)
+
+
+Resolver = Callable[[str, str], "tuple[str | None, str | None]"]
+
+
+def evaluate(kb: Any, data: dict[str, list], nlu: Understanding | None = None,
+             resolve: Resolver | None = None) -> Report:
+    """``resolve(text, context)`` reads a command in its conversation context (default: the reading)."""
     report = Report()
     started = time.perf_counter()
     nlu = nlu or Understanding(kb)
@@ -119,6 +157,21 @@ def evaluate(kb: Any, data: dict[str, list], nlu: Understanding | None = None) -
         else:
             report.oos_answered.append((str(text), m.best.id))
 
+    if resolve is None:
+        def resolve(text: str, context: str) -> tuple[str | None, str | None]:
+            r = nlu.read(text, context)
+            return r.intent, r.field
+    for case in data["commands"]:
+        text, context, want = str(case["text"]), str(case["state"]), str(case["intent"])
+        got = resolve(text, context)
+        report.commands_total += 1
+        if command_hit(context, got, want):
+            report.commands_correct += 1
+        else:
+            label = got[0] or "none"
+            report.command_errors.append((text, context, label + (f":{got[1]}" if got[0] == "modify" and got[1] else ""),
+                                          want))
+
     for case in [*data["listing"], *data["lead"]]:
         text, want = str(case["text"]), dict(case.get("expect") or {})
         got = nlu.entities(text)
@@ -149,6 +202,7 @@ def format_report(r: Report) -> str:
     if r.confusions:
         lines.append("  confusions (utterance -> predicted, expected):")
         lines += [f"    {text} -> {got}  (want {want})" for text, got, want in r.confusions]
+    lines.append(f"  answered or right entry first: {_pct(r.faq_answered_or_first)}; answered wrong: {_pct(r.faq_wrong)}")
     lines.append(f"Out of scope not answered: {r.oos_correct}/{r.oos_total} = recall {_pct(r.oos_recall)}"
                  f", precision {_pct(r.oos_precision)}   [target {_pct(TARGETS['oos'])} recall]")
     lines += [f"    answered: {text} -> {entry}" for text, entry in r.oos_answered]
@@ -163,6 +217,10 @@ def format_report(r: Report) -> str:
     if r.entity_errors:
         lines.append("  entity errors (text: slot got / want):")
         lines += [f"    {text}: {slot} {got!r} / {want!r}" for text, slot, got, want in r.entity_errors]
+    if r.commands_total:
+        lines.append(f"Commands in context: {r.commands_correct}/{r.commands_total} = {_pct(r.commands_accuracy)}"
+                     f"   [target {_pct(TARGETS['commands'])}]")
+        lines += [f"    [{ctx}] {text} -> {got}  (want {want})" for text, ctx, got, want in r.command_errors]
     if r.match_ms:
         ms = sorted(r.match_ms)
         p50, p99 = ms[len(ms) // 2], ms[min(len(ms) - 1, int(len(ms) * 0.99))]

@@ -23,16 +23,23 @@ runner-up entry and enough of the message explained (:class:`Policy`), not a sin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from bot.knowledge.schema import ParkEntry, Synonyms
+from bot.knowledge.schema import Intents, ParkEntry, Synonyms
 
+from .commands import Commands
+
+# a question the knowledge answers outright beats a command it only resembles this much (weighted)
+OVERRIDE = 85.0
 from .entities import EntityExtractor
 from .entries import Entry, Item, build_items
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface
+from .policy import FEATURES, AnswerModel, CharTfidf, features
+from .reading import Reading, asks_question
 from .vocab import load_vocab
 
 Status = Literal["answer", "suggest", "none"]
@@ -46,6 +53,7 @@ class Match:
     suggestions: list[Entry]
     score: float
     normalized: str
+    confidence: float | None = None  # the answer model's probability that the best entry is right
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,18 @@ class Understanding:
         self._park_names: PhraseIndex[int] = PhraseIndex(
             (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
         self._entry_by_id = {it.entry.id: it.entry for it in self._items}
+        # a knowledge value without commands (a bare FAQ set) reads no message as a command
+        # names of other places, less any our own knowledge speaks of (盐城 in a park's news)
+        ours = " ".join([*(norm(f.answer) for f in kb.faqs), *(norm(p.summary) for p in kb.parks),
+                         *(t for it in self._items for t in it.texts)])
+        self._elsewhere: PhraseIndex[bool] = PhraseIndex(
+            (n, True) for n in (norm(x) for x in getattr(kb.synonyms, "elsewhere", ())) if n and n not in ours)
+        self._content_cache = lru_cache(maxsize=512)(self._content_chars_uncached)
+        self._tfidf = CharTfidf([(*it.texts, *it.keywords) for it in self._items])
+        weights = getattr(kb, "answer_policy", None)
+        self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
+                       and weights.features == list(FEATURES) else None)
+        self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), norm)
 
     # ------------------------------------------------------------------ public API
     def normalize(self, text: str) -> str:
@@ -148,6 +168,22 @@ class Understanding:
 
     def entities(self, text: str) -> dict[str, Any]:
         return self._extractor.extract(text)
+
+    def read(self, text: str, context: str = "idle", kind: str = "text") -> Reading:
+        """Everything understanding says about one message, in its conversation context."""
+        talk = kind in ("text", "voice") and bool(text and text.strip())
+        if not talk:
+            return Reading(text or "", context, None, None, {}, None, {}, False,
+                           Match("none", None, [], 0.0, ""), None)
+        match = self.match(text)
+        asks = asks_question(text)
+        intent, scores = self.commands.read(text, context)
+        if intent is not None and asks and match.status == "answer" and scores[intent] < OVERRIDE:
+            # a question the knowledge answers outright is not a command that only resembles it
+            intent = None
+        field = self.commands.field_named(text) if intent == "modify" else None
+        return Reading(text, context, intent, field, scores, self.commands.digit(text), self.entities(text), asks,
+                       match, self.mentions_park(text))
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._entry_by_id.get(entry_id)
@@ -186,6 +222,11 @@ class Understanding:
 
     # ------------------------------------------------------------------ scoring
     def _content_chars(self, norm: str) -> list[tuple[float, str, str]]:
+        # ranking and the answer model both read it: computed once per message (a small cache per
+        # knowledge version, thread-safe in CPython)
+        return self._content_cache(norm)
+
+    def _content_chars_uncached(self, norm: str) -> list[tuple[float, str, str]]:
         """``(weight, left bigram, right bigram)`` of each content character of the message.
 
         Question-frame characters are skipped. A character the knowledge base never uses next
@@ -275,12 +316,37 @@ class Understanding:
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
+    def features(self, norm: str, ranked: list[Scored]) -> list[float]:
+        """The answer model's inputs for the best of ``ranked`` (see bot/nlu/policy.py)."""
+        message = self._tfidf.message(norm)
+        runner = ranked[1] if len(ranked) > 1 else None
+        cos_best = self._tfidf.cosine(message, ranked[0].item)
+        cos_runner = max((self._tfidf.cosine(message, s.item) for s in ranked[1:3]), default=0.0)
+        rule = {"answer": 1.0, "suggest": 0.5}.get(self._decide_by_rule(norm, ranked).status, 0.0)
+        content = self._content_chars(norm)
+        total = sum(w for w, _, _ in content)
+        unseen = sum(w for w, _, _ in content if w == self._idf_unseen) / total if total else 0.0
+        elsewhere = 1.0 if self._elsewhere.find(norm) else 0.0
+        item = self._items[ranked[0].item]
+        # characters the best entry can say nothing about (出生 in 爱因斯坦是哪一年出生的)
+        unexplained = sum(1 for _, left, right in content
+                          if not (left in item.own or right in item.own or left in item.told or right in item.told))
+        return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen, rule, elsewhere,
+                        unexplained)
+
     def _decide(self, norm: str, ranked: list[Scored] | None = None) -> Match:
         p = self.policy
         if ranked is None:
             ranked = self.rank(norm)
         if not ranked:
             return Match("none", None, [], 0.0, norm)
+        if self._model is not None:
+            return self._decide_by_model(norm, ranked)
+        return self._decide_by_rule(norm, ranked)
+
+    def _decide_by_rule(self, norm: str, ranked: list[Scored]) -> Match:
+        """The hand-set rule: enough score, a margin over the runner-up, and enough of the message explained."""
+        p = self.policy
         best = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
         evidence = best.told >= p.min_told or best.ratio >= p.verbatim
@@ -295,3 +361,21 @@ class Understanding:
             top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
             return Match("suggest", None, top, best.score, norm)
         return Match("none", None, [], best.score, norm)
+
+    def _decide_by_model(self, norm: str, ranked: list[Scored]) -> Match:
+        p, model, best = self.policy, self._model, ranked[0]
+        runner = ranked[1].score if len(ranked) > 1 else 0.0
+        confidence = model.probability(self.features(norm, ranked))
+        # a message that is one of the entry's paraphrases, give or take a character, or wholly one
+        # of its keywords (园区有多大), is answered: an admin wrote those words for that entry
+        verbatim = (best.ratio >= p.verbatim or best.keys >= 0.999) and best.score > runner
+        if confidence >= model.answer_at or verbatim:
+            return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
+        # a bare topic word (以色列) is as close to every entry about it: the model, trained on
+        # sentences, has little to go on, so the hand-set rule's suggestions stand
+        topic = len(norm) <= p.short and not best.keys
+        if confidence >= model.suggest_at or (topic and self._decide_by_rule(norm, ranked).status == "suggest"):
+            floor = best.score - (p.short_margin if topic else p.suggest_spread)
+            top = [self._items[s.item].entry for s in ranked[:3] if s.score >= floor]
+            return Match("suggest", None, top, best.score, norm, confidence)
+        return Match("none", None, [], best.score, norm, confidence)

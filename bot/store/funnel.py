@@ -12,6 +12,7 @@ from typing import Callable
 
 import redis
 
+from .connection import atomic
 from .keys import Keys
 from .leads import shanghai_day
 
@@ -21,9 +22,19 @@ STAGES = ("conversations", "searches", "forms_started", "forms_submitted", "hand
 DAY_TTL = 90 * 24 * 3600
 
 
+# KEYS: total, today   ARGV: stage, count, day ttl. A script, not MULTI: one slot, legal on a Cluster.
+_HIT = """
+redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
+
 class Funnel:
     def __init__(self, client: redis.Redis, keys: Keys, *, now: Callable[[], float] = time.time):
         self.r, self.keys, self.now = client, keys, now
+        self._hit = client.register_script(_HIT)
 
     def _total_key(self) -> str:
         return self.keys.funnel("total")
@@ -37,11 +48,7 @@ class Funnel:
             raise ValueError(f"unknown funnel stage {stage!r}; use one of {', '.join(STAGES)}")
         day = self._day_key(shanghai_day(self.now()))
         try:
-            pipe = self.r.pipeline(transaction=True)
-            pipe.hincrby(self._total_key(), stage, count)
-            pipe.hincrby(day, stage, count)
-            pipe.expire(day, DAY_TTL)
-            pipe.execute()
+            self._hit(keys=[self._total_key(), day], args=[stage, count, DAY_TTL])
         except redis.RedisError as exc:
             log.warning("funnel counter %s not counted: %s", stage, exc)
 
@@ -73,7 +80,7 @@ class Funnel:
             raise ValueError(f"unknown form funnel count {kind!r} for {name!r}")
         day = self.keys.funnel(f"fields:day:{shanghai_day(self.now())}")
         try:
-            pipe = self.r.pipeline(transaction=True)
+            pipe = atomic(self.r)
             pipe.hincrby(self.keys.funnel("fields:total"), f"{kind}:{name}", 1)
             pipe.hincrby(day, f"{kind}:{name}", 1)
             pipe.expire(day, DAY_TTL)

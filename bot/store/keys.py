@@ -39,8 +39,15 @@ class Keys:
         """Who has the conversation: the bot, or a person (waiting / taken / released)."""
         return self.user(openid, "takeover")
 
-    def user_keys_pattern(self, openid: str) -> str:
-        return self.user(openid, "*")
+    def user_keys(self, openid: str) -> list[str]:
+        """Every per-user key that erasing a user deletes, by name (no SCAN: legal and cheap on a Cluster).
+
+        A feature that keeps something new per user adds its key here (a test checks that every
+        per-user key method is listed). Not listed: the lock, which the erasing message holds, and
+        the retry cache (``dedup``), one key per message that expires ``DEDUP_TTL`` after it.
+        """
+        return [self.state(openid), self.transcript(openid), self.location(openid), self.campaign(openid),
+                self.takeover(openid)]
 
     # shared: leads and their delivery ------------------------------------------
     def shared(self, field: str) -> str:
@@ -48,6 +55,22 @@ class Keys:
 
     def lead(self, number: str) -> str:
         return self.shared(f"lead:{number}")
+
+    def lead_keys(self, number: str) -> dict[str, str]:
+        """Every key kept per lead, by role: what a backup carries (``parkbot leads export --jsonl``).
+
+        A feature that keeps something new per lead (notes, history…) adds its key here, and
+        backup and restore carry it. ``lead`` is the lead's hash, with every field it has.
+        """
+        return {"lead": self.lead(number), "notes": self.lead_notes(number), "history": self.lead_history(number)}
+
+    def lead_notes(self, number: str) -> str:
+        """Staff notes on a lead (a list, oldest first)."""
+        return self.shared(f"notes:{number}")
+
+    def lead_history(self, number: str) -> str:
+        """Who changed a lead's status or assignee, and when (a list)."""
+        return self.shared(f"history:{number}")
 
     def lead_prefix(self) -> str:
         """What :meth:`lead` puts before the number, for the submit script that makes the number."""

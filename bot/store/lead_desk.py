@@ -88,10 +88,10 @@ class LeadDesk:
         self._remind = client.register_script(_REMIND)
 
     def notes_key(self, number: str) -> str:
-        return self.keys.shared(f"notes:{number}")
+        return self.keys.lead_notes(number)
 
     def history_key(self, number: str) -> str:
-        return self.keys.shared(f"history:{number}")
+        return self.keys.lead_history(number)
 
     def change(self, number: str, *, who: str, status: str | None = None, assignee: str | None = None,
                note: str | None = None) -> int:

@@ -20,11 +20,13 @@ from typing import Any, Callable
 
 import redis
 
+from ..form_spec import FORM
 from .keys import Keys
 
 STATUSES = ("new", "contacted", "closed")
-SLOTS = ("need", "type", "deal", "area_sqm", "industry", "tax", "company", "contact", "phone")
-PERSONAL_SLOTS = ("company", "contact", "phone")
+# the lead's fields and the personal ones among them come from the form's specification
+SLOTS = FORM.lead_fields
+PERSONAL_SLOTS = FORM.personal
 GROUP = "notify"  # the outbox's consumer group
 # China has had no daylight saving since 1991: a fixed offset needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -111,6 +113,15 @@ return id
 """
 
 
+# KEYS: outbox, dead letters   ARGV: how many outbox ids, then the outbox ids, then the dead ids
+_WITHDRAW = """
+local n = tonumber(ARGV[1])
+if n > 0 then redis.call('XDEL', KEYS[1], unpack(ARGV, 2, n + 1)) end
+if #ARGV > n + 1 then redis.call('XDEL', KEYS[2], unpack(ARGV, n + 2)) end
+return 1
+"""
+
+
 def shanghai_day(ts: float) -> str:
     return datetime.fromtimestamp(ts, SHANGHAI).strftime("%Y%m%d")
 
@@ -159,6 +170,7 @@ class LeadStore:
         self._set_status = client.register_script(_SET_STATUS)
         self._erase = client.register_script(_ERASE)
         self._requeue = client.register_script(_REQUEUE)
+        self._withdraw = client.register_script(_WITHDRAW)
 
     # writing -----------------------------------------------------------------------
     def submit(self, *, form_id: str, openid: str, fields: dict, listings: list[str],
@@ -254,12 +266,8 @@ class LeadStore:
                   if fields.get("kind") == "handoff" and fields.get("openid") == openid]
         dead_doomed = [entry_id for entry_id, fields in self.r.xrange(dead)
                        if openid in (fields.get("payload") or "") and "handoff" in (fields.get("payload") or "")]
-        pipe = self.r.pipeline(transaction=True)
-        if doomed:
-            pipe.xdel(outbox, *doomed)
-        if dead_doomed:
-            pipe.xdel(dead, *dead_doomed)
-        pipe.execute()
+        if doomed or dead_doomed:
+            self._withdraw(keys=[outbox, dead], args=[len(doomed), *doomed, *dead_doomed])
         if doomed:
             try:
                 self.r.xack(outbox, GROUP, *doomed)

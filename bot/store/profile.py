@@ -12,6 +12,7 @@ from typing import Any
 
 import redis
 
+from .connection import atomic
 from .keys import Keys
 
 LOCATION_TTL = 7 * 24 * 3600  # a week-old position says little about where someone is looking
@@ -38,7 +39,7 @@ class ProfileStore:
     # location ------------------------------------------------------------------------
     def remember_location(self, openid: str, lat: float, lng: float, at: float, precision: str = "") -> None:
         key = self.keys.location(openid)
-        pipe = self.r.pipeline(transaction=True)
+        pipe = atomic(self.r)
         pipe.hset(key, mapping={"lat": repr(float(lat)), "lng": repr(float(lng)), "at": repr(float(at)),
                                 "precision": str(precision or "")[:20]})
         pipe.expire(key, self.location_ttl)

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator, Protocol
 import redis
 
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
+from .connection import atomic
 from .keys import Keys
 
 log = logging.getLogger(__name__)
@@ -108,22 +109,7 @@ class StateStorage(Protocol):
     def load(self, openid: str) -> dict[str, Any]: ...
     def save(self, openid: str, state: dict[str, Any]) -> None: ...
     def erase(self, openid: str) -> None: ...
-    def append(self, openid: str, who: str, text: str, *, push: bool = False) -> dict[str, Any]:
-        """A line said outside a message's turn (a person's reply, the takeover's notices).
-
-        ``push`` marks lines the user's channel must fetch by itself (the web chat polls for them).
-        """
-        entry: dict[str, Any] = {"t": time.time(), "who": who, "text": text[:2000]}
-        if push:
-            entry["push"] = 1
-        key = self.keys.transcript(openid)
-        pipe = self.r.pipeline(transaction=True)
-        pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
-        pipe.ltrim(key, -self.transcript_len, -1)
-        pipe.expire(key, self.transcript_ttl)
-        pipe.execute()
-        return entry
-
+    def append(self, openid: str, who: str, text: str, *, push: bool = False) -> dict[str, Any]: ...
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]: ...
 
 
@@ -251,13 +237,13 @@ class RedisStateStorage:
             self.r.delete(key)
 
     def erase(self, openid: str) -> None:
-        """Everything kept about this user's conversation (state, transcript, takeover, retry cache),
-        and the user's place in the admin page's conversation lists."""
-        keys = list(self.r.scan_iter(match=self.keys.user_keys_pattern(openid), count=500))
-        keep = {self.keys.lock(openid)}  # the caller may be holding it
-        doomed = [k for k in keys if k not in keep]
-        if doomed:
-            self.r.delete(*doomed)
+        """Everything kept about this user's conversation, deleted by name (see ``Keys.user_keys``),
+        and the user's place in the admin page's conversation lists.
+
+        The replies kept for WeChat's retries expire by themselves within ``DEDUP_TTL``; the one
+        of the message asking to be forgotten must stay until its reply is stored.
+        """
+        self.r.delete(*self.keys.user_keys(openid))
         self.r.zrem(self.keys.handoffs("index"), openid)
         self.r.zrem(self.keys.handoffs("recent"), openid)
 
@@ -270,7 +256,7 @@ class RedisStateStorage:
         if push:
             entry["push"] = 1
         key = self.keys.transcript(openid)
-        pipe = self.r.pipeline(transaction=True)
+        pipe = atomic(self.r)
         pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
         pipe.ltrim(key, -self.transcript_len, -1)
         pipe.expire(key, self.transcript_ttl)

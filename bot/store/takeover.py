@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 
 import redis
 
+from .connection import atomic
 from .keys import Keys
 
 STATES = ("waiting", "taken", "released")
@@ -173,14 +174,14 @@ class ChannelHealth:
 
     def delivered(self, channel: str) -> None:
         key = self.keys.channel_health(channel)
-        pipe = self.r.pipeline(transaction=True)
+        pipe = atomic(self.r)
         pipe.hset(key, "ok_at", repr(self.now()))
         pipe.hdel(key, "failing_since", "error")
         pipe.execute()
 
     def failed(self, channel: str, error: str) -> None:
         key = self.keys.channel_health(channel)
-        pipe = self.r.pipeline(transaction=True)
+        pipe = atomic(self.r)
         pipe.hsetnx(key, "failing_since", repr(self.now()))
         pipe.hset(key, mapping={"fail_at": repr(self.now()), "error": error[:300]})
         pipe.execute()

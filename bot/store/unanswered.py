@@ -1,9 +1,15 @@
-"""Questions the bot could not answer, counted for admins (text, count, last seen)."""
+"""Questions the bot could not answer, counted for admins (text, count, last seen, open or covered).
+
+A question stays in the log after the admin adds an answer for it; once a reload's knowledge
+answers it, it is marked covered (with the entry that answers it), so the admin sees which
+questions are still open. Asked again and unanswered again, it is open again.
+"""
 from __future__ import annotations
 
 import json
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import redis
 
@@ -13,24 +19,57 @@ from .keys import Keys
 STATES = ("open", "resolved", "dismissed")
 DAY_TTL = 31 * 24 * 3600
 _SHANGHAI = timezone(timedelta(hours=8))
+# KEYS: counts, texts, last seen, today's counts, covered   ARGV: key, text, now, day TTL (all in the {unanswered} slot)
+_RECORD = """
+redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+redis.call('HDEL', KEYS[5], ARGV[1])
+return 1
+"""
 
 
 class UnansweredLog:
     def __init__(self, client: redis.Redis, keys: Keys, *, now=time.time):
         self.r, self.keys, self.now = client, keys, now
+        self._record = client.register_script(_RECORD)
 
     def record(self, text: str, normalized: str) -> None:
         key = (normalized or text).strip()[:200]
         if not key:
             return
-        pipe = self.r.pipeline(transaction=True)
-        pipe.zincrby(self.keys.unanswered("counts"), 1, key)
-        pipe.hset(self.keys.unanswered("text"), key, text.strip()[:200])
-        pipe.hset(self.keys.unanswered("last"), key, int(self.now()))
-        day = self._day_key(self.now())  # per day, for the 7- and 30-day counts
-        pipe.hincrby(day, key, 1)
-        pipe.expire(day, DAY_TTL)
+        k = self.keys
+        # per day too, for the 7- and 30-day counts; asked and unanswered again, it is open again
+        self._record(keys=[k.unanswered("counts"), k.unanswered("text"), k.unanswered("last"), self._day_key(self.now()),
+                           k.unanswered("covered")],
+                     args=[key, text.strip()[:200], int(self.now()), DAY_TTL])
+
+    def mark_covered(self, answers: Callable[[str], str | None], limit: int = 2000) -> int:
+        """Mark each logged question the knowledge now answers (``answers(text)`` -> entry id or None).
+
+        Questions it no longer answers (an entry was removed) are open again. Returns how many
+        are covered.
+        """
+        rows = self.r.zrevrange(self.keys.unanswered("counts"), 0, limit - 1)
+        if not rows:
+            return 0
+        texts = self.r.hmget(self.keys.unanswered("text"), rows)
+        covered, reopened = {}, []
+        for key, text in zip(rows, texts):
+            entry = answers(text or key)
+            if entry:
+                covered[key] = entry
+            else:
+                reopened.append(key)
+        pipe = self.r.pipeline(transaction=False)  # one hash, two commands: either order is right
+        if covered:
+            pipe.hset(self.keys.unanswered("covered"), mapping=covered)
+        if reopened:
+            pipe.hdel(self.keys.unanswered("covered"), *reopened)
         pipe.execute()
+        return len(covered)
 
     def top(self, limit: int = 100) -> list[dict]:
         rows = self.r.zrevrange(self.keys.unanswered("counts"), 0, limit - 1, withscores=True)
@@ -40,10 +79,12 @@ class UnansweredLog:
         pipe = self.r.pipeline(transaction=False)
         pipe.hmget(self.keys.unanswered("text"), keys)
         pipe.hmget(self.keys.unanswered("last"), keys)
-        texts, lasts = pipe.execute()
+        pipe.hmget(self.keys.unanswered("covered"), keys)
+        texts, lasts, covered = pipe.execute()
         return [
-            {"text": text or key, "normalized": key, "count": int(count), "last_seen": int(last or 0)}
-            for (key, count), text, last in zip(rows, texts, lasts)
+            {"text": text or key, "normalized": key, "count": int(count), "last_seen": int(last or 0),
+             "state": "covered" if entry else "open", "answered_by": entry}
+            for (key, count), text, last, entry in zip(rows, texts, lasts, covered)
         ]
 
     # --- the admin's work on them: resolved (with the FAQ entry that answers), dismissed ------
@@ -103,7 +144,8 @@ class UnansweredLog:
         week, month = self.recent_counts(keys, 7), self.recent_counts(keys, 30)
         out = []
         for row, record, n7, n30 in zip(rows, self.states(keys), week, month):
-            item = {**row, "state": record.get("state", "open"), "faq": record.get("faq", ""),
+            # an admin's resolve / dismiss wins; otherwise covered when a reload's knowledge answers it
+            item = {**row, "state": record.get("state", row["state"]), "faq": record.get("faq") or row["answered_by"] or "",
                     "by": record.get("by", ""), "at": record.get("at", 0), "count_7d": n7, "count_30d": n30}
             if state is None or item["state"] == state:
                 out.append(item)

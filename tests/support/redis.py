@@ -5,7 +5,6 @@ as it was found. Import both fixtures into a test module to use ``leads_redis``.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import uuid
@@ -33,7 +32,7 @@ class TestRedis:
 
 def reconnect(args: dict) -> tuple[redis.Redis, Keys]:
     if args["url"]:
-        client = redis.Redis.from_url(args["url"], decode_responses=True, socket_timeout=5)
+        client = connect(args["url"], None, timeout=5.0)  # a cluster when the URL is a cluster node
     else:
         client = redis.Redis(unix_socket_path=args["socket"], decode_responses=True, socket_timeout=5)
     return client, Keys(args["prefix"])
@@ -65,8 +64,8 @@ def leads_redis_dir(data_dir):
 
 
 @pytest.fixture
-def leads_redis(leads_redis_dir):
-    url = os.environ.get("REDIS_URL") or None
+def leads_redis(leads_redis_dir, redis_url):
+    url = redis_url  # REDIS_URL, or a local cluster where a test module says so
     client = connect(url, leads_redis_dir, timeout=5.0)
     prefix = f"parkbot-test-{uuid.uuid4().hex[:12]}"
     socket = None if url else client.connection_pool.connection_kwargs.get("path")

@@ -122,10 +122,11 @@ def api_set_status(number: str):
 @bp.get("/api/unanswered")
 def api_unanswered():
     state = request.args.get("state")
-    if state not in (None, "", "open", "resolved", "dismissed"):
-        raise Refused(400, "admin_bad_status", status=state, choices="open, resolved, dismissed")
+    if state not in (None, "", "open", "covered", "resolved", "dismissed"):
+        raise Refused(400, "admin_bad_status", status=state, choices="open, covered, resolved, dismissed")
     items = [{"text": item["text"], "count": item["count"], "last_seen": iso(item["last_seen"]),
-              "state": item["state"], "faq": item["faq"] or None, "count_7d": item["count_7d"],
+              "state": item["state"], "faq": item["faq"] or None, "answered_by": item["answered_by"],
+              "count_7d": item["count_7d"],
               "count_30d": item["count_30d"]}
              for item in unanswered().items(limit_arg(100), state or None)]
     return jsonify({"items": items})

@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta
 
 from ...dialogue.progress import CONFIRM
-from ...dialogue.states import FORM_ORDER
+from ...form_spec import FORM
 from ...store.lead_search import per_day, per_source
 from ...store.leads import SHANGHAI
 from .common import field_label, funnel, leads, m
@@ -46,7 +46,7 @@ def source_chart(counts) -> dict:
 
 
 def form_funnel() -> list[dict]:
-    fields = (*FORM_ORDER, CONFIRM)
+    fields = (*FORM.order, CONFIRM)
     rows = funnel().fields(fields, FORM_DAYS)
     for row in rows:
         row["label"] = m("admin_form_confirm") if row["field"] == CONFIRM else field_label(row["field"])

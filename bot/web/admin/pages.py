@@ -5,6 +5,8 @@ shows what happened at the top, in view (``#done``); bad input gets an error pag
 """
 from __future__ import annotations
 
+from ...leads.render import LISTING_TITLES
+
 import io
 import time
 from dataclasses import replace
@@ -88,7 +90,8 @@ def lead_detail(number: str):
     lead = leads().get(number) if NUMBER.fullmatch(number) else None
     if lead is None:
         return error(404, "admin_unknown_lead", number=number)
-    extra = sorted(name for name in lead["fields"] if name not in SLOTS)
+    # the listings' titles are shown with the listings themselves
+    extra = sorted(name for name in lead["fields"] if name not in SLOTS and name != LISTING_TITLES)
     earlier = leads().get(lead["repeat_of"]) if lead.get("repeat_of") else None
     return render_template("admin_lead.html", lead=decorate(lead), extra=extra, notes=desk().notes(number),
                            history=desk().history(number), earlier=earlier, done=_done(),

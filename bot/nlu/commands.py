@@ -1,0 +1,227 @@
+"""The bot's commands (登记, 取消, 确认, 人工...) read in the conversation's context.
+
+Commands are knowledge: each intent in ``knowledge/intents.yaml`` has paraphrases matched the
+way FAQ questions are (the matcher's normalisation and synonyms, then ``fuzz.ratio``), plus
+``exact`` whole-message words and ``contains`` phrases. The same words mean different things in
+different places -- 「好的」 at the confirmation submits, at the resume offer continues, elsewhere
+it is nothing -- so each context (``contexts`` in intents.yaml) says which intents are plausible
+and how strongly, and a message's intent is the best plausible one, weighted, above a floor.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Callable
+
+from rapidfuzz import fuzz, process
+
+from ..knowledge.schema import Intents
+from .normalize import surface
+from .reading import asks_question
+
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_TRAILING = re.compile(r"(?:一下|下|吧|啊|呀|呢|哦|嘛|了|哈|啦|的|么)+$")
+_LEADING = re.compile(r"^(?:嗯+|那个|请|麻烦|帮我|我想|我要)?")
+
+EXACT = 100.0  # the whole message is one of the intent's words
+CONTAINS = 92.0  # the message contains one of its phrases
+COVER_BASE, COVER_SPAN = 60.0, 40.0  # the intent's words inside a longer message: by the share they cover
+FUZZY_FLOOR = 50.0  # ratios below this are not worth keeping
+_NEGATION = frozenset("不别没甭勿")
+ACCEPT = 80.0  # weighted score a message needs to be read as a command at all
+# the context of a form prompt is "prompt:<field>"; its plausibility row is "prompt"
+CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
+
+
+@lru_cache(maxsize=4096)
+def clean(text: str) -> str:
+    """The matcher's surface form (width, script, case) without spaces and punctuation."""
+    return _NOISE.sub("", surface(text))
+
+
+@lru_cache(maxsize=4096)
+def bare(text: str) -> str:
+    """``clean`` without polite particles at the ends, for whole-message commands."""
+    cleaned = clean(text)
+    stripped = _TRAILING.sub("", cleaned)
+    return stripped or cleaned
+
+
+def _spans(text: str, words: list[str], min_len: int = 1, negatable: bool = True) -> set[int]:
+    """Positions of ``text`` inside an occurrence of one of ``words`` (longest first, no overlaps needed)."""
+    out: set[int] = set()
+    for word in words:
+        if len(word) < min_len:
+            continue
+        at = text.find(word)
+        while at >= 0:
+            # 「不提交了」「不想登记」 are not 提交 / 登记: a negated word says the opposite (words that
+            # are themselves negations, 不填, stay)
+            if not negatable or word[0] in _NEGATION or not _NEGATION.intersection(text[max(0, at - 2):at]):
+                out.update(range(at, at + len(word)))
+            at = text.find(word, at + 1)
+    return out
+
+
+def context_row(context: str) -> str:
+    return context.split(":", 1)[0]
+
+
+class Commands:
+    def __init__(self, intents: Intents, normalize: Callable[[str], str] | None = None):
+        self._norm = normalize or clean
+        self.names = tuple(intents.intents)
+        self._exact = {name: {clean(p) for p in phrases.exact} | {clean(p) for p in phrases.examples}
+                       for name, phrases in intents.intents.items()}
+        self._contains = {name: [clean(p) for p in phrases.contains if clean(p)]
+                          for name, phrases in intents.intents.items()}
+        self._fields = {slot: [clean(w) for w in words] for slot, words in intents.fields.items()}
+        self._not_in = {name: [clean(w) for w in phrases.not_in if clean(w)] for name, phrases in intents.intents.items()}
+        # every paraphrase in the matcher's form, flat, for one rapidfuzz pass per message
+        self._texts: list[str] = []
+        self._owner: list[str] = []
+        self._negative: list[bool] = []
+        for name, phrases in intents.intents.items():
+            seen: set[str] = set()
+            for x in (*phrases.examples, *phrases.exact):
+                p = self._norm(x)
+                # a wording normalisation mostly erased (了解这个 -> 了解) is compared as written
+                if len(p) * 2 < len(clean(x)):
+                    p = clean(x)
+                if p and p not in seen:
+                    seen.add(p)
+                    self._texts.append(p)
+                    self._owner.append(name)
+                    self._negative.append(bool(_NEGATION.intersection(p)))
+        self._plausible = {row: dict(weights) for row, weights in intents.contexts.items()}
+        # words of each intent, for messages made of several of them (「没问题,提交吧」)
+        self._words = {name: sorted(self._exact[name] | set(self._contains[name])
+                                    | {clean(k) for k in intents.intents[name].keywords if clean(k)}, key=len, reverse=True)
+                       for name in self.names}
+        # the form's field names are what is being talked about, not a command: 「不留公司名了」 is 不留
+        field_words = {clean(w) for words in intents.fields.values() for w in words}
+        self._words_about = {group: [clean(w) for w in words if clean(w)] for group, words in intents.words.items()}
+        self._neutral = sorted({clean(w) for w in intents.neutral if clean(w)} | field_words, key=len, reverse=True)
+
+    # ------------------------------------------------------------------ in context
+    def scores(self, text: str) -> dict[str, float]:
+        """How much ``text`` reads as each intent (0-100), before the context weighs in."""
+        cleaned = clean(text)
+        if not cleaned:
+            return {}
+        out: dict[str, float] = {}
+        whole = {cleaned, bare(text), _LEADING.sub("", bare(text))}
+        # intents whose words this message has only inside a longer word (人工智能): whole wordings only
+        blocked = {name for name in self.names if any(w in cleaned for w in self._not_in[name])}
+        for name in self.names:
+            if whole & self._exact[name]:
+                out[name] = EXACT
+            elif name not in blocked and any(p in cleaned for p in self._contains[name]):
+                out[name] = CONTAINS
+        norm = self._norm(text) or cleaned
+        if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
+            norm = cleaned
+        asks = asks_question(text)
+        negative = bool(_NEGATION.intersection(norm))
+        for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
+                                           limit=None, score_cutoff=FUZZY_FLOOR):
+            if self._negative[i] != negative:  # 「接着填」 is close to 「不接着填了」 in letters only
+                continue
+            name = self._owner[i]
+            if name in blocked:
+                continue
+            if score > out.get(name, 0.0):
+                out[name] = score
+        neutral = _spans(cleaned, self._neutral, negatable=False)
+        for name in self.names:
+            if out.get(name, 0.0) >= CONTAINS or name in blocked:
+                continue
+            covered = _spans(cleaned, self._words[name], min_len=2)
+            if not covered:
+                continue
+            covered |= _spans(cleaned, [w for w in self._words[name] if len(w) == 1])
+            rest = len(cleaned) - len(neutral - covered)
+            share = min(1.0, len(covered) / rest) if rest > 0 else 0.0
+            # a statement made partly of an intent's words leans to it; a question must be mostly them
+            # (「取消订单怎么操作」 asks about something else)
+            score = COVER_BASE + COVER_SPAN * (share if asks else math.sqrt(share))
+            if score > out.get(name, 0.0):
+                out[name] = score
+        return out
+
+    def plausible(self, context: str) -> dict[str, float]:
+        return self._plausible.get(context_row(context), {})
+
+    def read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
+        """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
+        weights = self.plausible(context)
+        raw = self.scores(text)
+        weighted = {name: score * weights[name] for name, score in raw.items() if weights.get(name, 0) > 0}
+        if not weighted:
+            return None, weighted
+        # the whole message being one of an intent's words beats resembling another (「重新开始」 is
+        # 重新开始, not a greeting that happens to contain 开始)
+        exact = [name for name in weighted if raw[name] >= EXACT]
+        best = max(exact or weighted, key=lambda n: (weighted[n], weights[n]))
+        return (best if weighted[best] >= ACCEPT else None), weighted
+
+    def is_(self, name: str, text: str, context: str = "idle") -> bool:
+        return self.read(text, context)[0] == name
+
+    def mentions(self, group: str, text: str) -> bool:
+        """Whether ``text`` has one of the ``words`` of ``group`` (intents.yaml), e.g. 附近 for nearby."""
+        cleaned = clean(text)
+        return any(w in cleaned for w in self._words_about.get(group, ()))
+
+    # ------------------------------------------------------------------ form fields
+    def _field_word(self, cleaned: str) -> tuple[str, int, int] | None:
+        """The longest field word in ``cleaned``: (field, where, length)."""
+        best = None
+        for slot, words in self._fields.items():
+            for word in words:
+                at = cleaned.find(word)
+                if at >= 0 and (best is None or len(word) > best[2]):
+                    best = (slot, at, len(word))
+        return best
+
+    def field_named(self, text: str) -> str | None:
+        """Which form field ``修改手机号`` / ``手机号错了`` / ``改一下公司`` names, if any."""
+        found = self._field_word(clean(text))
+        return found[0] if found else None
+
+    def after_field(self, text: str) -> str:
+        """What follows the field word in 「公司改成蓝海科技」「手机号错了,是139…」: the new value, if one was given."""
+        cleaned = clean(text)
+        found = self._field_word(cleaned)
+        rest = cleaned[found[1] + found[2]:] if found else cleaned
+        for phrase in sorted(self._contains.get("modify", ()), key=len, reverse=True):
+            rest = rest.replace(phrase, "")
+        return _TRAILING.sub("", rest.lstrip("是为成应该"))
+
+    @staticmethod
+    def digit(text: str) -> int | None:
+        cleaned = clean(text)
+        return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 2 else None
+
+    def collisions(self, faq_questions: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+        """Paraphrases that read as another intent too, or are an FAQ question: (intent, text, other).
+
+        Two intents plausible in the same context must not share a wording; an intent's paraphrase
+        that is also an FAQ question makes that question a command.
+        """
+        out = []
+        rows = list(self._plausible.values())
+        for name, words in self._exact.items():
+            for word in sorted(words):
+                for other, other_words in self._exact.items():
+                    if other <= name or word not in other_words:
+                        continue
+                    if any(r.get(name, 0) > 0 and r.get(other, 0) > 0 for r in rows):
+                        out.append((name, word, other))
+        questions = {clean(q): faq_id for faq_id, q in faq_questions}
+        for name, words in self._exact.items():
+            for word in sorted(words):
+                if word in questions:
+                    out.append((name, word, f"faq:{questions[word]}"))
+        return out

@@ -1,0 +1,89 @@
+"""``parkbot kb fit-policy``: the answer model's weights from the labelled sets, as a knowledge file.
+
+Training messages are the labelled questions and off-topic messages of the tuning sets, plus
+every FAQ paraphrase matched with itself left out (how the entry fares on a wording it has not
+seen). A message is a positive when the matcher ranks its right entry first. The same data and
+knowledge give the same file, byte for byte: nothing random, numbers rounded, keys in order.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .eval import load_data
+from .matcher import Understanding
+from .policy import FEATURES, choose_thresholds, fit_logistic, sigmoid
+
+POLICY_FILE = "answer_policy.yaml"
+TUNING_SETS = ("tests/data/nlu.yaml", "tests/data/nlu_holdout.yaml", "tests/data/nlu_holdout2.yaml",
+               "tests/data/nlu_tuning.yaml")
+_HEADER = ("# 回答 / 提示“您是不是想问” / 如实说不确定:由 parkbot kb fit-policy 根据标注集生成,请勿手改。\n"
+           "# 增删常见问题的问法后重新运行它(同样的数据得到同样的文件)。\n")
+
+
+def samples(nlu: Understanding, kb: Any, data_sets: list[dict[str, list]], paraphrases: bool = True):
+    """(features, right, in scope, right entry among the first three) for every training message."""
+    xs, right, scope, top3 = [], [], [], []
+
+    def add(norm: str, ranked, want: str | None) -> None:
+        if not ranked:
+            return
+        ids = [nlu._items[s.item].entry.id for s in ranked[:3]]  # noqa: SLF001 (same package)
+        xs.append(nlu.features(norm, ranked))
+        right.append(want is not None and ids[0] == want)
+        scope.append(want is not None)
+        top3.append(want is not None and want in ids)
+
+    for data in data_sets:
+        for case in data["faq"]:
+            norm = nlu.normalize(str(case["text"]))
+            add(norm, nlu.rank(norm), str(case["id"]))
+        for text in data["oos"]:
+            norm = nlu.normalize(str(text))
+            add(norm, nlu.rank(norm), None)
+    for i, item in enumerate(nlu._items if paraphrases else ()):  # noqa: SLF001
+        if item.entry.id.startswith("park:"):
+            continue
+        for doc, text in zip(nlu._item_docs[i], item.texts):  # noqa: SLF001
+            add(text, nlu.rank(text, exclude_doc=doc), item.entry.id)
+    return xs, right, scope, top3
+
+
+def fit(kb: Any, data_paths: list[str | Path], paraphrases: bool = True) -> dict[str, Any]:
+    from bot.knowledge.schema import PolicyWeights
+
+    # features are measured with the matcher alone: the file being written must not shape its own data
+    kb_without = _without_policy(kb, PolicyWeights)
+    nlu = Understanding(kb_without)
+    data_sets = [load_data(p) for p in data_paths]
+    xs, right, scope, top3 = samples(nlu, kb, data_sets, paraphrases)
+    mean, scale, weights, bias = fit_logistic(xs, [int(r) for r in right])
+    model_probs = [sigmoid(bias + sum(w * (xi - m) / s for xi, m, s, w in zip(x, mean, scale, weights)))
+                   for x in xs]
+    answer_at, suggest_at = choose_thresholds(model_probs, right, scope, top3)
+    r6 = lambda v: round(float(v), 6)  # noqa: E731
+    return {
+        "features": list(FEATURES),
+        "mean": [r6(v) for v in mean],
+        "scale": [r6(v) for v in scale],
+        "weights": [r6(v) for v in weights],
+        "bias": r6(bias),
+        "answer_at": r6(answer_at),
+        "suggest_at": r6(suggest_at),
+        "trained_on": {"messages": len(xs), "right_first": sum(right), "off_topic": sum(1 for s in scope if not s)},
+    }
+
+
+def _without_policy(kb: Any, model):
+    from dataclasses import replace
+
+    return replace(kb, answer_policy=model())
+
+
+def write(directory: str | Path, content: dict[str, Any]) -> Path:
+    path = Path(directory) / POLICY_FILE
+    text = _HEADER + yaml.safe_dump(content, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200)
+    path.write_text(text, encoding="utf-8")
+    return path

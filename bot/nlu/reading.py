@@ -1,0 +1,40 @@
+"""One reading of one message: everything understanding says about it, computed once.
+
+The routing table and the handlers consume this value instead of asking understanding again:
+the intent the message means in its conversation context, a picked digit, entities, whether it
+asks something, the FAQ match with its calibrated decision, and the park it names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.knowledge.schema import ParkEntry
+
+from .normalize import surface
+
+# what makes a message a question rather than a value or a command
+_QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|几[个家年]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么")
+
+
+def asks_question(text: str) -> bool:
+    return bool(_QUESTION.search(surface(text)))
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    context: str  # idle / prompt:<field> / confirm / listing_details / list_shown / resume
+    intent: str | None  # the command meant here, or None
+    field: str | None  # the form field a 修改 names
+    scores: dict[str, float]  # weighted score of each plausible intent
+    digit: int | None
+    entities: dict[str, Any]
+    asks: bool
+    match: Any  # Match: answer / suggest / none, by the calibrated policy
+    park: ParkEntry | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def is_(self, intent: str) -> bool:
+        return self.intent == intent
