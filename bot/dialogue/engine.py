@@ -106,7 +106,7 @@ class Engine:
             if t.data.pop("erased", False):
                 reply = t.reply()
                 storage.erase(incoming.openid)
-                session.finish({}, reply=reply.to_dict())  # nothing kept but the reply for retries
+                session.finish({}, reply=reply.to_dict(), counts=t.counts)  # nothing kept but the reply for retries
                 return reply
             data["state"] = next_state.value
             if not next_state.in_form and incoming.kind in ("text", "voice"):
@@ -119,7 +119,7 @@ class Engine:
             reply = t.reply()
             session.finish(data, [("user", self._said(incoming)),
                                   ("bot", reply.text or (reply.article.title if reply.article else ""))],
-                           reply.to_dict())
+                           reply.to_dict(), t.counts)
         return reply
 
     @staticmethod

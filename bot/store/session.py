@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import redis
 
@@ -133,8 +133,12 @@ class Session:
         self.done = False
 
     def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
-               reply: dict[str, Any] | None = None) -> None:
-        """Save ``state`` (empty deletes it), append ``turns``, keep ``reply`` for retries, unlock."""
+               reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
+        """Save ``state`` (empty deletes it), append ``turns``, keep ``reply`` for retries, unlock.
+
+        ``counts`` queue the turn's counters (the admin page's funnel, unanswered questions) on
+        the same round trip; best effort, as counting must never cost a user their reply.
+        """
         s, k = self.storage, self.storage.keys
         keys = [k.lock(self.openid), k.state(self.openid), k.transcript(self.openid)]
         if self.claim is not None:
@@ -142,10 +146,33 @@ class Session:
         args = [self.token, json.dumps(state, ensure_ascii=False) if state else "", s.state_ttl,
                 s.transcript_len, s.transcript_ttl, json.dumps(reply or {}, ensure_ascii=False),
                 self.claim.ttl if self.claim else 0, PENDING, *s.entries(turns)]
-        written = s._finish(keys=keys, args=args)
+        counts = list(counts)
+        if not counts:
+            written = s._finish(keys=keys, args=args)
+        else:
+            written = self._finish_with(counts, keys, args)
         self.done = True
         if not written:
             raise LockLost(self.openid)
+
+    def _finish_with(self, counts: list[Callable[[Any], None]], keys: list[str], args: list[Any]) -> Any:
+        s = self.storage
+        pipe = s.r.pipeline(transaction=False)
+        # EVALSHA by hand: a Script on a pipeline asks Redis whether it has the script first, a
+        # round trip of its own
+        pipe.evalsha(s._finish.sha, len(keys), *keys, *args)
+        for count in counts:
+            count(pipe)
+        results = pipe.execute(raise_on_error=False)
+        written = results[0]
+        if isinstance(written, redis.exceptions.NoScriptError):
+            written = s._finish(keys=keys, args=args)  # a restarted Redis: loads the script and runs it
+        elif isinstance(written, Exception):
+            raise written
+        failed = [r for r in results[1:] if isinstance(r, Exception)]
+        if failed:
+            log.warning("%d counter(s) not counted: %s", len(failed), type(failed[0]).__name__)
+        return written
 
     def abandon(self) -> None:
         self.done = True
