@@ -20,9 +20,10 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import redis
+from redis.cluster import RedisCluster
 
+from .connection import UntilReachable, atomic
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
-from .connection import atomic
 from .keys import Keys
 
 log = logging.getLogger(__name__)
@@ -157,13 +158,24 @@ class Session:
 
     def _finish_with(self, counts: list[Callable[[Any], None]], keys: list[str], args: list[Any]) -> Any:
         s = self.storage
-        pipe = s.r.pipeline(transaction=False)
-        # EVALSHA by hand: a Script on a pipeline asks Redis whether it has the script first, a
-        # round trip of its own
-        pipe.evalsha(s._finish.sha, len(keys), *keys, *args)
-        for count in counts:
-            count(pipe)
-        results = pipe.execute(raise_on_error=False)
+        real = s.r.resolve() if isinstance(s.r, UntilReachable) else s.r
+        if isinstance(real, RedisCluster):  # its pipelines run no scripts: the counters go next
+            results = [s._finish(keys=keys, args=args)]
+            pipe = real.pipeline(transaction=False)
+            for count in counts:
+                count(pipe)
+            try:
+                results += pipe.execute(raise_on_error=False)
+            except redis.RedisError as exc:
+                results.append(exc)
+        else:
+            pipe = real.pipeline(transaction=False)
+            # EVALSHA by hand: a Script on a pipeline asks Redis whether it has the script first,
+            # a round trip of its own
+            pipe.evalsha(s._finish.sha, len(keys), *keys, *args)
+            for count in counts:
+                count(pipe)
+            results = pipe.execute(raise_on_error=False)
         written = results[0]
         if isinstance(written, redis.exceptions.NoScriptError):
             written = s._finish(keys=keys, args=args)  # a restarted Redis: loads the script and runs it
