@@ -77,16 +77,18 @@ class Engine:
             self.notice(incoming, "erase")
             return Reply()
         kb, derived = self.holder.snapshot()
-        handed_back = self._held_by_a_person(incoming, kb)
-        if handed_back is None and incoming.kind in ("text", "voice") \
-                and derived["nlu"].commands.is_("forget_me", incoming.text):
-            handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
-        if handed_back is None:  # a person answers this user: keep what they said, say nothing
-            with storage.turn(incoming.openid, claim, started) as session:
+        takeovers = self.services.takeovers
+        # whether a person holds the conversation is read on the round trip that opens the turn
+        ahead = None if takeovers is None else lambda pipe: takeovers.queue_seen(pipe, incoming.openid)
+        with storage.turn(incoming.openid, claim, started, ahead=ahead) as session:
+            handed_back = self._held_by_a_person(incoming, kb, session.ahead)
+            if handed_back is None and incoming.kind in ("text", "voice") \
+                    and derived["nlu"].commands.is_("forget_me", incoming.text):
+                handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
+            if handed_back is None:  # a person answers this user: keep what they said, say nothing
                 said = [] if incoming.kind == "event" else [("user", self._said(incoming))]
                 session.finish(session.state, said, {})
-            return Reply()
-        with storage.turn(incoming.openid, claim, started) as session:
+                return Reply()
             data = session.state
             before = asked_field(data)
             t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, data, self.now(), self.services,
@@ -126,13 +128,14 @@ class Engine:
     def _said(incoming: Incoming) -> str:
         return incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"
 
-    def _held_by_a_person(self, incoming: Incoming, kb) -> str | None:
+    def _held_by_a_person(self, incoming: Incoming, kb, seen: list) -> str | None:
         """None while a person holds the conversation; otherwise '' or, when the person has been
-        silent past the knowledge's limit, the line that tells the user the bot is back."""
+        silent past the knowledge's limit, the line that tells the user the bot is back.
+        ``seen``: the results of the takeover store's commands on the turn's opening round trip."""
         takeovers = self.services.takeovers
         if takeovers is None:
             return ""
-        record = takeovers.seen_and_get(incoming.openid, incoming.channel)
+        record = takeovers.seen_record(incoming.openid, seen)
         if record["state"] != "taken":
             return ""
         if record["by"] == "kf":
