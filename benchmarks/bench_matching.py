@@ -57,17 +57,37 @@ def _pieces(texts: list[str], rng: random.Random) -> list[str]:
     return out
 
 
-def synthesise(real: list[Faq], size: int, seed: int = 7) -> list[Faq]:
-    """The real entries, then recombinations of their fragments up to ``size`` entries."""
+FRAMES = ["是什么", "在哪里", "怎么样", "有什么优势", "怎么申请", "多少钱", "有哪些", "什么时候", "找谁", "靠谱吗"]
+SUBJECT_KINDS = ["中心", "基地", "项目", "公司", "计划", "平台", "大厦", "工程", "基金", "学院", "实验室", "产业园"]
+
+
+def synthesise(real: list[Faq], size: int, seed: int = 7, subjects: bool = False) -> list[Faq]:
+    """The real entries, then recombinations of their fragments up to ``size`` entries.
+
+    With ``subjects`` each made-up entry is about a subject of its own (a made-up name such as
+    瑞泰基金 in every question and as its keyword), as entries of a real large knowledge base
+    are, so the base passes the reload check that no entry steals another's questions.
+    """
     rng = random.Random(seed)
     q_pieces = _pieces([q for f in real for q in f.questions], rng)
     k_pieces = [k for f in real for k in f.keywords]
     a_pieces = _pieces([f.answer for f in real], rng)
+    chars = sorted({c for f in real for c in f.answer if "\u4e00" <= c <= "\u9fff"})
     faqs = list(real[:size])
+    names: set[str] = set()
     while len(faqs) < size:
         n = len(faqs)
-        questions = ["".join(rng.choice(q_pieces) for _ in range(rng.randint(2, 4))) for _ in range(6)]
-        faqs.append(Faq(id=f"syn-{n}", questions=questions, keywords=rng.sample(k_pieces, 3),
+        if subjects:
+            name = "".join(rng.sample(chars, 3)) + rng.choice(SUBJECT_KINDS)
+            if name in names:
+                continue
+            names.add(name)
+            questions = [name + rng.choice(a_pieces) + rng.choice(FRAMES) for _ in range(6)]
+            keywords = [name]
+        else:
+            questions = ["".join(rng.choice(q_pieces) for _ in range(rng.randint(2, 4))) for _ in range(6)]
+            keywords = rng.sample(k_pieces, 3)
+        faqs.append(Faq(id=f"syn-{n}", questions=questions, keywords=keywords,
                         answer="".join(rng.choice(a_pieces) for _ in range(20))))
     return faqs
 

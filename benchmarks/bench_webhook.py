@@ -1,19 +1,28 @@
-"""Webhook throughput: parkbot vs the floor app, both under gunicorn, in one invocation.
+"""Webhook throughput on a realistic message mix: parkbot, the floor app and WeRoBot, all under
+the same gunicorn settings, in one invocation.
 
-    .venv/bin/python benchmarks/bench_webhook.py [--workers 2] [--seconds 10] [--connections 8]
+    .venv/bin/python benchmarks/bench_webhook.py [--workers 2] [--seconds 10] [--connections 16]
 
-Posts encrypted text messages with distinct MsgIds from many users (real FAQ questions, so
-the matcher and the dialogue run), and prints req/s, p50/p99 and the ratio parkbot/floor.
-Uses the embedded Redis unless REDIS_URL is set.
+The traffic (``traffic.py``) is simulated users on visits -- fresh question wordings, listing
+searches, whole forms step by step, greetings and menu digits -- as encrypted WeChat messages
+with distinct MsgIds. Each connection carries its own users, so one user's turns are sent in
+order while many users are served at once. Prints req/s, p50/p99, CPU per message (the app's
+gunicorn processes, and the Redis server's) and the ratios parkbot/floor and parkbot/WeRoBot.
 
-The load comes from ``wrk`` (one thread, ``wrk_cycle.lua``) when it is installed
-(``apt-get install wrk``): a Python load generator needs about as much CPU per request as
-the floor app itself, and on a small machine it steals the cores from whichever app is
-faster, compressing the ratio. ``--loadgen python`` uses ``loadgen.py`` anyway.
-Both apps run side by side under gunicorn and take turns under load (``--rounds`` slices
-each), so a change in the machine's background load hits both alike; in each round both get
-the same requests (same users, questions and MsgIds, never sent twice to one app nor shared
-with the warm-up). p50/p99 are the rounds' figures averaged, weighted by requests.
+* floor -- Flask + wechatpy doing only signature, decrypt, parse, a fixed reply and encrypt;
+* WeRoBot -- an echo bot with WeRoBot's Redis session storage (``werobot_app.py``; install
+  with ``pip install -e '.[bench]'``);
+* parkbot -- ``wsgi:app``, answering.
+
+Uses the embedded Redis unless REDIS_URL is set; all three apps use the same server. The load
+comes from ``wrk`` (``apt-get install wrk``; one thread per connection, ``wrk_users.lua``): a
+Python load generator needs about as much CPU per request as the floor app itself and on a
+small machine steals the cores from whichever app is faster. ``--loadgen python`` uses
+``loadgen.py`` anyway. The apps stay up side by side and take turns under load (``--rounds``
+slices each, the order rotating), so a change in the machine's background load hits all
+alike; in each round all get the same requests, never sent twice to one app nor shared with
+the warm-up. Before the load, a few users are played through each app and their replies
+decrypted: each form must end in a submitted lead, or the mix is not exercising parkbot.
 """
 from __future__ import annotations
 
@@ -27,41 +36,23 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import traffic  # noqa: E402
 from benchmarks.loadgen import run  # noqa: E402
-from tests.support.wechat import AES_KEY, APP_ID, TOKEN, sign, text_xml  # noqa: E402
+from tests.support.wechat import AES_KEY, APP_ID, TOKEN  # noqa: E402
 
-QUESTIONS = ["工研院是干嘛的", "高新区全国排第几", "国际客厅在哪", "有啥优惠政策不", "外资企业有多少家",
-             "主导产业是什么", "海克斯康是做什么的", "你好", "求租800平左右厂房", "明天会下雨吗"]
+APPS = {"floor": "benchmarks.floor_app:app", "werobot": "benchmarks.werobot_app:app", "parkbot": "wsgi:app"}
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def prepare(count: int, first_id: int = 10**12) -> list[tuple[str, bytes]]:
-    from wechatpy.crypto import WeChatCrypto
-    import xmltodict
-
-    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
-    out = []
-    timestamp = str(int(time.time()))
-    for i in range(count):
-        nonce = uuid.uuid4().hex[:10]
-        xml = text_xml(f"bench-user-{i % 500}", QUESTIONS[i % len(QUESTIONS)], msg_id=first_id + i)
-        body = crypto.encrypt_message(xml, nonce, timestamp)
-        encrypted = xmltodict.parse(body)["xml"]["Encrypt"]
-        query = (f"signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
-                 f"&encrypt_type=aes&msg_signature={sign(TOKEN, timestamp, nonce, encrypted)}")
-        out.append((f"/wechat?{query}", body.encode()))
-    return out
 
 
 def start(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
@@ -73,7 +64,7 @@ def start(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return proc
         except urllib.error.HTTPError:
-            return proc  # the floor app has no /healthz: a 404 means it is up
+            return proc  # the floor app has no /healthz: a 404 (or WeRoBot's 403) means it is up
         except OSError:
             if proc.poll() is not None:
                 raise SystemExit(f"{target} did not start:\n{proc.stderr.read().decode()}")
@@ -82,28 +73,95 @@ def start(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     raise SystemExit(f"{target} did not start in time")
 
 
-def run_wrk(port: int, requests: list[tuple[str, bytes]], connections: int, seconds: float, workdir: str,
-            strict: bool = True) -> dict:
-    path = Path(workdir) / f"requests-{port}.bin"
-    with open(path, "wb") as f:
-        for target, body in requests:
-            f.write(target.encode() + b"\n" + body + b"\0")
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-                          "-s", str(ROOT / "benchmarks" / "wrk_cycle.lua"), f"http://127.0.0.1:{port}", "--", str(path)],
-                         capture_output=True, text=True, check=True).stdout
-    line = next(line for line in out.splitlines() if line.startswith("WRKJSON "))
-    r = json.loads(line[len("WRKJSON "):])
-    if strict and r["requests"] > len(requests):
-        raise SystemExit(f"wrk sent {r['requests']} requests but only {len(requests)} were made: raise the count")
-    return {"requests": r["requests"], "errors": r["errors"], "rps": r["requests"] / (r["duration_us"] / 1e6),
-            "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000}
+def cpu_seconds(master: int) -> float:
+    """user + system time of a gunicorn master and its live workers."""
+    pids = [master]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(entry))
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICK
 
 
-def drive(port: int, requests: list, connections: int, seconds: float, use_wrk: bool, workdir: str,
-          strict: bool = True) -> dict:
+def redis_cpu(client) -> float:
+    info = client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def write_streams(streams, prefix: Path) -> None:
+    for k, stream in enumerate(streams):
+        with open(f"{prefix}-{k}.bin", "wb") as f:
+            for target, body in stream:
+                f.write(target.encode() + b"\n" + body + b"\0")
+
+
+def drive(port: int, streams, prefix: Path, seconds: float, use_wrk: bool, strict: bool = True) -> dict:
     if use_wrk:
-        return run_wrk(port, requests, connections, seconds, workdir, strict)
-    return run(port, requests, connections, seconds)
+        out = subprocess.run(["wrk", f"-t{len(streams)}", f"-c{len(streams)}", f"-d{seconds:g}s", "--timeout", "10s",
+                              "-s", str(ROOT / "benchmarks" / "wrk_users.lua"), f"http://127.0.0.1:{port}", "--",
+                              str(prefix)], capture_output=True, text=True, check=True).stdout
+        line = next(line for line in out.splitlines() if line.startswith("WRKJSON "))
+        r = json.loads(line[len("WRKJSON "):])
+        r = {"requests": r["requests"], "errors": r["errors"], "rps": r["requests"] / (r["duration_us"] / 1e6),
+             "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000, "ran_out": r["ran_out"]}
+    else:
+        r = run(port, streams, seconds)
+    if strict and r["ran_out"]:
+        raise SystemExit(f"{r['ran_out']} connections ran out of prepared messages: raise the count")
+    return r
+
+
+def play(port: int, stream: list[tuple[str, bytes]]) -> list[str]:
+    """Send one stream in order and decrypt each reply's text."""
+    import xmltodict
+    from wechatpy.crypto import WeChatCrypto
+
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+    texts = []
+    for target, body in stream:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{target}", data=body,
+                                     headers={"Content-Type": "text/xml"})
+        raw = urllib.request.urlopen(req, timeout=10).read()
+        outer = xmltodict.parse(raw)["xml"]
+        inner = crypto.decrypt_message(raw, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"])
+        texts.append(xmltodict.parse(inner)["xml"].get("Content") or "")
+    return texts
+
+
+def check_replies(ports: dict) -> None:
+    """A few users through each app: echoes echo, and every parkbot form ends in a lead."""
+    import yaml
+
+    submitted = yaml.safe_load((ROOT / "knowledge/messages.yaml").read_text(encoding="utf-8"))["submitted"]
+    submitted = submitted.split("{")[0]
+    streams, _ = traffic.conversations(30, 3, seed=999, tag="check")
+    plain = [[text for _, _, text in s] for s in streams]
+    encrypted = traffic.encrypt(streams, TOKEN, AES_KEY, APP_ID, first_id=9 * 10**12)
+    forms = 0
+    for name, port in ports.items():
+        for k, stream in enumerate(encrypted):
+            replies = play(port, stream)
+            if name == "werobot" and replies != plain[k]:
+                raise SystemExit("WeRoBot did not echo")
+            if name == "parkbot":
+                for (_, kind, text), reply in zip(streams[k], replies):
+                    if text == "确认" and kind == "form":
+                        forms += 1
+                        if submitted not in reply:
+                            raise SystemExit(f"a form did not end in a lead; the reply to 确认 was:\n{reply}")
+    if not forms:
+        raise SystemExit("the check users walked no form")
 
 
 def combine(slices: list[dict]) -> dict:
@@ -112,38 +170,64 @@ def combine(slices: list[dict]) -> dict:
     return {"requests": total, "errors": sum(r["errors"] for r in slices),
             "rps": total / sum(r["requests"] / r["rps"] for r in slices),
             "p50_ms": sum(r["p50_ms"] * r["requests"] for r in slices) / total,
-            "p99_ms": sum(r["p99_ms"] * r["requests"] for r in slices) / total}
+            "p99_ms": sum(r["p99_ms"] * r["requests"] for r in slices) / total,
+            "cpu_ms": 1000 * sum(r["cpu"] for r in slices) / total,
+            "redis_ms": 1000 * sum(r["redis_cpu"] for r in slices) / total}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0, help="under load, per app")
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=4, help="alternate the apps this many times")
+    parser.add_argument("--max-rps", type=int, default=6000, help="more than any app can take (sizes the streams)")
     parser.add_argument("--loadgen", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
     use_wrk = args.loadgen == "wrk"
-    slice_seconds = args.seconds / args.rounds
-    per_round = int(slice_seconds * 8000) + 1000  # more than either app can take: no message is sent twice
-    warmup = prepare(3000, first_id=10**12)
-    rounds = [prepare(per_round, first_id=(2 + i) * 10**12) for i in range(args.rounds)]
-    results: dict[str, list[dict]] = {"floor": [], "parkbot": []}
+    slice_seconds = max(1, round(args.seconds / args.rounds))  # wrk takes whole seconds
+    per_conn = int(args.max_rps * slice_seconds * 1.5 / args.connections) + 50
+    t0 = time.perf_counter()
+    warm_streams, _ = traffic.conversations(int(args.max_rps * 2 * 1.5 / args.connections), args.connections,
+                                            seed=1, tag="warm")
+    warmup = traffic.encrypt(warm_streams, TOKEN, AES_KEY, APP_ID, first_id=10**12)
+    rounds, shares = [], None
+    for i in range(args.rounds):
+        streams, counted = traffic.conversations(per_conn, args.connections, seed=2 + i, tag=f"r{i}")
+        shares = counted if shares is None else shares + counted
+        rounds.append(traffic.encrypt(streams, TOKEN, AES_KEY, APP_ID, first_id=(2 + i) * 10**12))
+    prepared = time.perf_counter() - t0
+    results: dict[str, list[dict]] = {name: [] for name in APPS}
     with tempfile.TemporaryDirectory(prefix="parkbot-bench-") as data_dir:
+        import redis
+
+        from bot.store import embedded
+
+        redis_url = os.environ.get("REDIS_URL") or f"unix://{embedded.socket_path(data_dir)}"
+        store = redis.Redis.from_url(redis_url)
         env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
-               "BOT_DATA_DIR": data_dir, "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "PYTHONPATH": str(ROOT)}
-        apps = {"floor": "benchmarks.floor_app:app", "parkbot": "wsgi:app"}
-        ports = {name: free_port() for name in apps}
+               "BOT_DATA_DIR": data_dir, "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "PYTHONPATH": str(ROOT),
+               "BENCH_REDIS_URL": redis_url}
+        ports = {name: free_port() for name in APPS}
+        work = Path(data_dir)
+        write_streams(warmup, work / "warm")
+        for i, load in enumerate(rounds):
+            write_streams(load, work / f"round{i}")
         procs = {}
         try:
-            for name, target in apps.items():
+            for name, target in APPS.items():
                 procs[name] = start(target, ports[name], args.workers, env)
-                # imports, matcher build, connections; repeats are fine here
-                drive(ports[name], warmup, args.connections, 2.0, use_wrk, data_dir, strict=False)
-            # both stay up and take turns, so a change in the machine's background load hits both alike
-            for load in rounds:
-                for name in apps:
-                    results[name].append(drive(ports[name], load, args.connections, slice_seconds, use_wrk, data_dir))
+            check_replies(ports)
+            for name in APPS:  # imports, matcher build, connections; repeats are fine here
+                drive(ports[name], warmup, work / "warm", 2, use_wrk, strict=False)
+            # all stay up and take turns, so a change in the machine's background load hits all alike
+            names = list(APPS)
+            for i, load in enumerate(rounds):
+                for name in names[i % 3:] + names[:i % 3]:
+                    cpu0, rcpu0 = cpu_seconds(procs[name].pid), redis_cpu(store)
+                    r = drive(ports[name], load, work / f"round{i}", slice_seconds, use_wrk)
+                    r["cpu"], r["redis_cpu"] = cpu_seconds(procs[name].pid) - cpu0, redis_cpu(store) - rcpu0
+                    results[name].append(r)
         finally:
             for proc in procs.values():
                 proc.terminate()
@@ -153,22 +237,24 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     proc.kill()  # a worker stuck in exit handlers must not lose the figures
                     proc.wait(10)
-            if not os.environ.get("REDIS_URL") and "parkbot" in procs:
-                # the workers' embedded server outlives them; left behind in a deleted directory it
-                # spins trying to save, and slows every later run on the machine
-                from bot.store import embedded
-
-                embedded.socket_path(data_dir)
+            if not os.environ.get("REDIS_URL"):
+                # left behind in a deleted directory the server spins trying to save, and slows
+                # every later run on the machine
                 embedded.stop(data_dir)
-    floor, bot = combine(results["floor"]), combine(results["parkbot"])
-    ratios = " ".join(f"{b['rps'] / f['rps']:.2f}" for f, b in zip(results["floor"], results["parkbot"]))
-    print(f"gunicorn -w {args.workers}, {args.connections} connections, {args.seconds:g} s each "
-          f"in {args.rounds} alternating rounds, "
-          f"redis: {os.environ.get('REDIS_URL') or 'embedded'}, load: {args.loadgen}")
-    print(f"{'app':<8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for name, r in (("floor", floor), ("parkbot", bot)):
-        print(f"{name:<8}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['errors']:>8}")
-    print(f"ratio parkbot/floor (req/s): {bot['rps'] / floor['rps']:.2f}  (rounds: {ratios})")
+    combined = {name: combine(slices) for name, slices in results.items()}
+    total = sum(shares.values())
+    print(f"gunicorn -w {args.workers}, {args.connections} connections, {slice_seconds * args.rounds} s each "
+          f"in {args.rounds} rotating rounds, redis: {os.environ.get('REDIS_URL') or 'embedded'}, "
+          f"load: {args.loadgen}; {total} messages prepared in {prepared:.0f} s")
+    print("mix: " + ", ".join(f"{kind} {100 * n / total:.0f}%" for kind, n in shares.most_common()))
+    print(f"{'app':<9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/msg':>12}{'Redis ms/msg':>14}{'errors':>8}")
+    for name, r in combined.items():
+        print(f"{name:<9}{r['rps']:>8.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['cpu_ms']:>12.3f}"
+              f"{r['redis_ms']:>14.3f}{r['errors']:>8}")
+    bot = combined["parkbot"]
+    for other in ("floor", "werobot"):
+        per_round = " ".join(f"{b['rps'] / o['rps']:.2f}" for o, b in zip(results[other], results["parkbot"]))
+        print(f"ratio parkbot/{other} (req/s): {bot['rps'] / combined[other]['rps']:.2f}  (rounds: {per_round})")
 
 
 if __name__ == "__main__":

@@ -80,3 +80,18 @@ def test_the_lead_keeps_the_whole_conversation_from_the_first_message(make):
     users = [turn["text"] for turn in lead["transcript"] if turn["who"] == "user"]
     assert users[0] == "你好" and users[1:16] == questions and users[-1] == "确认"
     assert len(lead["transcript"]) > 40  # far past the old 20-line excerpt
+
+
+def test_a_redis_that_forgot_its_scripts_still_answers_saves_and_counts(make, redis_client):
+    """The opening and closing round trips send their scripts by hash alongside other commands;
+    a restarted Redis (scripts gone) must cost nothing: the state is saved and the counters count."""
+    app = make()
+    say(app, "o-flushed", "登记")
+    redis_client.script_flush()
+    reply = say(app, "o-flushed", ANSWERS[0])
+    ask_industry = app.extensions["parkbot.knowledge"].current().messages.render("ask_industry")
+    assert ask_industry in reply.text
+    assert counts(app)["industry"] == (1, 0)
+    redis_client.script_flush()
+    say(app, "o-flushed", ANSWERS[1])
+    assert counts(app)["tax"] == (1, 0)  # the state saved after the first flush carried the form on

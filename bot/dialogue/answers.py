@@ -46,6 +46,7 @@ def answer_question(t: Turn) -> State:
         t.say("pick_by_digit")
         return State.IDLE
     if not t.state.in_form:  # a stray reply while filling the form is not a question for admins
-        t.services.unanswered.record(t.text, match.normalized)
+        unanswered, text, normalized = t.services.unanswered, t.text, match.normalized
+        t.counts.append(lambda pipe: unanswered.queue_record(pipe, text, normalized))
     t.say("not_sure", hotline=t.kb.park.contacts.hotline)
     return State.IDLE

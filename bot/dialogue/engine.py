@@ -79,16 +79,18 @@ class Engine:
             self.notice(incoming, "erase")
             return Reply()
         kb, derived = self.holder.snapshot()
-        handed_back = self._held_by_a_person(incoming, kb)
-        if handed_back is None and incoming.kind in ("text", "voice") \
-                and derived["nlu"].commands.is_("forget_me", incoming.text):
-            handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
-        if handed_back is None:  # a person answers this user: keep what they said, say nothing
-            with storage.turn(incoming.openid, claim, started) as session:
+        takeovers = self.services.takeovers
+        # whether a person holds the conversation is read on the round trip that opens the turn
+        ahead = None if takeovers is None else lambda pipe: takeovers.queue_seen(pipe, incoming.openid)
+        with storage.turn(incoming.openid, claim, started, ahead=ahead) as session:
+            handed_back = self._held_by_a_person(incoming, kb, session.ahead)
+            if handed_back is None and incoming.kind in ("text", "voice") \
+                    and derived["nlu"].commands.is_("forget_me", incoming.text):
+                handed_back = ""  # 「删除我的信息」 is honoured at once, a person or not (it ends the takeover too)
+            if handed_back is None:  # a person answers this user: keep what they said, say nothing
                 said = [] if incoming.kind == "event" else [("user", self._said(incoming))]
                 session.finish(session.state, said, {})
-            return Reply()
-        with storage.turn(incoming.openid, claim, started) as session:
+                return Reply()
             data = session.state
             before = asked_field(data)
             t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, data, self.now(), self.services,
@@ -108,7 +110,7 @@ class Engine:
             if t.data.pop("erased", False):
                 reply = t.reply()
                 storage.erase(incoming.openid)
-                session.finish({}, reply=reply.to_dict())  # nothing kept but the reply for retries
+                session.finish({}, reply=reply.to_dict(), counts=t.counts)  # nothing kept but the reply for retries
                 return reply
             data["state"] = next_state.value
             if not next_state.in_form and incoming.kind in ("text", "voice"):
@@ -121,20 +123,21 @@ class Engine:
             reply = t.reply()
             session.finish(data, [("user", self._said(incoming)),
                                   ("bot", reply.text or (reply.article.title if reply.article else ""))],
-                           reply.to_dict())
+                           reply.to_dict(), t.counts)
         return reply
 
     @staticmethod
     def _said(incoming: Incoming) -> str:
         return incoming.text or f"[{incoming.kind}:{incoming.event or incoming.msg_type}]"
 
-    def _held_by_a_person(self, incoming: Incoming, kb) -> str | None:
+    def _held_by_a_person(self, incoming: Incoming, kb, seen: list) -> str | None:
         """None while a person holds the conversation; otherwise '' or, when the person has been
-        silent past the knowledge's limit, the line that tells the user the bot is back."""
+        silent past the knowledge's limit, the line that tells the user the bot is back.
+        ``seen``: the results of the takeover store's commands on the turn's opening round trip."""
         takeovers = self.services.takeovers
         if takeovers is None:
             return ""
-        record = takeovers.seen_and_get(incoming.openid, incoming.channel)
+        record = takeovers.seen_record(incoming.openid, seen)
         if record["state"] != "taken":
             return ""
         if record["by"] == "kf":

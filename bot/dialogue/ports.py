@@ -5,7 +5,7 @@ ones the engine cannot do without in memory, for ``kb test`` and engine-logic te
 """
 from __future__ import annotations
 
-from typing import Any, ContextManager, Iterable, Protocol
+from typing import Callable, Any, ContextManager, Iterable, Protocol
 
 
 class TurnSession(Protocol):
@@ -13,7 +13,9 @@ class TurnSession(Protocol):
     state: dict[str, Any]
 
     def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
-               reply: dict[str, Any] | None = None) -> None: ...
+               reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
+        """Save the turn; ``counts`` are the turn's counters, each called with the store's batch of
+        writes (the Redis pipeline of the closing round trip) so they cost no round trip of their own."""
 
 
 class StateStorage(Protocol):
@@ -37,11 +39,14 @@ class LeadSink(Protocol):
 
 class UnansweredLog(Protocol):
     def record(self, text: str, normalized: str) -> None: ...
+    def queue_record(self, batch: Any, text: str, normalized: str) -> None: ...
 
 
 class FunnelCounter(Protocol):
     def hit(self, stage: str, count: int = 1) -> None: ...
     def field_hit(self, kind: str, name: str) -> None: ...
+    def queue_hit(self, batch: Any, stage: str) -> None: ...
+    def queue_field_hit(self, batch: Any, kind: str, name: str) -> None: ...
 
 
 class ProfileBook(Protocol):

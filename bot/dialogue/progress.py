@@ -41,6 +41,6 @@ def count_progress(t, before: str | None, after: str | None) -> None:
         reached = form.setdefault("reached", [])
         if after not in reached:
             reached.append(after)
-            funnel.field_hit("reached", after)
+            t.counts.append(lambda pipe: funnel.queue_field_hit(pipe, "reached", after))
     if before is not None and after is None and "forms_submitted" not in t.hits:
-        funnel.field_hit("left", before)  # cancelled, dropped, or expired
+        t.counts.append(lambda pipe: funnel.queue_field_hit(pipe, "left", before))  # cancelled, dropped, or expired

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from ..form_spec import FORM, FormSpec
 from ..knowledge.loader import Knowledge
@@ -65,6 +65,7 @@ class Turn:
     options: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # words a channel may offer as buttons
     hits: set[str] = field(default_factory=set)  # funnel stages counted this turn
+    counts: list[Callable[[Any], None]] = field(default_factory=list)  # counters sent with the turn's write
 
     # --- input -----------------------------------------------------------------
     @property
@@ -116,7 +117,8 @@ class Turn:
         """Count a funnel stage for the admin page (never fails the conversation)."""
         self.hits.add(stage)
         if self.services is not None and self.services.funnel is not None:
-            self.services.funnel.hit(stage)
+            funnel = self.services.funnel
+            self.counts.append(lambda pipe: funnel.queue_hit(pipe, stage))
 
     # --- output ----------------------------------------------------------------
     def say(self, key: str, /, **values: Any) -> None:

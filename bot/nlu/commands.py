@@ -103,10 +103,17 @@ class Commands:
         field_words = {clean(w) for words in intents.fields.values() for w in words}
         self._words_about = {group: [clean(w) for w in words if clean(w)] for group, words in intents.words.items()}
         self._neutral = sorted({clean(w) for w in intents.neutral if clean(w)} | field_words, key=len, reverse=True)
+        # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
+        # and a message asked about twice (the 「删除我的信息」 check while a person holds the
+        # conversation, then its reading) once
+        self._scored = lru_cache(maxsize=2048)(self._score_all)
 
     # ------------------------------------------------------------------ in context
     def scores(self, text: str) -> dict[str, float]:
         """How much ``text`` reads as each intent (0-100), before the context weighs in."""
+        return dict(self._scored(text))
+
+    def _score_all(self, text: str) -> dict[str, float]:
         cleaned = clean(text)
         if not cleaned:
             return {}

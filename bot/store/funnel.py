@@ -52,6 +52,15 @@ class Funnel:
         except redis.RedisError as exc:
             log.warning("funnel counter %s not counted: %s", stage, exc)
 
+    def queue_hit(self, pipe, stage: str) -> None:
+        """:meth:`hit` as commands on ``pipe``, to ride on a message's closing write."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown funnel stage {stage!r}; use one of {', '.join(STAGES)}")
+        day = self._day_key(shanghai_day(self.now()))
+        pipe.hincrby(self._total_key(), stage, 1)
+        pipe.hincrby(day, stage, 1)
+        pipe.expire(day, DAY_TTL)
+
     def counts(self, days: int = 7) -> dict:
         """``{"total": {stage: n}, "today": {stage: n}, "days": {stage: n}}`` (``days`` includes today)."""
         now = self.now()
@@ -87,6 +96,15 @@ class Funnel:
             pipe.execute()
         except redis.RedisError as exc:
             log.warning("form funnel %s %s not counted: %s", kind, name, exc)
+
+    def queue_field_hit(self, pipe, kind: str, name: str) -> None:
+        """:meth:`field_hit` as commands on ``pipe``, to ride on a message's closing write."""
+        if kind not in self.FIELD_KINDS or not name:
+            raise ValueError(f"unknown form funnel count {kind!r} for {name!r}")
+        day = self.keys.funnel(f"fields:day:{shanghai_day(self.now())}")
+        pipe.hincrby(self.keys.funnel("fields:total"), f"{kind}:{name}", 1)
+        pipe.hincrby(day, f"{kind}:{name}", 1)
+        pipe.expire(day, DAY_TTL)
 
     def fields(self, names: tuple[str, ...], days: int | None = None) -> list[dict]:
         """Per question in ``names`` order: reached, left, and the share of those who reached it who left."""

@@ -24,10 +24,12 @@ class MemorySession:
         self.storage, self.openid, self.state = storage, openid, state
 
     def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
-               reply: dict[str, Any] | None = None) -> None:
+               reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
         self.storage.save(self.openid, state)
         for who, text in turns:
             self.storage.append(self.openid, who, text)
+        for count in counts:  # in memory there is no batch: each counter writes at once
+            count(None)
 
 
 class MemoryStateStorage:
@@ -119,3 +121,6 @@ class MemoryUnanswered:
 
     def record(self, text: str, normalized: str) -> None:
         self.questions.append((text, normalized))
+
+    def queue_record(self, batch: Any, text: str, normalized: str) -> None:
+        self.record(text, normalized)

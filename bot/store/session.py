@@ -17,12 +17,13 @@ import logging
 import os
 import time
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import redis
+from redis.cluster import RedisCluster
 
+from .connection import UntilReachable, atomic
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
-from .connection import atomic
 from .keys import Keys
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,8 @@ class LockLost(UserBusy):
 
 
 class StateStorage(Protocol):
-    def turn(self, openid: str, claim: Claim | None = None, started: float | None = None) -> Any: ...
+    def turn(self, openid: str, claim: Claim | None = None, started: float | None = None,
+             ahead: Callable[[Any], None] | None = None) -> Any: ...
     def load(self, openid: str) -> dict[str, Any]: ...
     def save(self, openid: str, state: dict[str, Any]) -> None: ...
     def erase(self, openid: str) -> None: ...
@@ -131,10 +133,15 @@ class Session:
         self.storage, self.openid, self.token, self.claim = storage, openid, token, claim
         self.state = state
         self.done = False
+        self.ahead: list = []  # results of the commands that rode on the opening round trip
 
     def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
-               reply: dict[str, Any] | None = None) -> None:
-        """Save ``state`` (empty deletes it), append ``turns``, keep ``reply`` for retries, unlock."""
+               reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
+        """Save ``state`` (empty deletes it), append ``turns``, keep ``reply`` for retries, unlock.
+
+        ``counts`` queue the turn's counters (the admin page's funnel, unanswered questions) on
+        the same round trip; best effort, as counting must never cost a user their reply.
+        """
         s, k = self.storage, self.storage.keys
         keys = [k.lock(self.openid), k.state(self.openid), k.transcript(self.openid)]
         if self.claim is not None:
@@ -142,10 +149,44 @@ class Session:
         args = [self.token, json.dumps(state, ensure_ascii=False) if state else "", s.state_ttl,
                 s.transcript_len, s.transcript_ttl, json.dumps(reply or {}, ensure_ascii=False),
                 self.claim.ttl if self.claim else 0, PENDING, *s.entries(turns)]
-        written = s._finish(keys=keys, args=args)
+        counts = list(counts)
+        if not counts:
+            written = s._finish(keys=keys, args=args)
+        else:
+            written = self._finish_with(counts, keys, args)
         self.done = True
         if not written:
             raise LockLost(self.openid)
+
+    def _finish_with(self, counts: list[Callable[[Any], None]], keys: list[str], args: list[Any]) -> Any:
+        s = self.storage
+        real = s.r.resolve() if isinstance(s.r, UntilReachable) else s.r
+        if isinstance(real, RedisCluster):  # its pipelines run no scripts: the counters go next
+            results = [s._finish(keys=keys, args=args)]
+            pipe = real.pipeline(transaction=False)
+            for count in counts:
+                count(pipe)
+            try:
+                results += pipe.execute(raise_on_error=False)
+            except redis.RedisError as exc:
+                results.append(exc)
+        else:
+            pipe = real.pipeline(transaction=False)
+            # EVALSHA by hand: a Script on a pipeline asks Redis whether it has the script first,
+            # a round trip of its own
+            pipe.evalsha(s._finish.sha, len(keys), *keys, *args)
+            for count in counts:
+                count(pipe)
+            results = pipe.execute(raise_on_error=False)
+        written = results[0]
+        if isinstance(written, redis.exceptions.NoScriptError):
+            written = s._finish(keys=keys, args=args)  # a restarted Redis: loads the script and runs it
+        elif isinstance(written, Exception):
+            raise written
+        failed = [r for r in results[1:] if isinstance(r, Exception)]
+        if failed:
+            log.warning("%d counter(s) not counted: %s", len(failed), type(failed[0]).__name__)
+        return written
 
     def abandon(self) -> None:
         self.done = True
@@ -169,7 +210,8 @@ class RedisStateStorage:
         self._abandon = client.register_script(_ABANDON)
 
     @contextmanager
-    def turn(self, openid: str, claim: Claim | None = None, started: float | None = None) -> Iterator[Session]:
+    def turn(self, openid: str, claim: Claim | None = None, started: float | None = None,
+             ahead: Callable[[Any], None] | None = None) -> Iterator[Session]:
         """Handle one message of ``openid``: claimed (if ``claim``), locked, state loaded.
 
         ``started`` is when the message arrived (unix seconds; default now): its lock and claim
@@ -178,7 +220,7 @@ class RedisStateStorage:
         lock stays taken past ``lock_wait``. Leaving the block without ``finish`` (an error, or
         nothing to save) lets go of the lock and the claim.
         """
-        session = self._open(openid, claim, time.time() if started is None else started)
+        session = self._open(openid, claim, time.time() if started is None else started, ahead)
         try:
             yield session
         except BaseException:
@@ -191,13 +233,22 @@ class RedisStateStorage:
         if not session.done:
             session.abandon()
 
-    def _open(self, openid: str, claim: Claim | None, started: float) -> Session:
+    def _open(self, openid: str, claim: Claim | None, started: float,
+              ahead: Callable[[Any], None] | None = None) -> Session:
         token = os.urandom(16).hex()
         keys = [self.keys.lock(openid), self.keys.state(openid)]
         lock_ms = max(1, int(self.lock_timeout * 1000))
         args: list[Any] = [token, int(started * 1000) + lock_ms, PENDING, "at", lock_ms]
         first_keys = keys + [claim.key] if claim is not None else keys
-        status = self._begin(keys=first_keys, args=args)
+        if ahead is None:
+            status, before = self._begin(keys=first_keys, args=args), []
+        else:
+            status, before = self._begin_after(ahead, first_keys, args)
+            failed = next((r for r in before if isinstance(r, Exception)), None)
+            if failed is not None:
+                if status[0] == "ok":
+                    Session(self, openid, token, claim, {}).abandon()
+                raise failed
         if status[0] == "late":
             if time.time() - started < self.lock_timeout:
                 # Redis answered in time yet says the deadline has passed: its clock runs ahead of
@@ -218,7 +269,24 @@ class RedisStateStorage:
             status = self._begin(keys=keys, args=args)  # the claim is ours already
             if status[0] == "late":
                 raise UserBusy(openid)
-        return Session(self, openid, token, claim, _state_from(status[1]))
+        session = Session(self, openid, token, claim, _state_from(status[1]))
+        session.ahead = before
+        return session
+
+    def _begin_after(self, ahead: Callable[[Any], None], keys: list[str], args: list[Any]) -> tuple[Any, list]:
+        """``ahead``'s commands and the opening script in one round trip: their results, the script's status."""
+        real = self.r.resolve() if isinstance(self.r, UntilReachable) else self.r
+        pipe = real.pipeline(transaction=False)
+        ahead(pipe)
+        if isinstance(real, RedisCluster):  # its pipelines run no scripts: the script goes next
+            return self._begin(keys=keys, args=args), pipe.execute()
+        pipe.evalsha(self._begin.sha, len(keys), *keys, *args)  # a Script would ask first whether Redis has it
+        *before, status = pipe.execute(raise_on_error=False)
+        if isinstance(status, redis.exceptions.NoScriptError):
+            status = self._begin(keys=keys, args=args)  # a restarted Redis: loads the script and runs it
+        elif isinstance(status, Exception):
+            raise status
+        return status, before
 
     def entries(self, turns: Iterable[tuple[str, str]]) -> list[str]:
         now = round(time.time())

@@ -85,12 +85,19 @@ class TakeoverStore:
 
     def seen_and_get(self, openid: str, channel: str) -> dict:
         """A user message arrived: note it for the admin page's lists, and return the record (one round trip)."""
-        now = self.now()
         pipe = self.r.pipeline(transaction=False)
+        self.queue_seen(pipe, openid)
+        return self.seen_record(openid, pipe.execute())
+
+    def queue_seen(self, pipe, openid: str) -> None:
+        """:meth:`seen_and_get`'s commands on ``pipe`` (riding on a message's opening round trip);
+        :meth:`seen_record` reads their results."""
         pipe.hgetall(self.keys.takeover(openid))
-        pipe.zadd(self.keys.handoffs("recent"), {openid: now})
+        pipe.zadd(self.keys.handoffs("recent"), {openid: self.now()})
         pipe.zremrangebyrank(self.keys.handoffs("recent"), 0, -RECENT_LIMIT - 1)
-        raw = pipe.execute()[0]
+
+    def seen_record(self, openid: str, results: list) -> dict:
+        raw, now = results[0], self.now()
         if raw.get("state") in ("waiting", "taken"):
             pipe = self.r.pipeline(transaction=False)
             pipe.hset(self.keys.takeover(openid), "last", repr(now))

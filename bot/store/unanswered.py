@@ -46,6 +46,20 @@ class UnansweredLog:
                            k.unanswered("covered")],
                      args=[key, text.strip()[:200], int(self.now()), DAY_TTL])
 
+    def queue_record(self, pipe, text: str, normalized: str) -> None:
+        """:meth:`record` as commands on ``pipe``, to ride on a message's closing write."""
+        key = (normalized or text).strip()[:200]
+        if not key:
+            return
+        k, now = self.keys, self.now()
+        day = self._day_key(now)
+        pipe.zincrby(k.unanswered("counts"), 1, key)
+        pipe.hset(k.unanswered("text"), key, text.strip()[:200])
+        pipe.hset(k.unanswered("last"), key, int(now))
+        pipe.hincrby(day, key, 1)
+        pipe.expire(day, DAY_TTL)
+        pipe.hdel(k.unanswered("covered"), key)
+
     def mark_covered(self, answers: Callable[[str], str | None], limit: int = 2000) -> int:
         """Mark each logged question the knowledge now answers (``answers(text)`` -> entry id or None).
 
