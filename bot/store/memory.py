@@ -22,6 +22,7 @@ from .lead_terms import SHANGHAI
 class MemorySession:
     def __init__(self, storage: "MemoryStateStorage", openid: str, state: dict[str, Any]):
         self.storage, self.openid, self.state = storage, openid, state
+        self.ahead: list = []  # what rode on the opening round trip (nothing does, in memory)
 
     def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
                reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
@@ -41,9 +42,12 @@ class MemoryStateStorage:
         self._guard = threading.Lock()
 
     @contextmanager
-    def turn(self, openid: str, claim: Any = None, started: float | None = None) -> Iterator[MemorySession]:
+    def turn(self, openid: str, claim: Any = None, started: float | None = None,
+             ahead: Callable[[Any], None] | None = None) -> Iterator[MemorySession]:
         if claim is not None:
             raise ValueError("the in-memory storage keeps no claims: it never sees a channel's retries")
+        if ahead is not None:
+            raise ValueError("the in-memory storage has no batch to carry reads on: run it without a takeover book")
         with self._guard:
             lock = self._locks[openid]
         with lock:
