@@ -47,15 +47,10 @@ def _gate():
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
     # the conversation page polls with its own script; nothing else runs
-    response.headers["Content-Security-Policy"] = (
+    return common.admin_headers(response, (
         "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-    return response
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"))
 
 
 @bp.errorhandler(DeskError)

@@ -225,16 +225,24 @@ def field_value(slot: str, value) -> str:
     return one_line(value)
 
 
-@bp.after_request
-def _headers(response: Response) -> Response:
+NO_SCRIPT = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+             "frame-ancestors 'none'; base-uri 'none'")
+
+
+def admin_headers(response: Response, csp: str = NO_SCRIPT) -> Response:
+    """What every admin response carries: never cached, never framed, only our own styles (and scripts
+    where a page needs its own)."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'")
+    response.headers["Content-Security-Policy"] = csp
     return response
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    return admin_headers(response)
 
 
 @bp.errorhandler(Refused)
