@@ -9,11 +9,11 @@ import time
 
 from flask import current_app, jsonify, request
 
-from ...store.lead_desk import NOTE_LIMIT, ChangeError
+from ...store.lead_desk import NOTE_LIMIT
 from ...store.lead_search import search
 from ...store.leads import STATUSES
 from .auth import check_csrf
-from .common import NUMBER, STREAM_ID, Refused, bp, desk, error, iso, leads, limit_arg, query_from, unanswered, who
+from .common import NUMBER, STREAM_ID, Refused, bp, change_lead, desk, error, iso, leads, limit_arg, query_from, unanswered
 from .numbers import FUNNEL_DAYS
 from .pages import decorate
 
@@ -91,12 +91,7 @@ def api_change_lead(number: str):
         change["note"] = note
     if _lead_or_404(number) is None:
         return error(404, "admin_unknown_lead", number=number)
-    try:
-        desk().change(number, who=who(), **change)
-    except LookupError:
-        return error(404, "admin_unknown_lead", number=number)
-    except ChangeError:
-        raise Refused(400, "admin_bad_patch", fields=", ".join(PATCH_FIELDS)) from None
+    change_lead(number, "admin_bad_patch", {"fields": ", ".join(PATCH_FIELDS)}, **change)
     return jsonify(_detail(leads().get(number)))
 
 
@@ -110,12 +105,8 @@ def api_set_status(number: str):
         return error(400, "admin_bad_json")
     if body["status"] not in STATUSES:
         raise Refused(400, "admin_bad_status", status=body["status"], choices=", ".join(STATUSES))
-    if not NUMBER.fullmatch(number):
-        return error(404, "admin_unknown_lead", number=number)
-    try:
-        desk().change(number, who=who(), status=body["status"])
-    except LookupError:
-        return error(404, "admin_unknown_lead", number=number)
+    change_lead(number, "admin_bad_status", {"status": body["status"], "choices": ", ".join(STATUSES)},
+                status=body["status"])
     return jsonify({"number": number, "status": body["status"]})
 
 

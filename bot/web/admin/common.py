@@ -17,7 +17,7 @@ from ...store import StoreUnavailable
 from ...store.accounts import Accounts
 from ...store.connection import get_keys, get_redis
 from ...store.funnel import STAGES, Funnel
-from ...store.lead_desk import LeadDesk
+from ...store.lead_desk import ChangeError, LeadDesk
 from ...store.lead_search import PER_PAGE_MAX, SORTS, Query
 from ...store.leads import SHANGHAI, SLOTS, STATUSES
 
@@ -130,6 +130,19 @@ class Refused(Exception):
     def __init__(self, code: int, key: str, **values):
         super().__init__(key)
         self.code, self.key, self.values = code, key, values
+
+
+def change_lead(number: str, refused_key: str, refused_values: dict | None = None, /, **change) -> None:
+    """Change a lead's status, assignee or notes as the signed-in person (pages and API alike):
+    an unknown lead is a 404, a change the desk refuses a 400 saying ``refused_key``."""
+    if not NUMBER.fullmatch(number):
+        raise Refused(404, "admin_unknown_lead", number=number)
+    try:
+        desk().change(number, who=who(), **change)
+    except LookupError:
+        raise Refused(404, "admin_unknown_lead", number=number) from None
+    except ChangeError:
+        raise Refused(400, refused_key, **(refused_values or {})) from None
 
 
 def who() -> str:

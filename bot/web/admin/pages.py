@@ -16,11 +16,11 @@ from flask import Response, current_app, redirect, render_template, request, url
 
 from ...leads.export import write_csv
 from ...leads.followup import deadline, is_overdue
-from ...store.lead_desk import NOTE_LIMIT, ChangeError
+from ...store.lead_desk import NOTE_LIMIT
 from ...store.lead_search import assignees, per_source, search
 from ...store.leads import SHANGHAI, SLOTS, STATUSES
 from .auth import check_csrf
-from .common import (NUMBER, STREAM_ID, Refused, accounts, bp, desk, error, kb, leads, m, query_from, status_arg,
+from .common import (NUMBER, STREAM_ID, Refused, accounts, bp, change_lead, desk, error, kb, leads, m, query_from, status_arg,
                      stream_time, unanswered, who)
 from .numbers import dashboard
 
@@ -139,14 +139,7 @@ def add_note(number: str):
 
 
 def _change(number: str, done: str, *, new_status: str | None = None, **change):
-    if not NUMBER.fullmatch(number):
-        return error(404, "admin_unknown_lead", number=number)
-    try:
-        desk().change(number, who=who(), **change)
-    except LookupError:
-        return error(404, "admin_unknown_lead", number=number)
-    except ChangeError:
-        raise Refused(400, "admin_bad_assignee") from None
+    change_lead(number, "admin_bad_assignee", **change)
     return _back(number, done, **({"set": new_status} if new_status else {}))
 
 
