@@ -14,7 +14,6 @@ the account may not use the API …).
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading

@@ -5,7 +5,7 @@ from typing import Callable
 
 from ..knowledge.messages import declare
 from . import campaigns, form, search
-from .answers import answer_entry, answer_question
+from .answers import answer_entry
 from .menu import show_menu
 from .states import State
 from .turn import Turn

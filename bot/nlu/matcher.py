@@ -341,7 +341,6 @@ class Understanding:
                         unexplained)
 
     def _decide(self, norm: str, ranked: list[Scored] | None = None) -> Match:
-        p = self.policy
         if ranked is None:
             ranked = self.rank(norm)
         if not ranked:

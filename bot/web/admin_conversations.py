@@ -7,7 +7,7 @@ seconds so the user's messages appear as they arrive; its forms work without scr
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..knowledge.messages import declare
 from ..leads.render import format_time
