@@ -107,6 +107,27 @@ def wechat(client) -> Platform:
     return Platform(client, aes_key=AES_KEY)
 
 
+# the app's parts a conversation test reads: knowledge, its sentences, the per-user storage, the leads
+@pytest.fixture
+def kb(app):
+    return app.extensions["parkbot.knowledge"].current()
+
+
+@pytest.fixture
+def msg(kb):
+    return kb.messages.render
+
+
+@pytest.fixture
+def storage(app):
+    return app.extensions["parkbot.storage"]
+
+
+@pytest.fixture
+def leads(app):
+    return app.extensions["parkbot.leads"]
+
+
 @pytest.fixture
 def openid() -> str:
     return f"o{uuid.uuid4().hex[:20]}"

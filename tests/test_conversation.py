@@ -13,26 +13,6 @@ LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
 FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678"
 
 
-@pytest.fixture
-def kb(app):
-    return app.extensions["parkbot.knowledge"].current()
-
-
-@pytest.fixture
-def msg(kb):
-    return kb.messages.render
-
-
-@pytest.fixture
-def storage(app):
-    return app.extensions["parkbot.storage"]
-
-
-@pytest.fixture
-def leads(app):
-    return app.extensions["parkbot.leads"]
-
-
 # --- welcome and menu ----------------------------------------------------------------------
 def test_subscribe_greets_with_the_numbered_menu(wechat, openid, kb, msg):
     text = wechat.event(openid, "subscribe")

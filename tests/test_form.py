@@ -13,26 +13,6 @@ from tests.support.wechat import Platform
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
 
 
-@pytest.fixture
-def kb(app):
-    return app.extensions["parkbot.knowledge"].current()
-
-
-@pytest.fixture
-def msg(kb):
-    return kb.messages.render
-
-
-@pytest.fixture
-def storage(app):
-    return app.extensions["parkbot.storage"]
-
-
-@pytest.fixture
-def leads(app):
-    return app.extensions["parkbot.leads"]
-
-
 def slots(storage, openid) -> dict:
     return storage.load(openid)["form"]["slots"]
 

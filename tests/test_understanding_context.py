@@ -92,61 +92,51 @@ def _to_confirmation(wechat: Platform, openid: str) -> str:
     return wechat.say(openid, FULL)
 
 
-def test_affirmation_at_the_confirmation_submits(wechat, openid, msg_of):
-    assert msg_of("confirm_footer") in _to_confirmation(wechat, openid)
+def test_affirmation_at_the_confirmation_submits(wechat, openid, msg):
+    assert msg("confirm_footer") in _to_confirmation(wechat, openid)
     reply = wechat.say(openid, "对的,提交")
-    assert "L20" in reply and msg_of("confirm_hint") not in reply
+    assert "L20" in reply and msg("confirm_hint") not in reply
 
 
-def test_what_it_means_at_a_prompt_explains_the_field(wechat, openid, msg_of):
+def test_what_it_means_at_a_prompt_explains_the_field(wechat, openid, msg):
     wechat.say(openid, "登记")
     wechat.say(openid, "租2000平厂房")
     reply = wechat.say(openid, "什么意思?")
-    assert msg_of("explain_industry") in reply and msg_of("ask_industry") in reply
+    assert msg("explain_industry") in reply and msg("ask_industry") in reply
 
 
-def test_not_filling_a_field_skips_it(wechat, openid, msg_of):
+def test_not_filling_a_field_skips_it(wechat, openid, msg):
     wechat.say(openid, "登记")
     wechat.say(openid, "租2000平厂房")
-    assert msg_of("ask_tax") in wechat.say(openid, "这个不填了")
+    assert msg("ask_tax") in wechat.say(openid, "这个不填了")
 
 
-def test_which_factories_lists_factories(wechat, openid, msg_of, kb_now):
+def test_which_factories_lists_factories(wechat, openid, msg, kb):
     reply = wechat.say(openid, "有哪些厂房")
-    factories = [x for x in kb_now.listings if x.type == "factory" and x.available]
+    factories = [x for x in kb.listings if x.type == "factory" and x.available]
     assert factories and factories[0].title in reply or any(f.title in reply for f in factories)
-    assert msg_of("listing_footer") in reply or msg_of("listing_more_footer") in reply
+    assert msg("listing_footer") in reply or msg("listing_more_footer") in reply
 
 
-def test_a_listing_question_without_a_type_lists_across_types(wechat, openid, msg_of, kb_now):
+def test_a_listing_question_without_a_type_lists_across_types(wechat, openid, msg, kb):
     reply = wechat.say(openid, "现在有空置的房子吗")
-    assert msg_of("search_all_types") in reply
-    shown = {x.type for x in kb_now.listings if x.title in reply}
+    assert msg("search_all_types") in reply
+    shown = {x.type for x in kb.listings if x.title in reply}
     assert len(shown) >= 2, reply
 
 
-def test_anything_more_after_a_list_pages_it(wechat, openid, kb_now):
+def test_anything_more_after_a_list_pages_it(wechat, openid, kb):
     first = wechat.say(openid, "现在有空置的房子吗")
     second = wechat.say(openid, "还有吗")
-    titles = lambda text: {x.title for x in kb_now.listings if x.title in text}  # noqa: E731
+    titles = lambda text: {x.title for x in kb.listings if x.title in text}  # noqa: E731
     assert titles(second) and not titles(first) & titles(second)
 
 
-def test_interest_after_a_listings_details_starts_the_form_with_it(wechat, openid, msg_of, kb_now):
+def test_interest_after_a_listings_details_starts_the_form_with_it(wechat, openid, msg, kb):
     wechat.say(openid, "有哪些厂房")
     wechat.say(openid, "1")
     reply = wechat.say(openid, "就它了")
-    assert msg_of("form_start") in reply
-
-
-@pytest.fixture
-def kb_now(app):
-    return app.extensions["parkbot.knowledge"].current()
-
-
-@pytest.fixture
-def msg_of(kb_now):
-    return kb_now.messages.render
+    assert msg("form_start") in reply
 
 
 # --- the answer model's file ------------------------------------------------------------------
@@ -238,10 +228,10 @@ def test_a_logged_question_is_covered_once_a_reload_answers_it(tmp_path, app_con
     assert log.top()[0]["state"] == "open"  # the answer went away: open again
 
 
-def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(wechat, openid, msg_of, app):
+def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(wechat, openid, msg, app):
     _to_confirmation(wechat, openid)
     reply = wechat.say(openid, "手机号错了,是13800001111")
-    assert msg_of("confirm_footer") in reply and "13800001111" in reply
+    assert msg("confirm_footer") in reply and "13800001111" in reply
     reply = wechat.say(openid, "公司名称更正为蓝海科技")
     assert "蓝海科技" in reply
     slots = app.extensions["parkbot.storage"].load(openid)["form"]["slots"]
