@@ -15,8 +15,7 @@ from .form_reading import heard
 from .ports import FunnelCounter, LeadSink, ProfileBook, StateStorage, TakeoverBook, UnansweredLog
 from .progress import asked_field, count_progress
 from .replies import Incoming, Reply
-from .states import State
-from .table import route_for
+from .table import step
 from .turn import Turn
 
 if TYPE_CHECKING:
@@ -94,19 +93,12 @@ class Engine:
             data = session.state
             before = asked_field(data)
             t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, data, self.now(), self.services,
-                     spec=self.form)
+                     spec=self.form, form_ttl=self.form_ttl, resume_after=self.resume_after)
             if not data.get("turn"):
                 t.hit("conversations")  # a user's first message, or the first after the session expired
                 data["since"] = round(time.time())  # the transcript's clock; a lead keeps the conversation from here
             data["turn"] = data.get("turn", 0) + 1
-            offer_resume = self._pause_or_expire_form(t)
-            route = route_for(t)
-            next_state = route.run(t)
-            if next_state not in route.to:
-                raise RuntimeError(f"route {route.name!r} went to {next_state}, not declared in the table")
-            if offer_resume and next_state is State.IDLE and t.data.get("form"):
-                t.say("form_resume_offer")
-                next_state = State.RESUME
+            next_state = step(t)  # the table, with the form's timeout and resume offer
             if t.data.pop("erased", False):
                 reply = t.reply()
                 storage.erase(incoming.openid)
@@ -148,20 +140,3 @@ class Engine:
         if takeovers.move(incoming.openid, "released", by="idle", only_from=("taken",)) is None:
             return ""  # released a moment ago by someone else, who said so
         return kb.messages.render("takeover_idle_released")
-
-    def _pause_or_expire_form(self, t: Turn) -> bool:
-        """An unfinished form: dropped quietly after its TTL; offered again after a long pause."""
-        form = t.data.get("form")
-        if not form:
-            if t.state.in_form or t.state is State.RESUME:
-                t.data["state"] = State.IDLE.value
-            return False
-        idle = t.now - form.get("updated", t.now)
-        if idle > self.form_ttl:
-            t.data.pop("form", None)
-            t.data["state"] = State.IDLE.value
-            return False
-        if t.state.in_form and idle > self.resume_after:
-            t.data["state"] = State.IDLE.value
-            return True
-        return False

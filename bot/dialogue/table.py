@@ -1,8 +1,11 @@
 """The conversation as a table: state → routes (when, handler) → possible next states.
 
-Routes are tried in order: first the ones that apply in every state, then the state's own.
-A handler returns the next state, which must be one its route declares, so the table (and
-the diagram drawn from it, docs/conversation.md) says everything the conversation can do.
+Routes are tried in order: first the state's routes that only move the conversation (an unfinished
+form that waited too long), then the ones that apply in every state, then the state's own. A
+handler returns the next state, which must be one its route declares, so the table (and the
+diagram drawn from it, docs/conversation.md) says everything the conversation can do. A route that
+``goes_on`` only moves the conversation: the message is read again by the routes of the state it
+went to. Once a message's route has run, the routes ``AFTER`` the state it went to may move it on.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import Callable
 
 from ..form_spec import FORM, FormSpec
 from ..nlu.fields import is_affirm
-from . import answers, campaigns, form, general, menu, search
+from . import answers, campaigns, form, form_pause, general, menu, search
 from .listings import NARROWING
 from .states import State
 from .turn import Turn
@@ -25,6 +28,7 @@ class Route:
     when: Callable[[Turn], bool]
     run: Callable[[Turn], State]
     to: tuple[State, ...]
+    goes_on: bool = False  # the message is not used up: the routes of the state it went to read it
 
 
 def _kind(*kinds: str) -> Callable[[Turn], bool]:
@@ -154,6 +158,23 @@ _FORM_COMMANDS = [
 _NO_FORM = Route("no form", lambda t: t.is_("confirm") or t.is_("skip") or t.is_("restart"), general.no_form,
                  (State.IDLE,))
 
+# an unfinished form that waited too long: dropped quietly after its TTL, offered again after a pause
+_FORM_GONE = Route("form gone", form_pause.form_gone, form_pause.to_idle, (State.IDLE,), goes_on=True)
+_FORM_EXPIRED = Route("form expired", form_pause.form_expired, form_pause.expire, (State.IDLE,), goes_on=True)
+_FORM_PAUSED = Route("form paused", form_pause.form_paused, form_pause.pause, (State.IDLE,), goes_on=True)
+
+BEFORE: dict[State, list[Route]] = {  # tried before every other route of the state
+    State.IDLE: [_FORM_EXPIRED],
+    State.SEARCH: [_FORM_EXPIRED],
+    State.RESUME: [_FORM_GONE, _FORM_EXPIRED],
+    State.FORM_ASKING: [_FORM_GONE, _FORM_EXPIRED, _FORM_PAUSED],
+    State.FORM_CONFIRM: [_FORM_GONE, _FORM_EXPIRED, _FORM_PAUSED],
+}
+
+AFTER: dict[State, list[Route]] = {  # tried once the message's route went to the state
+    State.IDLE: [Route("resume offer", form_pause.resume_due, form_pause.offer_resume, (State.RESUME,))],
+}
+
 TABLE: dict[State, list[Route]] = {
     State.IDLE: [
         *_IDLE_ROUTES,
@@ -196,10 +217,35 @@ TABLE: dict[State, list[Route]] = {
 
 
 def route_for(t: Turn) -> Route:
-    for route in (*ANYWHERE, *TABLE[t.state]):
+    for route in (*BEFORE[t.state], *ANYWHERE, *TABLE[t.state]):
         if route.when(t):
             return route
     raise LookupError(t.state)  # every state ends with an always-route
+
+
+def _run(route: Route, t: Turn) -> State:
+    next_state = route.run(t)
+    if next_state not in route.to:
+        raise RuntimeError(f"route {route.name!r} went to {next_state}, not declared in the table")
+    t.data["state"] = next_state.value
+    return next_state
+
+
+def step(t: Turn) -> State:
+    """The message read by the table: its route, the routes it went on to, and the ones after."""
+    route = route_for(t)
+    passed = set()
+    next_state = _run(route, t)
+    while route.goes_on:
+        if route.name in passed:
+            raise RuntimeError(f"route {route.name!r} went on twice for one message")
+        passed.add(route.name)
+        route = route_for(t)
+        next_state = _run(route, t)
+    for after in AFTER.get(next_state, ()):
+        if after.when(t):
+            return _run(after, t)
+    return next_state
 
 
 def mermaid(spec: FormSpec = FORM) -> str:
@@ -220,14 +266,23 @@ def mermaid(spec: FormSpec = FORM) -> str:
             if route.name not in names:
                 names.append(route.name)
 
+    for state, routes in BEFORE.items():
+        for route in routes:
+            add(node(state), route)
     for route in ANYWHERE:
         if len(route.to) < len(State):  # routes that keep whatever state they were in are a note
             add("any", route)
     for state, routes in TABLE.items():
         for route in routes:
             add(node(state), route)
+    for state, routes in AFTER.items():
+        for route in routes:
+            add(node(state), route)
+    passing = list(dict.fromkeys(r.name for routes in BEFORE.values() for r in routes if r.goes_on))
     lines = ["stateDiagram-v2", "    [*] --> idle",
              f"    state \"asking the requested field ({', '.join(spec.order)})\" as asking",
-             "    note right of any: tried first in every state; unsupported, silent voice and empty keep the state"]
+             "    note right of any: tried first in every state; unsupported, silent voice and empty keep the state",
+             f"    note left of idle: {', '.join(passing)} come before the message is read; it is read in the new state",
+             "    note right of resume: resume offer comes after the message's route, when it went idle and a paused form is kept"]
     lines += [f"    {source} --> {target}: {', '.join(names)}" for (source, target), names in edges.items()]
     return "\n".join(lines) + "\n"

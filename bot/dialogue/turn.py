@@ -60,6 +60,9 @@ class Turn:
     now: float
     services: Any = None  # Services: storage, leads, unanswered log, funnel
     spec: FormSpec = FORM  # the inquiry form's fields
+    form_ttl: float = float("inf")  # seconds an untouched form is kept
+    resume_after: float = 1800  # seconds of pause after which the form is offered again, not continued
+    form_paused: bool = False  # this message came after such a pause (bot/dialogue/form_pause.py)
     parts: list[str] = field(default_factory=list)
     article: Article | None = None
     options: list[str] = field(default_factory=list)
