@@ -128,6 +128,22 @@ def leads(app):
     return app.extensions["parkbot.leads"]
 
 
+# the engine on storage kept in memory, for tests of the conversation's logic (no Redis, no Flask)
+@pytest.fixture(scope="session")
+def shipped_knowledge():
+    """The shipped knowledge, loaded and checked once as the running bot does."""
+    from bot.tools.kb_test import checked_knowledge
+
+    return checked_knowledge(KNOWLEDGE)
+
+
+@pytest.fixture
+def memory_engine(shipped_knowledge):
+    from bot.tools.kb_test import engine_in_memory
+
+    return engine_in_memory(shipped_knowledge)
+
+
 @pytest.fixture
 def openid() -> str:
     return f"o{uuid.uuid4().hex[:20]}"

@@ -197,3 +197,24 @@ def test_kb_check_in_a_fresh_process_knows_the_admin_pages_sentences(kdir):
     proc = subprocess.run([sys.executable, "-m", "bot", "kb", "check", str(kdir)], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 1 and "'admin_title'" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("key", ["admin_title", "webchat_title", "desk_unknown_user"])
+def test_kb_test_in_a_fresh_process_checks_every_parts_sentences(kdir, key):
+    # kb test runs the conversations in memory, yet refuses knowledge any part of the bot could not say,
+    # as kb check and a running bot's reload do: here a sentence only the admin page,
+    # the web chat or the staff desk needs
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = kdir / "messages.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith(f"{key}:")]
+    assert len(kept) == len(lines) - 1
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "bot", "kb", "test", str(kdir)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 1 and f"'{key}'" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert "does not load" in proc.stdout

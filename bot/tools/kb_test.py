@@ -1,7 +1,9 @@
 """``parkbot kb test``: the conversations in ``knowledge/tests.yaml`` through the real engine.
 
 Each case runs as a fresh user on storage kept in memory (bot/store/memory.py): no Redis and no web
-app, so an admin can check an edit before deploying it without touching the live data.
+app, so an admin can check an edit before deploying it without touching the live data. The knowledge is
+checked first as ``kb check`` and a running bot check it, sentences of every part included
+(bot/sentences.py): an edit ``kb test`` passes is one the bot would load.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from ..dialogue.replies import Incoming
 from ..knowledge.holder import KnowledgeHolder
 from ..knowledge.loader import KnowledgeError
 from ..nlu import Understanding
+from ..sentences import import_sentence_users
 from ..store.memory import MemoryLeads, MemoryStateStorage, MemoryUnanswered
 from .kb_check import problems_beyond_loading
 
@@ -26,18 +29,31 @@ class CaseResult:
     failures: list[str]
 
 
-def in_memory_engine(knowledge_dir: str | Path) -> Engine:
-    """The engine over ``knowledge_dir``, checked as the running bot checks it, on storage in memory.
+def checked_knowledge(knowledge_dir: str | Path, *, every_part: bool = False) -> KnowledgeHolder:
+    """``knowledge_dir`` loaded and checked as the running bot checks it (raises ``KnowledgeError``).
+
+    The sentences checked are the ones the parts imported so far declare: the conversation's, or with
+    ``every_part`` those of every part of the bot (it imports them, Flask's modules among them).
+    """
+    if every_part:
+        import_sentence_users()
+    return KnowledgeHolder(knowledge_dir, builders={"nlu": Understanding},
+                           validate=lambda kb, derived: problems_beyond_loading(kb, derived["nlu"]))
+
+
+def engine_in_memory(holder: KnowledgeHolder) -> Engine:
+    """The engine over ``holder``'s knowledge on fresh storage kept in memory.
 
     No staff channel is set up here, so a handoff says what it says when none is (call the hotline).
-    Only the conversation's sentences are checked here (the engine declares them); ``kb check`` checks
-    every part's.
     """
-    holder = KnowledgeHolder(knowledge_dir, builders={"nlu": Understanding},
-                             validate=lambda kb, derived: problems_beyond_loading(kb, derived["nlu"]))
     return Engine(holder, MemoryStateStorage(transcript_len=DEFAULTS["TRANSCRIPT_LEN"]), MemoryLeads(),
                   MemoryUnanswered(), form_ttl=DEFAULTS["FORM_TTL"], resume_after=DEFAULTS["RESUME_AFTER"],
                   staff_channel=lambda: "none")
+
+
+def in_memory_engine(knowledge_dir: str | Path, *, every_part: bool = False) -> Engine:
+    """The engine over ``knowledge_dir``, checked as the running bot checks it, on storage in memory."""
+    return engine_in_memory(checked_knowledge(knowledge_dir, every_part=every_part))
 
 
 def run_cases(engine: Engine, cases) -> list[CaseResult]:
@@ -61,7 +77,7 @@ def run_cases(engine: Engine, cases) -> list[CaseResult]:
 
 def main(knowledge_dir: str | Path, echo=print) -> int:
     try:
-        engine = in_memory_engine(knowledge_dir)
+        engine = in_memory_engine(knowledge_dir, every_part=True)
     except KnowledgeError as exc:
         for problem in exc.problems:
             echo(str(problem))
