@@ -162,7 +162,7 @@ def test_question_mid_form_is_answered_then_the_prompt_repeats(wechat, openid, m
 def test_cancel_abandons_the_form(wechat, openid, msg, storage):
     wechat.say(openid, "登记")
     assert wechat.say(openid, "取消") == msg("form_cancelled")
-    assert "form" not in storage.load(openid)
+    assert storage.load(openid).form is None
     assert wechat.say(openid, "取消") == msg("nothing_to_cancel")
 
 
@@ -204,7 +204,7 @@ def test_idle_form_is_offered_again_and_dropped_after_ttl(wechat, openid, msg, a
         engine.now = lambda: real_now() + engine.resume_after + engine.form_ttl + 180
         text = wechat.say(openid, "你好")
         assert msg("form_resume_offer") not in text
-        assert "form" not in app.extensions["parkbot.storage"].load(openid)
+        assert app.extensions["parkbot.storage"].load(openid).form is None
     finally:
         engine.now = real_now
 
@@ -242,7 +242,7 @@ def test_forget_me_erases_session_and_lead_personal_fields(wechat, openid, stora
     number = LEAD_NUMBER.search(wechat.say(openid, "确认")).group(0)
     text = wechat.say(openid, "删除我的信息")
     assert text == msg("forgotten", leads=1)
-    assert storage.load(openid) == {} and storage.transcript(openid) == []
+    assert storage.load(openid).document() == {} and storage.transcript(openid) == []
     lead = leads.get(number)
     assert "13912345678" not in str(lead) and "王经理" not in str(lead)
 
@@ -280,7 +280,7 @@ def test_simultaneous_form_answers_do_not_lose_a_slot(app, openid):
         t.start()
     for t in threads:
         t.join(20)
-    slots = app.extensions["parkbot.storage"].load(openid)["form"]["slots"]
+    slots = app.extensions["parkbot.storage"].load(openid).form["slots"]
     assert "need" in slots and slots.get("company") == "蓝海科技有限公司"
 
 
@@ -297,7 +297,7 @@ def test_modify_with_the_new_value_in_the_same_message(wechat, openid, msg):
 def test_i_dont_know_is_not_an_answer_to_a_text_question(wechat, openid, msg, storage):
     wechat.say(openid, "登记")
     assert wechat.say(openid, "不知道") == "\n".join((msg("need_no_type"), msg("invalid_need")))
-    assert "tax" not in storage.load(openid)["form"]["slots"]
+    assert "tax" not in storage.load(openid).form["slots"]
 
 
 def test_form_words_without_a_form_say_how_to_start(wechat, openid, msg, app):
@@ -313,7 +313,7 @@ def test_interest_in_the_only_listed_result_starts_the_form_with_it(wechat, open
     assert f"1. {offices[0].title}" in text and "2. " not in text
     text = wechat.say(openid, "想了解这个")
     assert msg("form_start") in text and msg("ask_need") not in text
-    assert storage.load(openid)["form"]["listings"] == [offices[0].id]
+    assert storage.load(openid).form["listings"] == [offices[0].id]
 
 
 def test_interest_among_several_listed_asks_which(wechat, openid, msg):
@@ -354,14 +354,14 @@ def test_command_words_are_not_taken_as_a_field_value(wechat, openid, msg, stora
     wechat.say(openid, "跳过")
     text = wechat.say(openid, word)  # the company is being asked for
     assert msg("back_to_form") in text and msg("ask_company") in text
-    assert "company" not in storage.load(openid)["form"]["slots"]
+    assert "company" not in storage.load(openid).form["slots"]
 
 
 def test_a_phone_typed_at_another_question_fills_the_phone_not_that_field(wechat, openid, msg, storage):
     wechat.say(openid, "登记")
     wechat.say(openid, "租500平仓库")
     text = wechat.say(openid, "138 0013 8000")  # asked for 用途
-    slots = storage.load(openid)["form"]["slots"]
+    slots = storage.load(openid).form["slots"]
     assert slots["phone"] == "13800138000" and "industry" not in slots
     assert msg("ask_industry") in text
 
@@ -377,4 +377,4 @@ def test_register_right_after_a_listing_carries_it_into_the_need(wechat, openid,
     title = details.split("【", 1)[1].split("】", 1)[0]
     text = wechat.say(openid, "登记")
     assert msg("ask_need") not in text
-    assert title in storage.load(openid)["form"]["slots"]["need"]
+    assert title in storage.load(openid).form["slots"]["need"]

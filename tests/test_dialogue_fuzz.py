@@ -18,18 +18,19 @@ MESSAGES = st.lists(st.one_of(st.sampled_from(STEERING), st.text(max_size=60)), 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(messages=MESSAGES)
-def test_any_sequence_of_messages_gets_answers_and_a_valid_state(app, messages):
-    engine = app.extensions["parkbot.engine"]
-    storage = app.extensions["parkbot.storage"]
+def test_any_sequence_of_messages_gets_answers_and_a_valid_state(memory_engine, messages):
+    # engine logic, on storage in memory; that any state document survives Redis is test_storage_contract.py's
+    engine = memory_engine
+    storage = engine.services.storage
     openid = f"fuzz-{uuid.uuid4().hex[:12]}"
     for text in messages:
         reply = engine.handle(Incoming(openid, "text", text=text))
         assert reply.text or reply.article, f"no reply to {text!r}"
         assert len(reply.options) <= 9
         state = storage.load(openid)
-        assert state.get("state", "idle") in {s.value for s in State}, state
-        if State(state["state"]).in_form:
-            assert "form" in state
+        assert state.state in {s.value for s in State}, state
+        if State(state.state).in_form:
+            assert state.form is not None
     storage.erase(openid)
 
 

@@ -1,15 +1,13 @@
 """The engine on storage kept in memory: what ``kb test`` and engine-logic tests run on, without Redis or Flask.
 
-The Redis store keeps its own tests against real Redis (test_store_session.py and the rest); these
-check that the in-memory one keeps the same contracts the engine relies on.
+The storage contract both implementations keep is test_storage_contract.py; the Redis store keeps its
+own tests against real Redis besides (test_store_session.py and the rest).
 """
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 
@@ -23,7 +21,7 @@ from bot.tools.kb_test import in_memory_engine
 engine = in_memory_engine(sys.argv[1])
 said = [engine.handle(Incoming("u1", "text", text=text, channel="cli")).text for text in json.loads(sys.argv[2])]
 state = engine.services.storage.load("u1")
-print(json.dumps({"said": said, "state": state.get("state"), "leads": engine.services.leads.leads,
+print(json.dumps({"said": said, "state": state.state, "leads": engine.services.leads.leads,
                   "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("redis", "flask", "wechatpy"))},
                  ensure_ascii=False))
 """
@@ -44,54 +42,10 @@ def test_a_conversation_runs_through_the_engine_without_redis_or_flask():
     assert out["said"][1] and out["said"][1] != out["said"][0]
 
 
-def test_state_is_saved_only_by_finish_and_an_empty_state_deletes_it():
-    storage = MemoryStateStorage()
-    with storage.turn("u") as session:
-        session.state["x"] = 1  # changed but not finished: nothing is kept
-    assert storage.load("u") == {}
-    with storage.turn("u") as session:
-        session.finish({"state": "idle"}, [("user", "你好"), ("bot", "您好")])
-    assert storage.load("u") == {"state": "idle"}
-    assert [(e["who"], e["text"]) for e in storage.transcript("u")] == [("user", "你好"), ("bot", "您好")]
-    loaded = storage.load("u")
-    loaded["state"] = "changed"  # a copy: the caller cannot change what is stored
-    assert storage.load("u") == {"state": "idle"}
-    with storage.turn("u") as session:
-        session.finish({})
-    assert storage.load("u") == {}
-
-
-def test_the_transcript_keeps_its_newest_lines():
-    storage = MemoryStateStorage(transcript_len=3)
-    for i in range(5):
-        storage.append("u", "user", f"第{i}句")
-    assert [e["text"] for e in storage.transcript("u", 10)] == ["第2句", "第3句", "第4句"]
-    storage.erase("u")
-    assert storage.transcript("u") == [] and storage.load("u") == {}
-
-
 def test_a_claim_is_refused_rather_than_silently_ignored():
     with pytest.raises(ValueError):
         with MemoryStateStorage().turn("u", claim=object()):
             pass
-
-
-def test_one_message_of_a_user_at_a_time():
-    storage, order = MemoryStateStorage(), []
-
-    def message(n: int) -> None:
-        with storage.turn("u") as session:
-            count = session.state.get("count", 0)
-            time.sleep(0.02)  # a lost update would show if two turns overlapped
-            order.append(n)
-            session.finish({"count": count + 1})
-
-    threads = [threading.Thread(target=message, args=(n,)) for n in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert storage.load("u") == {"count": 5} and sorted(order) == list(range(5))
 
 
 def test_a_form_submitted_twice_keeps_one_lead_number():

@@ -14,12 +14,12 @@ LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
 
 
 def slots(storage, openid) -> dict:
-    return storage.load(openid)["form"]["slots"]
+    return storage.load(openid).form["slots"]
 
 
 def asking(storage, openid) -> str | None:
     state = storage.load(openid)
-    return state["form"].get("asking") if state.get("state") == "form:asking" else None
+    return state.form.get("asking") if state.state == "form:asking" else None
 
 
 def say_all(wechat, openid, *texts) -> str:
@@ -67,7 +67,7 @@ def test_step_by_step_numbers_each_question_and_staff_get_exactly_what_was_said(
 
 def test_one_sentence_fills_everything_and_goes_to_confirmation(wechat, openid, msg, storage):
     text = wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678")
-    assert msg("confirm_footer") in text and storage.load(openid)["state"] == "form:confirm"
+    assert msg("confirm_footer") in text and storage.load(openid).state == "form:confirm"
     assert slots(storage, openid)["contact"] == "王经理" and slots(storage, openid)["phone"] == "13912345678"
 
 
@@ -103,7 +103,7 @@ def test_a_name_next_to_a_phone_keeps_both(wechat, openid, storage):
     wechat.say(openid, "李工,139 1234 5678")
     s = slots(storage, openid)
     assert s["contact"] == "李工" and s["phone"] == "13912345678"
-    assert storage.load(openid)["state"] == "form:confirm"
+    assert storage.load(openid).state == "form:confirm"
 
 
 def test_an_office_without_a_size_is_asked_the_size_once_and_keeps_the_headcount(wechat, openid, storage, msg):
@@ -239,7 +239,7 @@ def test_cancel_restart_and_resume(wechat, openid, storage, msg, app):
     finally:
         engine.now = real_now
     assert wechat.say(openid, "取消") == msg("form_cancelled")
-    assert "form" not in storage.load(openid)
+    assert storage.load(openid).form is None
 
 
 def test_handoff_mid_form_keeps_the_form(wechat, openid, storage, kb):

@@ -8,7 +8,7 @@ import pytest
 
 from bot import create_app
 from bot.dialogue.engine import Engine
-from bot.dialogue.form import required_message_keys
+from bot.dialogue.form_messages import required_message_keys
 from bot.dialogue.replies import Incoming
 from bot.dialogue.table import mermaid
 from bot.form_spec import FORM, Field, FormSpec

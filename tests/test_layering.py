@@ -27,6 +27,11 @@ FLOORS = {  # what each part of the bot may import besides itself
 }
 WEB_LIBRARIES = ("flask", "wechatpy", "redis")
 LOWER_FLOORS = ("bot.knowledge", "bot.nlu", "bot.dialogue")
+# the modules the route table takes its handlers from: none imports another (the table composes them)
+HANDLER_MODULES = ("bot.dialogue.campaigns", "bot.dialogue.form", "bot.dialogue.form_pause", "bot.dialogue.general",
+                   "bot.dialogue.search")
+# replies several handlers give (an answer from the knowledge, the menu): they import no handler module
+SHARED_REPLIES = ("bot.dialogue.answers", "bot.dialogue.menu")
 
 
 def _module_name(path: Path) -> tuple[str, str]:
@@ -151,6 +156,25 @@ def test_each_floor_imports_only_the_floors_below():
                   if _within(n, "bot") and n != "bot" and not any(_within(n, a) for a in allowed)]
         wrong += [f"{module} → bot" for n in names if n == "bot"]
     assert wrong == []
+
+
+def test_handlers_do_not_import_each_other():
+    edges = _module_edges(import_graph())
+    wrong = [f"{module} → {other}" for module in HANDLER_MODULES for other in sorted(edges[module])
+             if other in HANDLER_MODULES]
+    wrong += [f"{module} → {other}" for module in SHARED_REPLIES for other in sorted(edges[module])
+              if other in HANDLER_MODULES or other in SHARED_REPLIES]
+    assert wrong == []
+
+
+def test_every_handler_of_the_table_comes_from_a_handler_module():
+    from bot.dialogue import table
+
+    routes = [*table.ANYWHERE, *(r for group in (table.BEFORE, table.TABLE, table.AFTER)
+                                 for routes in group.values() for r in routes)]
+    homes = {route.run.__module__ for route in routes}
+    assert homes <= {*HANDLER_MODULES, *SHARED_REPLIES, "bot.dialogue.table"}, homes
+    assert set(HANDLER_MODULES) <= homes  # the list names no module the table has stopped using
 
 
 def test_only_the_store_talks_to_redis():

@@ -71,7 +71,7 @@ def mid_form(wechat, openid, app, redis_client, keys):
     wechat.say(openid, "登记")
     storage = app.extensions["parkbot.storage"]
     state = storage.load(openid)
-    state["form"]["updated"] = time.time() - 2 * 3600
+    state.form["updated"] = time.time() - 2 * 3600
     storage.save(openid, state)
     return state
 
@@ -211,10 +211,10 @@ def test_more_pages_location_results(wechat, openid, app):
 def test_state_json_unchanged_by_location_reports(wechat, openid, app):
     storage = app.extensions["parkbot.storage"]
     wechat.say(openid, "找厂房")
-    before = json.dumps(storage.load(openid), sort_keys=True)
+    before = json.dumps(storage.load(openid).document(), sort_keys=True)
     for _ in range(20):
         wechat.post(xml_for("LOCATION", openid))
-    assert json.dumps(storage.load(openid), sort_keys=True) == before
+    assert json.dumps(storage.load(openid).document(), sort_keys=True) == before
     said = [turn["text"] for turn in storage.transcript(openid, 30) if turn["who"] == "user"]
     assert said == ["找厂房"]
 

@@ -134,7 +134,7 @@ def test_message_round_trip_reaches_the_engine_and_keeps_the_user(make_app):
         user = chat._signer().loads(user_cookie.value)
     assert user.startswith("web-") and len(user) == 24
     # both messages landed on the one stored conversation of that user
-    assert app.extensions["parkbot.storage"].load(user)["turn"] == 2
+    assert app.extensions["parkbot.storage"].load(user).turn == 2
 
 
 def test_each_browser_is_its_own_user_and_a_forged_id_is_replaced(make_app):

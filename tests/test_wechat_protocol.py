@@ -204,7 +204,7 @@ def test_retry_after_the_first_gets_the_same_reply_and_is_processed_once(wechat,
     first = wechat.post(text_xml(openid, "你好", msg_id=424242))
     second = wechat.post(text_xml(openid, "你好", msg_id=424242))
     assert reply_text(wechat.reply(first)) == reply_text(wechat.reply(second))
-    assert storage.load(openid)["turn"] == 1
+    assert storage.load(openid).turn == 1
 
 
 def test_retry_during_processing_waits_for_the_first_reply(app, openid, redis_client, keys):
@@ -227,7 +227,7 @@ def test_retry_during_processing_waits_for_the_first_reply(app, openid, redis_cl
     first.join(10)
     retry.join(10)
     assert results["first"] and results["first"] == results["retry"]
-    assert storage.load(openid)["turn"] == 1
+    assert storage.load(openid).turn == 1
 
 
 def test_events_are_deduplicated_on_sender_time_and_event(wechat, openid, app):
@@ -236,7 +236,7 @@ def test_events_are_deduplicated_on_sender_time_and_event(wechat, openid, app):
     a = wechat.post(event_xml(openid, "subscribe", created=created))
     b = wechat.post(event_xml(openid, "subscribe", created=created))
     assert reply_text(wechat.reply(a)) == reply_text(wechat.reply(b))
-    assert storage.load(openid)["turn"] == 1
+    assert storage.load(openid).turn == 1
 
 
 def test_simultaneous_messages_from_one_user_all_take_effect(app, openid):
@@ -257,7 +257,7 @@ def test_simultaneous_messages_from_one_user_all_take_effect(app, openid):
     for t in threads:
         t.join(20)
     assert not errors
-    assert storage.load(openid)["turn"] == 8
+    assert storage.load(openid).turn == 8
     said = [turn["text"] for turn in storage.transcript(openid, 30) if turn["who"] == "user"]
     assert sorted(said) == sorted(f"你好{i}" for i in range(8))
 
@@ -265,10 +265,10 @@ def test_simultaneous_messages_from_one_user_all_take_effect(app, openid):
 def test_unsubscribe_erases_the_conversation(wechat, openid, app):
     storage = app.extensions["parkbot.storage"]
     wechat.say(openid, "登记")
-    assert storage.load(openid).get("form")
+    assert storage.load(openid).form
     resp = wechat.post(event_xml(openid, "unsubscribe"))
     assert resp.get_data(as_text=True) == "success"
-    assert storage.load(openid) == {}
+    assert storage.load(openid).document() == {}
     assert storage.transcript(openid) == []
 
 

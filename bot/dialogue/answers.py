@@ -30,8 +30,8 @@ def answer_entry(t: Turn, entry_id: str) -> State:
     follow_ups = [e for e in map(t.nlu.entry, entry.follow_ups) if e is not None][:3]
     if follow_ups:
         _numbered(t, "follow_up_line", follow_ups)
-    if not t.data.get("invited"):
-        t.data["invited"] = True
+    if not t.data.invited:
+        t.data.invited = True
         t.say("answer_invite")
     return State.IDLE
 

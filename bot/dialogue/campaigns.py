@@ -2,8 +2,8 @@
 
 A follow through such a code, or a follower's scan of one, carries its scene; the user's first
 and latest scenes are kept (bot/store/profile.py) and every lead and "wants a human" alert
-carries the source: the campaign's name from ``knowledge/campaigns.yaml``, or the channel
-(wechat, web, cli) when no code brought the user.
+carries the source (bot/dialogue/origin.py): the campaign's name from ``knowledge/campaigns.yaml``,
+or the channel (wechat, web, cli) when no code brought the user.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .menu import show_menu
 from .states import State
 from .turn import Turn
 
-declare("campaign_unnamed", "scan_welcome", owner="campaigns")
+declare("scan_welcome", owner="campaigns")
 
 
 def _note(t: Turn) -> str:
@@ -39,22 +39,3 @@ def follow(t: Turn) -> State:
 def scan(t: Turn) -> State:
     """A follower scanned a campaign's QR code: the source is noted, the menu shown again."""
     return _greet(t, _note(t), "scan_welcome")
-
-
-def name_of(t: Turn, scene: str) -> str:
-    campaign = t.kb.campaign_by_scene.get(scene)
-    return campaign.name if campaign else t.kb.messages.render("campaign_unnamed", scene=scene)
-
-
-def lead_origin(t: Turn) -> dict[str, str]:
-    """``source`` (the latest campaign's name, else the channel), ``channel`` and ``first_source``."""
-    channel = t.incoming.channel
-    scenes = {}
-    if t.services is not None and t.services.profile is not None:
-        scenes = t.services.profile.scenes(t.incoming.openid)
-    latest, first = scenes.get("latest"), scenes.get("first")
-    return {
-        "source": name_of(t, latest) if latest else channel,
-        "channel": channel,
-        "first_source": name_of(t, first) if first else "",
-    }

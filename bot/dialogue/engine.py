@@ -90,25 +90,24 @@ class Engine:
                 said = [] if incoming.kind == "event" else [("user", self._said(incoming))]
                 session.finish(session.state, said, {})
                 return Reply()
-            data = session.state
-            before = asked_field(data)
-            t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, data, self.now(), self.services,
+            before = asked_field(session.state)
+            t = Turn(kb, derived["nlu"], derived["nlu"].commands, incoming, session.state, self.now(), self.services,
                      spec=self.form, form_ttl=self.form_ttl, resume_after=self.resume_after)
-            if not data.get("turn"):
+            if not t.data.turn:
                 t.hit("conversations")  # a user's first message, or the first after the session expired
-                data["since"] = round(time.time())  # the transcript's clock; a lead keeps the conversation from here
-            data["turn"] = data.get("turn", 0) + 1
+                t.data.since = round(time.time())  # the transcript's clock; a lead keeps the conversation from here
+            t.data.turn += 1
             next_state = step(t)  # the table, with the form's timeout and resume offer
-            if t.data.pop("erased", False):
+            if t.erased:
                 reply = t.reply()
                 storage.erase(incoming.openid)
-                session.finish({}, reply=reply.to_dict(), counts=t.counts)  # nothing kept but the reply for retries
+                session.finish(None, reply=reply.to_dict(), counts=t.counts)  # nothing kept but the reply for retries
                 return reply
-            data["state"] = next_state.value
+            data = t.data  # a handler may have started the document afresh
+            data.state = next_state.value
             if not next_state.in_form and incoming.kind in ("text", "voice"):
-                seen = data.setdefault("seen", {})
-                seen.update(heard(t.entities))
-            data["last_seen"] = t.now
+                data.seen.update(heard(t.entities))
+            data.last_seen = t.now
             if handed_back:
                 t.parts.insert(0, handed_back)
             count_progress(t, before, asked_field(data))

@@ -13,43 +13,18 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from ..form_spec import FORM, FormSpec
-from ..knowledge.messages import declare
 from ..nlu.fields import declines, is_affirm, is_question, is_unknown, is_yes, readers_for, tidy_text
 from .answers import answer_question
+from .form_messages import CONFIRM_BUTTONS
 from .form_reading import edit_in, heard, read_answer, values_from
-from .campaigns import lead_origin
 from .form_values import display, lead_fields
 from .hours import callback_phrase
+from .listings import area_text
+from .origin import lead_origin
 from .states import State
 from .turn import Turn
 
 _COMPLAINT = re.compile(r"错|不对|有误|改")
-
-# sentences of the form itself; each field's own come from the specification
-FORM_MESSAGES = (
-    "form_start", "form_resume", "privacy_notice", "form_question", "ask_need_size", "confirm_header",
-    "confirm_line", "confirm_footer", "confirm_missing", "confirm_hint", "field_skipped", "field_missing",
-    "tax_amount", "tax_amount_yi", "tax_range", "tax_range_yi", "tax_unknown", "submitted", "callback_today",
-    "callback_later", "weekdays", "form_cancelled", "form_dropped", "form_restarted", "need_area",
-    "need_area_range", "need_area_min", "need_area_max", "need_area_unknown", "need_area_changed",
-    "modify_which", "back_to_form", "form_resume_offer", "form_noted", "form_already_filled",
-    "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer", "form_too_short",
-    "form_too_long", "form_no_words", "form_empty_answer", "need_no_type", "contact_unclear", "amount_unclear",
-    "phone_wrong", "phone_missing", "type_factory", "type_land", "type_office", "type_apartment",
-    "type_warehouse", "type_lab", "deal_rent", "deal_sale",
-)
-
-CONFIRM_BUTTONS = ("button_confirm", "button_modify", "button_cancel")  # for channels that draw buttons
-declare(*CONFIRM_BUTTONS, owner="web chat buttons")
-
-
-def required_message_keys(spec: FormSpec = FORM) -> tuple[str, ...]:
-    """Every message key a form built from ``spec`` says (what ``kb check`` requires)."""
-    return (*FORM_MESSAGES, *spec.message_keys())
-
-
-declare(*required_message_keys(), owner="form")
 
 
 def _label(t: Turn, name: str) -> str:
@@ -57,7 +32,7 @@ def _label(t: Turn, name: str) -> str:
 
 
 def missing(t: Turn) -> list[str]:
-    slots = t.data["form"]["slots"]
+    slots = t.data.form["slots"]
     return [name for name in t.spec.required if slots.get(name) is None]
 
 
@@ -69,31 +44,29 @@ def _new_form(t: Turn) -> dict[str, Any]:
 
 def start(t: Turn, listing_id: str | None = None) -> State:
     """登记 / the menu / 想了解这个: open (or resume) the form and ask the first missing field."""
-    form = t.data.get("form")
+    form = t.data.form
     fresh = form is None
     if fresh:
         t.hit("forms_started")
-        form = t.data["form"] = _new_form(t)
-        form["slots"].update(values_from(t, t.data.get("seen", {})))
+        form = t.data.form = _new_form(t)
+        form["slots"].update(values_from(t, t.data.seen))
     for name, value in values_from(t, heard(t.entities)).items():
         if form["slots"].get(name) is None or fresh:
             form["slots"][name] = value
     if listing_id:
-        from .search import area_text
-
         item = t.kb.listing_by_id.get(listing_id)
         if item is not None:
             if listing_id not in form["listings"]:
                 form["listings"].append(listing_id)
             if form["slots"].get("need") is None or fresh:
-                form["slots"]["need"] = f"{item.title}，{area_text(t, item)}"
+                form["slots"]["need"] = f"{item.title}，{area_text(t.kb.messages, item)}"
                 form["slots"]["need_detail"] = {"type": item.type, "deal": item.deal, "area_sqm": item.area}
     t.say("form_start" if fresh else "form_resume")
     return next_step(t)
 
 
 def next_step(t: Turn) -> State:
-    form = t.data["form"]
+    form = t.data.form
     form["updated"] = t.now
     slots = form["slots"]
     detail = slots.get("need_detail") or {}
@@ -113,7 +86,7 @@ def next_step(t: Turn) -> State:
 
 
 def ask(t: Turn, name: str) -> State:
-    form = t.data["form"]
+    form = t.data.form
     form["asking"] = name
     form.pop("follow_up", None)
     f = t.spec.by_name[name]
@@ -125,7 +98,7 @@ def ask(t: Turn, name: str) -> State:
 
 
 def confirm(t: Turn) -> State:
-    form = t.data["form"]
+    form = t.data.form
     form["editing"] = False
     form["asking"] = None
     form.pop("follow_up", None)
@@ -145,16 +118,16 @@ def confirm(t: Turn) -> State:
 
 
 def _store(t: Turn, name: str, value: Any, detail: dict[str, Any] | None) -> None:
-    slots = t.data["form"]["slots"]
+    slots = t.data.form["slots"]
     slots[name] = value
     if detail is not None:
         slots[f"{name}_detail"] = detail
-    t.data["form"].setdefault("tries", {}).pop(name, None)
+    t.data.form.setdefault("tries", {}).pop(name, None)
 
 
 def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
     """Say what was wrong and what would do; from the second failure, rephrase and offer a way out."""
-    form = t.data["form"]
+    form = t.data.form
     counts = form.setdefault("tries", {})  # forms stored before tries were counted have none
     tries = counts[name] = counts.get(name, 0) + 1
     f = t.spec.by_name[name]
@@ -174,7 +147,7 @@ def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
 def _answer_then_ask(t: Turn, name: str) -> State:
     answer_question(t)
     t.say("back_to_form")
-    return ask(t, name) if t.data["form"].get("follow_up") != "size" else _ask_size_again(t)
+    return ask(t, name) if t.data.form.get("follow_up") != "size" else _ask_size_again(t)
 
 
 def _ask_size_again(t: Turn) -> State:
@@ -184,7 +157,7 @@ def _ask_size_again(t: Turn) -> State:
 
 def fill(t: Turn) -> State:
     """A message while a field is asked: other fields' unambiguous values, then the field's own."""
-    form = t.data["form"]
+    form = t.data.form
     name = form.get("asking") or next(iter(t.spec.order))
     if form.get("follow_up") == "size":
         return _size(t)
@@ -229,7 +202,7 @@ def fill(t: Turn) -> State:
 
 def _size(t: Turn) -> State:
     """The answer to 「大概需要多大面积?」, asked once."""
-    form = t.data["form"]
+    form = t.data.form
     slots = form["slots"]
     readers = readers_for(t.nlu)
     found = {k: v for k, (v, _) in readers.others(t.text).items() if k in t.spec.by_name}
@@ -256,7 +229,7 @@ def _size(t: Turn) -> State:
 
 def skip(t: Turn) -> State:
     """跳过: the field stays empty (a required one can be given later; the summary says it is missing)."""
-    form = t.data["form"]
+    form = t.data.form
     name = form.get("asking")
     if form.get("follow_up") == "size":
         form.pop("follow_up", None)
@@ -274,7 +247,7 @@ def skip(t: Turn) -> State:
 
 def _apply_edit(t: Turn, name: str, text: str) -> bool:
     """A new value for ``name`` from an edit; False when ``text`` is not one."""
-    slots = t.data["form"]["slots"]
+    slots = t.data.form["slots"]
     f = t.spec.by_name[name]
     readers = readers_for(t.nlu)
     read = readers.read(f.reader, text)
@@ -302,7 +275,7 @@ def modify(t: Turn) -> State:
 
 
 def _edit(t: Turn, name: str, rest: str) -> State:
-    form = t.data["form"]
+    form = t.data.form
     if rest and _apply_edit(t, name, rest):
         return confirm(t) if t.state is State.FORM_CONFIRM or not missing_unasked(t) else next_step(t)
     form["editing"] = t.state is State.FORM_CONFIRM or not missing_unasked(t, name)
@@ -310,13 +283,13 @@ def _edit(t: Turn, name: str, rest: str) -> State:
 
 
 def missing_unasked(t: Turn, but: str | None = None) -> list[str]:
-    slots = t.data["form"]["slots"]
+    slots = t.data.form["slots"]
     return [n for n in t.spec.order if n not in slots and n != but]
 
 
 def at_confirmation(t: Turn) -> State:
     """Neither 确认 nor 修改: a correction or a new value updates the summary; a question is answered."""
-    form = t.data["form"]
+    form = t.data.form
     slots = form["slots"]
     if is_yes(t.text):  # 没错 / 对的: yes to 请核对
         return submit(t)
@@ -347,7 +320,7 @@ def conversation(t: Turn) -> list[dict[str, Any]]:
     """This conversation from the user's first message (the log's cap permitting), with this 确认."""
     from ..store.leads import TRANSCRIPT_LIMIT
 
-    since = t.data.get("since") or 0
+    since = t.data.since or 0
     turns = [turn for turn in t.services.storage.transcript(t.incoming.openid, TRANSCRIPT_LIMIT)
              if (turn.get("t") or 0) >= since - 1]
     if t.text:
@@ -359,11 +332,11 @@ def submit(t: Turn) -> State:
     gaps = missing(t)
     if gaps:  # 确认 with a required field still empty: ask for it, then back to the summary
         t.say("confirm_missing", fields="、".join(_label(t, n) for n in gaps))
-        t.data["form"]["editing"] = True
+        t.data.form["editing"] = True
         return ask(t, gaps[0])
-    form = t.data.pop("form")
+    form, t.data.form = t.data.form, None
     openid = t.incoming.openid
-    listings = list(dict.fromkeys(form["listings"] + (t.data.get("viewed") or [])[-5:]))
+    listings = list(dict.fromkeys(form["listings"] + t.data.viewed[-5:]))
     fields = lead_fields(t, form["slots"], t.spec)
     titles = [t.kb.listing_by_id[x].title for x in listings if x in t.kb.listing_by_id]
     if titles:  # staff read titles, not ids
@@ -375,20 +348,20 @@ def submit(t: Turn) -> State:
     t.hit("forms_submitted")
     callback = callback_phrase(t.kb.messages, t.kb.park.hours, datetime.fromtimestamp(t.now, timezone.utc))
     t.say("submitted", number=number, callback=callback, hotline=t.kb.park.contacts.hotline)
-    t.data.pop("seen", None)
+    t.data.seen = {}
     return State.IDLE
 
 
 def restart(t: Turn) -> State:
     t.hit("forms_started")
-    t.data["form"] = _new_form(t)
+    t.data.form = _new_form(t)
     t.say("form_restarted")
     return next_step(t)
 
 
 def resume(t: Turn) -> State:
     t.say("form_resume")
-    form = t.data["form"]
+    form = t.data.form
     if form.get("asking") and form.get("follow_up") == "size":
         return _ask_size_again(t)
     return next_step(t)
@@ -396,7 +369,7 @@ def resume(t: Turn) -> State:
 
 def _abandon(sentence: str):
     def handler(t: Turn) -> State:
-        t.data.pop("form", None)
+        t.data.form = None
         t.say(sentence)
         return State.IDLE
 
@@ -408,10 +381,20 @@ cancel = _abandon("form_cancelled")  # 取消 while filling the form
 drop = _abandon("form_dropped")  # 不用了 when offered to continue an old one
 
 
+def explain(t: Turn) -> State:
+    """「什么意思?」 in the form: what the pending question is asking for, then the question again."""
+    slot = t.asking
+    if slot is None:
+        t.say("explain_confirm")
+        return State.FORM_CONFIRM
+    t.say(f"explain_{slot}")
+    return ask(t, slot)
+
+
 def remind(t: Turn) -> State:
     """A greeting or a pick mid-form: the pending question again."""
     t.say("back_to_form")
-    form = t.data["form"]
+    form = t.data.form
     if t.state is State.FORM_CONFIRM or not form.get("asking"):
         return confirm(t)
     if form.get("follow_up") == "size":

@@ -107,7 +107,7 @@ class Player:
         return reply.text or ""
 
     def state(self, openid: str) -> dict[str, Any]:
-        return self.storage.load(openid)
+        return self.storage.load(openid).model_dump()
 
     def reach(self, openid: str, section: str) -> bool:
         """登记 and the default answers for every field before ``section``."""

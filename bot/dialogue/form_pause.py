@@ -34,7 +34,7 @@ def to_idle(t: Turn) -> State:
 
 
 def expire(t: Turn) -> State:
-    t.data.pop("form", None)
+    t.data.form = None
     return State.IDLE
 
 

@@ -1,12 +1,13 @@
-"""Handlers outside the form: menu actions, numbered choices, handoff, privacy, events."""
+"""Handlers outside the form and the search: menu actions, numbered choices, handoff, privacy, events."""
 from __future__ import annotations
 
 from typing import Callable
 
 from ..knowledge.messages import declare
-from . import campaigns, form, search
+from ..store.conversation_state import ConversationState
 from .answers import answer_entry
-from .menu import show_menu
+from .choices import clicked_item, picked, picked_item
+from .origin import lead_origin
 from .states import State
 from .turn import Turn
 
@@ -14,28 +15,8 @@ declare(
     "intro", "choice_expired", "not_sure", "handoff", "handoff_unreachable",
     "takeover_idle_released", "forgotten",
     "voice_unrecognised", "unsupported", "nothing_to_cancel", "no_form", "which_listing", "thanks", "bye", "identity", "follow_up_line", "empty_message",
-    "explain_need", "explain_industry", "explain_tax", "explain_company", "explain_contact", "explain_phone",
-    "explain_confirm", owner="dialogue",
+    owner="dialogue",
 )
-
-
-def clicked_item(t: Turn):
-    """The menu item the Official Account menu's CLICK key names (None: not a click, or a key gone)."""
-    if t.incoming.kind == "event" and t.incoming.event == "click":
-        return t.kb.menu_by_key.get(t.incoming.event_key)
-    return None
-
-
-def picked(t: Turn) -> dict | None:
-    """The listed choice a digit picks (a menu item, a listing, an answer), or None when out of range."""
-    choices = t.data.get("choices") or []
-    return choices[t.digit - 1] if t.digit is not None and 0 < t.digit <= len(choices) else None
-
-
-def picked_item(t: Turn):
-    """The menu item a digit picks from the menu shown last (None: not a menu pick, or an item gone)."""
-    choice = picked(t) if has_fresh_choices(t) else None
-    return t.kb.menu_by_key.get(choice["key"]) if choice and choice["kind"] == "menu" else None
 
 
 def introduce(t: Turn) -> State:
@@ -51,50 +32,14 @@ def menu_answer(t: Turn) -> State:
     return State.IDLE
 
 
-def run_menu_action(t: Turn, key: str) -> State:
-    """A menu pick from a list shown mid-form (the table routes clicks and picks elsewhere by action)."""
-    item = t.kb.menu_by_key.get(key)
-    if item is None:
-        return show_menu(t, greet=False)
-    if item.action == "intro":
-        return introduce(t)
-    if item.action == "search":
-        return search.ask(t)
-    if item.action == "lead":
-        return form.start(t)
-    if item.action == "handoff":
-        return handoff(t)
-    t.say_text(t.kb.faq_by_id[item.faq].answer.strip())
-    return State.IDLE
-
-
-def has_fresh_choices(t: Turn) -> bool:
-    return t.digit is not None and bool(t.data.get("choices"))
-
-
 def choice_expired(t: Turn) -> State:
-    t.say("choice_expired", count=len(t.data.get("choices") or []))
+    t.say("choice_expired", count=len(t.data.choices))
     return t.state
 
 
-def pick_listing(t: Turn) -> State:
-    return search.details(t, picked(t)["id"])
-
-
 def pick_answer(t: Turn) -> State:
+    """An answer (a suggestion, a follow-up) picked by its digit from the list shown last."""
     return answer_entry(t, picked(t)["id"])
-
-
-def choose(t: Turn) -> State:
-    choice = picked(t)
-    if choice is None:
-        return choice_expired(t)
-    kind = choice["kind"]
-    if kind == "menu":
-        return run_menu_action(t, choice["key"])
-    if kind == "listing":
-        return pick_listing(t)
-    return pick_answer(t)
 
 
 # platform notices that are not the user talking: answering them would only add noise
@@ -133,30 +78,20 @@ def handoff(t: Turn) -> State:
     services.leads.alert_handoff(
         openid=openid,
         transcript=services.storage.transcript(openid, 10),
-        source=campaigns.lead_origin(t)["source"],
+        source=lead_origin(t)["source"],
         dedup_key=f"{openid}:{bucket}",
         link=services.admin_link(openid) if services.admin_link else "",
     )
     return t.state if t.state.in_form else State.IDLE
 
 
-def explain(t: Turn) -> State:
-    """「什么意思?」 in the form: what the pending question is asking for, then the question again."""
-    slot = t.asking
-    if slot is None:
-        t.say("explain_confirm")
-        return State.FORM_CONFIRM
-    t.say(f"explain_{slot}")
-    return form.ask(t, slot)
-
-
 def forget_me(t: Turn) -> State:
     openid = t.incoming.openid
     t.services.storage.erase(openid)
     count = t.services.leads.erase_personal(openid)
-    t.data.clear()
+    t.data = ConversationState()  # nothing of the conversation is kept but this reply, for retries
     t.say("forgotten", leads=count)
-    t.data["erased"] = True
+    t.erased = True
     return State.IDLE
 
 

@@ -11,6 +11,13 @@ NARROWING = ("deal", "area_sqm", "area_min", "area_max", "district")
 SEARCH_KEYS = ("type", *NARROWING, "park")
 
 
+def area_text(messages, item: Listing) -> str:
+    """How big a listing is, in the knowledge's words (in mu for land given in mu)."""
+    if item.area_sqm is None and item.area_mu is not None:
+        return messages.render("area_mu", mu=f"{item.area_mu:g}", sqm=f"{item.area:,.0f}")
+    return messages.render("area_sqm", sqm=f"{item.area:,.0f}")
+
+
 def search_filters(entities: dict[str, Any], park_id: str | None) -> dict[str, Any]:
     filters = {k: entities[k] for k in SEARCH_KEYS if entities.get(k) not in (None, "")}
     if park_id:

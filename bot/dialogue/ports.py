@@ -7,23 +7,27 @@ from __future__ import annotations
 
 from typing import Callable, Any, ContextManager, Iterable, Protocol
 
+from ..store.conversation_state import ConversationState
+
 
 class TurnSession(Protocol):
     """One message's hold on a user: the state read under the user's lock, and the write that ends it."""
-    state: dict[str, Any]
+    state: ConversationState
+    ahead: list  # the results of ``ahead``'s commands, run on the turn's opening round trip
 
-    def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
+    def finish(self, state: ConversationState | None, turns: Iterable[tuple[str, str]] = (),
                reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
         """Save the turn; ``counts`` are the turn's counters, each called with the store's batch of
-        writes (the Redis pipeline of the closing round trip) so they cost no round trip of their own."""
+        writes (the Redis pipeline of the closing round trip) so they cost no round trip of their own.
+        A state at its defaults (or None) deletes the stored one."""
 
 
 class StateStorage(Protocol):
     """The per-user conversation: state, transcript and the per-user lock."""
     def turn(self, openid: str, claim: Any = None, started: float | None = None,
              ahead: Callable[[Any], None] | None = None) -> ContextManager[TurnSession]: ...
-    def load(self, openid: str) -> dict[str, Any]: ...
-    def save(self, openid: str, state: dict[str, Any]) -> None: ...
+    def load(self, openid: str) -> ConversationState: ...
+    def save(self, openid: str, state: ConversationState | None) -> None: ...
     def erase(self, openid: str) -> None: ...
     def append(self, openid: str, who: str, text: str, *, push: bool = False) -> dict[str, Any]: ...
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]: ...

@@ -5,27 +5,26 @@ one place, so the form's states may change shape without the counting following 
 """
 from __future__ import annotations
 
-from typing import Any
-
+from ..store.conversation_state import ConversationState
 from .states import State
 
 CONFIRM = "confirm"  # the confirmation step counts as the form's last question
 
 
-def asked_field(data: dict[str, Any]) -> str | None:
+def asked_field(data: ConversationState) -> str | None:
     """The question the user is at: a slot name, ``confirm``, or None outside a form.
 
     A form paused by a long absence (the 继续吗? offer) is still at the question it paused on.
     """
-    form = data.get("form")
+    form = data.form
     if not form:
         return None
-    value = data.get("state", State.IDLE.value)
+    value = data.state
     if value == State.FORM_CONFIRM.value:
         return CONFIRM
     if value == State.FORM_ASKING.value and form.get("asking"):
         return form["asking"]
-    if isinstance(value, str) and value.startswith("form:") and value[5:] not in ("asking", "confirm"):
+    if value.startswith("form:") and value[5:] not in ("asking", "confirm"):
         return value[5:]  # stored when the form had one state per field ("form:phone")
     return form.get("asked")
 
@@ -35,7 +34,7 @@ def count_progress(t, before: str | None, after: str | None) -> None:
     funnel = getattr(t.services, "funnel", None) if t.services is not None else None
     if funnel is None or before == after:
         return
-    form = t.data.get("form")
+    form = t.data.form
     if after is not None and form is not None:
         form["asked"] = after
         reached = form.setdefault("reached", [])

@@ -5,7 +5,8 @@ from typing import Any
 
 from ..knowledge.messages import declare
 from ..knowledge.schema import Listing
-from .listings import NARROWING, distance_km, nearest, rank, search_filters
+from .choices import picked
+from .listings import NARROWING, area_text, distance_km, nearest, rank, search_filters
 from .replies import Article
 from .states import State
 from .turn import Turn
@@ -22,12 +23,6 @@ declare(
     "area_sqm", "area_mu", "type_factory", "type_land", "type_office", "type_apartment", "type_warehouse",
     "type_lab", "deal_rent", "deal_sale", owner="search",
 )
-
-
-def area_text(t: Turn, item: Listing) -> str:
-    if item.area_sqm is None and item.area_mu is not None:
-        return t.kb.messages.render("area_mu", mu=f"{item.area_mu:g}", sqm=f"{item.area:,.0f}")
-    return t.kb.messages.render("area_sqm", sqm=f"{item.area:,.0f}")
 
 
 def looks_like_search(t: Turn) -> bool:
@@ -57,7 +52,7 @@ def _list_page(t: Turn, items: list[Listing], offset: int) -> None:
     page = items[offset:offset + PAGE]
     labels = []
     for i, item in enumerate(page, 1):
-        t.say("listing_line", digit=i, title=item.title, area=area_text(t, item), price=item.price, park=item.park,
+        t.say("listing_line", digit=i, title=item.title, area=area_text(t.kb.messages, item), price=item.price, park=item.park,
               district=item.district)
         labels.append(item.title)
     t.offer([{"kind": "listing", "id": item.id} for item in page], labels)
@@ -71,7 +66,7 @@ def run(t: Turn) -> State:
         return ask(t)
     t.hit("searches")
     items, relaxed = rank(t.kb.listings, filters, set(park.names) if park else set())
-    t.data["search"] = {"filters": filters, "offset": 0, "ids": [item.id for item in items]}
+    t.data.search = {"filters": filters, "offset": 0, "ids": [item.id for item in items]}
     if not items:
         t.say("search_none", hotline=t.kb.park.contacts.hotline)
         return State.IDLE
@@ -83,7 +78,7 @@ def run(t: Turn) -> State:
 
 
 def more(t: Turn) -> State:
-    search: dict[str, Any] | None = t.data.get("search")
+    search = t.data.search
     if not search:
         return ask(t)
     items = [t.kb.listing_by_id[i] for i in search["ids"] if i in t.kb.listing_by_id]
@@ -104,16 +99,16 @@ def details(t: Turn, listing_id: str) -> State:
     if item is None:
         t.say("listing_gone")
         return State.IDLE
-    viewed = t.data.setdefault("viewed", [])
+    viewed = t.data.viewed
     if listing_id in viewed:
         viewed.remove(listing_id)
     viewed.append(listing_id)
     del viewed[:-10]
-    t.data["viewed_turn"] = t.data.get("turn", 0)
+    t.data.viewed_turn = t.data.turn
     m = t.kb.messages
     text = m.render(
         "listing_details", title=item.title, type=m.render(f"type_{item.type}"), deal=m.render(f"deal_{item.deal}"),
-        area=area_text(t, item), price=item.price, park=item.park, district=item.district,
+        area=area_text(t.kb.messages, item), price=item.price, park=item.park, district=item.district,
         description=(item.description or "").strip(),
     )
     if item.demo:
@@ -127,6 +122,11 @@ def details(t: Turn, listing_id: str) -> State:
     t.say_text(text)
     t.say("listing_details_footer")
     return State.IDLE
+
+
+def pick_listing(t: Turn) -> State:
+    """A listing picked by its digit from the list shown last."""
+    return details(t, picked(t)["id"])
 
 
 def by_location(t: Turn) -> State:
@@ -155,7 +155,7 @@ def nearby(t: Turn) -> State:
 def _location_page(t: Turn, found: list[tuple[Listing, float]], offset: int) -> None:
     page = found[offset:offset + PAGE]
     for i, (item, km) in enumerate(page, 1):
-        t.say("location_line", digit=i, title=item.title, km=f"{km:.1f}", area=area_text(t, item), price=item.price)
+        t.say("location_line", digit=i, title=item.title, km=f"{km:.1f}", area=area_text(t.kb.messages, item), price=item.price)
     t.offer([{"kind": "listing", "id": item.id} for item, _ in page], [item.title for item, _ in page])
     t.say("listing_more_footer" if offset + PAGE < len(found) else "listing_footer")
 
@@ -183,7 +183,7 @@ def _near(t: Turn, lat: float, lng: float, kind: str | None = None, reported_at:
              if km <= radius and (kind is None or item.type == kind)]
     if not found:
         _far(t, lat, lng, kind)
-        t.data.pop("search", None)
+        t.data.search = None
         return State.IDLE
     if reported_at is not None:
         t.say("location_reported", when=_when(reported_at))
@@ -192,7 +192,7 @@ def _near(t: Turn, lat: float, lng: float, kind: str | None = None, reported_at:
     else:
         t.say("location_results")
     _location_page(t, found, 0)
-    t.data["search"] = {"filters": {"type": kind} if kind else {}, "offset": 0,
+    t.data.search = {"filters": {"type": kind} if kind else {}, "offset": 0,
                         "ids": [item.id for item, _ in found], "km": {item.id: round(km, 2) for item, km in found}}
     return State.IDLE
 
@@ -205,23 +205,22 @@ def _when(ts: float) -> str:
 
 def last_viewed(t: Turn) -> str | None:
     """The listing 「想了解这个」 means: the one last opened, or the only one just listed."""
-    viewed = t.data.get("viewed") or []
+    viewed = t.data.viewed
     if viewed:
         return viewed[-1]
-    listed = [c["id"] for c in t.data.get("choices") or [] if c.get("kind") == "listing"]
+    listed = [c["id"] for c in t.data.choices if c.get("kind") == "listing"]
     return listed[0] if len(listed) == 1 else None
 
 
 def just_viewed(t: Turn) -> str | None:
     """The listing whose details were shown in the last two replies (登记 right after means it)."""
-    if t.data.get("viewed") and t.data.get("viewed_turn", -9) >= t.data.get("turn", 0) - 2:
-        return t.data["viewed"][-1]
+    if t.data.viewed and t.data.viewed_turn is not None and t.data.viewed_turn >= t.data.turn - 2:
+        return t.data.viewed[-1]
     return None
 
 
 def listed_several(t: Turn) -> bool:
-    return not (t.data.get("viewed")) and sum(
-        1 for c in t.data.get("choices") or [] if c.get("kind") == "listing") > 1
+    return not t.data.viewed and sum(1 for c in t.data.choices if c.get("kind") == "listing") > 1
 
 
 def which_listing(t: Turn) -> State:

@@ -15,6 +15,7 @@ from typing import Callable
 from ..form_spec import FORM, FormSpec
 from ..nlu.fields import is_affirm
 from . import answers, campaigns, form, form_pause, general, menu, search
+from .choices import clicked_item, has_fresh_choices, just_offered, picked, picked_item
 from .listings import NARROWING
 from .states import State
 from .turn import Turn
@@ -43,11 +44,6 @@ def _is(intent: str) -> Callable[[Turn], bool]:
     return lambda t: t.is_(intent)
 
 
-def _just_offered(t: Turn) -> bool:
-    """A digit mid-form picks from a list only if the previous reply showed one."""
-    return general.has_fresh_choices(t) and t.data.get("choices_turn") == t.data.get("turn", 0) - 1
-
-
 def _lead_sentence(t: Turn) -> bool:
     e = t.entities
     return bool(e.get("phone")) or sum(1 for k in ("company", "contact", "tax_wan") if e.get(k)) >= 2
@@ -64,7 +60,7 @@ def _search_terms(t: Turn) -> bool:
 def _clicked(action: str) -> Callable[[Turn], bool]:
     """A click on the Official Account menu's item of this action."""
     def when(t: Turn) -> bool:
-        item = general.clicked_item(t)
+        item = clicked_item(t)
         return item is not None and item.action == action
     return when
 
@@ -72,7 +68,7 @@ def _clicked(action: str) -> Callable[[Turn], bool]:
 def _picked_menu(action: str) -> Callable[[Turn], bool]:
     """A digit picking the menu's item of this action from the menu shown last."""
     def when(t: Turn) -> bool:
-        item = general.picked_item(t)
+        item = picked_item(t)
         return item is not None and item.action == action
     return when
 
@@ -80,9 +76,24 @@ def _picked_menu(action: str) -> Callable[[Turn], bool]:
 def _picked(test: Callable[[str], bool]) -> Callable[[Turn], bool]:
     """A digit picking, from the list shown last, a choice whose kind passes ``test``."""
     def when(t: Turn) -> bool:
-        choice = general.picked(t) if general.has_fresh_choices(t) else None
+        choice = picked(t) if has_fresh_choices(t) else None
         return choice is not None and test(choice["kind"])
     return when
+
+
+def _offered_just_now(when: Callable[[Turn], bool]) -> Callable[[Turn], bool]:
+    """Mid-form, a digit picks only from a list the previous reply showed."""
+    return lambda t: just_offered(t) and when(t)
+
+
+def _then_remind(handler: Callable[[Turn], State]) -> Callable[[Turn], State]:
+    """A pick mid-form: what was picked, then the form's pending question again (the form stays open)."""
+    def run(t: Turn) -> State:
+        handler(t)
+        return form.remind(t)
+
+    run.__name__ = f"{handler.__name__}_then_remind"
+    return run
 
 
 def _menu_routes(how: str, chosen: Callable[[str], Callable[[Turn], bool]], *, mid_form: bool) -> list["Route"]:
@@ -102,9 +113,20 @@ def _menu_again(t: Turn) -> State:
     return menu.show_menu(t, greet=False)  # an item gone since (the knowledge changed): the menu as it is now
 
 
-def _choose_in_form(t: Turn) -> State:
-    general.choose(t)
-    return form.remind(t)
+def _pick_routes(*, mid_form: bool) -> list["Route"]:
+    """A digit picking from the list shown last: one route per kind of choice (and per menu action).
+    Mid-form the list must be the previous reply's, and the form's question follows what was picked."""
+    if not mid_form:
+        return [
+            *_menu_routes("pick", _picked_menu, mid_form=False),
+            Route("pick: menu item gone", _picked(lambda kind: kind == "menu"), _menu_again, (State.IDLE,)),
+            Route("pick: listing", _picked(lambda kind: kind == "listing"), search.pick_listing, (State.IDLE,)),
+            Route("pick: answer", _picked(lambda kind: kind not in ("menu", "listing")), general.pick_answer,
+                  (State.IDLE,)),
+            Route("pick expired", has_fresh_choices, general.choice_expired, (State.IDLE, State.SEARCH, State.RESUME)),
+        ]
+    return [Route(route.name, _offered_just_now(route.when), _then_remind(route.run), ALL_FORM)
+            for route in _pick_routes(mid_form=False)]
 
 
 def _interest(t: Turn) -> State:
@@ -131,13 +153,7 @@ _IDLE_ROUTES = [
     Route("greeting", _is("greeting"), menu.show_menu, (State.IDLE,)),
     Route("small talk", lambda t: t.is_("thanks") or t.is_("bye") or t.is_("identity"), general.small_talk,
           (State.IDLE,)),
-    *_menu_routes("pick", _picked_menu, mid_form=False),
-    Route("pick: menu item gone", _picked(lambda kind: kind == "menu"), _menu_again, (State.IDLE,)),
-    Route("pick: listing", _picked(lambda kind: kind == "listing"), general.pick_listing, (State.IDLE,)),
-    Route("pick: answer", _picked(lambda kind: kind not in ("menu", "listing")), general.pick_answer,
-          (State.IDLE,)),
-    Route("pick expired", general.has_fresh_choices, general.choice_expired,
-          (State.IDLE, State.SEARCH, State.RESUME)),
+    *_pick_routes(mid_form=False),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
     Route("listings", search.wants_listings, search.run, (State.IDLE, State.SEARCH)),
@@ -151,8 +167,8 @@ _FORM_COMMANDS = [
     Route("cancel", _is("cancel"), form.cancel, (State.IDLE,)),
     Route("restart", _is("restart"), form.restart, ALL_FORM),
     Route("greeting", _is("greeting"), form.remind, ALL_FORM),
-    Route("what it means", _is("explain"), general.explain, ALL_FORM),
-    Route("pick", _just_offered, _choose_in_form, ALL_FORM),
+    Route("what it means", _is("explain"), form.explain, ALL_FORM),
+    *_pick_routes(mid_form=True),
 ]
 
 _NO_FORM = Route("no form", lambda t: t.is_("confirm") or t.is_("skip") or t.is_("restart"), general.no_form,
@@ -227,7 +243,7 @@ def _run(route: Route, t: Turn) -> State:
     next_state = route.run(t)
     if next_state not in route.to:
         raise RuntimeError(f"route {route.name!r} went to {next_state}, not declared in the table")
-    t.data["state"] = next_state.value
+    t.data.state = next_state.value
     return next_state
 
 

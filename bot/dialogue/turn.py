@@ -9,26 +9,27 @@ from ..form_spec import FORM, FormSpec
 from ..knowledge.loader import Knowledge
 from ..nlu.commands import Commands
 from ..nlu.reading import Reading
+from ..store.conversation_state import ConversationState
 from .replies import Article, Incoming, Reply
 from .states import State
 
 
-def state_of(data: dict[str, Any]) -> State:
+def state_of(data: ConversationState) -> State:
     """The stored state; a conversation stored when the form had one state per field ("form:phone")
     is asking that field."""
-    value = data.get("state", State.IDLE.value)
+    value = data.state
     try:
         return State(value)
     except ValueError:
         pass
-    form = data.get("form")
-    if isinstance(value, str) and value.startswith("form:") and form is not None:
+    form = data.form
+    if value.startswith("form:") and form is not None:
         form.setdefault("asking", value.split(":", 1)[1])
         return State.FORM_ASKING
     return State.IDLE
 
 
-def context_of(data: dict[str, Any], state: State) -> str:
+def context_of(data: ConversationState, state: State) -> str:
     """Where the conversation stands, in the words understanding weighs commands by.
 
     ``prompt:<field>`` while the form asks a field, ``confirm`` at its summary, ``resume`` after
@@ -40,12 +41,12 @@ def context_of(data: dict[str, Any], state: State) -> str:
         return "resume"
     if state is State.FORM_CONFIRM:
         return "confirm"
-    if state is State.FORM_ASKING and (data.get("form") or {}).get("asking"):
-        return f"prompt:{data['form']['asking']}"
-    previous = data.get("turn", 0) - 1
-    if data.get("viewed") and data.get("viewed_turn") == previous:
+    if state is State.FORM_ASKING and (data.form or {}).get("asking"):
+        return f"prompt:{data.form['asking']}"
+    previous = data.turn - 1
+    if data.viewed and data.viewed_turn == previous:
         return "listing_details"
-    if data.get("choices_turn") == previous and any(c.get("kind") == "listing" for c in data.get("choices") or []):
+    if data.choices_turn == previous and any(c.get("kind") == "listing" for c in data.choices):
         return "list_shown"
     return "idle"
 
@@ -56,13 +57,14 @@ class Turn:
     nlu: Any  # bot.nlu.Understanding
     commands: Commands
     incoming: Incoming
-    data: dict[str, Any]  # the stored per-user document; handlers edit it
+    data: ConversationState  # the stored per-user document; handlers edit it
     now: float
     services: Any = None  # Services: storage, leads, unanswered log, funnel
     spec: FormSpec = FORM  # the inquiry form's fields
     form_ttl: float = float("inf")  # seconds an untouched form is kept
     resume_after: float = 1800  # seconds of pause after which the form is offered again, not continued
     form_paused: bool = False  # this message came after such a pause (bot/dialogue/form_pause.py)
+    erased: bool = False  # the user asked to be forgotten: nothing of the conversation is kept
     parts: list[str] = field(default_factory=list)
     article: Article | None = None
     options: list[str] = field(default_factory=list)
@@ -109,12 +111,12 @@ class Turn:
     @property
     def asking(self) -> str | None:
         """The form's requested field: the one the last question asked for (None when not asking)."""
-        form = self.data.get("form")
+        form = self.data.form
         return form.get("asking") if form is not None and self.state is State.FORM_ASKING else None
 
     @property
     def form(self) -> dict[str, Any] | None:
-        return self.data.get("form")
+        return self.data.form
 
     def hit(self, stage: str) -> None:
         """Count a funnel stage for the admin page (never fails the conversation)."""
@@ -132,8 +134,8 @@ class Turn:
 
     def offer(self, choices: list[dict[str, Any]], labels: list[str]) -> None:
         """A numbered list the user may answer with a digit (menu, suggestions, listings)."""
-        self.data["choices"] = choices
-        self.data["choices_turn"] = self.data.get("turn", 0)
+        self.data.choices = choices
+        self.data.choices_turn = self.data.turn
         self.options = labels
 
     def reply(self) -> Reply:

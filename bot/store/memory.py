@@ -7,7 +7,6 @@ expiry and nothing shared between processes. Importing it loads no Redis client.
 """
 from __future__ import annotations
 
-import copy
 import itertools
 import threading
 import time
@@ -16,19 +15,21 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
+from .conversation_state import ConversationState, from_document, from_json
 from .lead_terms import SHANGHAI
 
 
 class MemorySession:
-    def __init__(self, storage: "MemoryStateStorage", openid: str, state: dict[str, Any]):
+    def __init__(self, storage: "MemoryStateStorage", openid: str, state: ConversationState):
         self.storage, self.openid, self.state = storage, openid, state
         self.ahead: list = []  # what rode on the opening round trip (nothing does, in memory)
 
-    def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
+    def finish(self, state: ConversationState | dict[str, Any] | None, turns: Iterable[tuple[str, str]] = (),
                reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
         self.storage.save(self.openid, state)
         for who, text in turns:
-            self.storage.append(self.openid, who, text)
+            if text:  # as the Redis store keeps a turn's lines: none empty, each cut to 500 characters
+                self.storage.append(self.openid, who, text[:500])
         for count in counts:  # in memory there is no batch: each counter writes at once
             count(None)
 
@@ -36,7 +37,7 @@ class MemorySession:
 class MemoryStateStorage:
     def __init__(self, *, transcript_len: int = 500, now: Callable[[], float] = time.time):
         self.transcript_len, self.now = transcript_len, now
-        self._states: dict[str, dict[str, Any]] = {}
+        self._states: dict[str, str] = {}  # the stored JSON, as Redis keeps it
         self._transcripts: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
@@ -53,12 +54,13 @@ class MemoryStateStorage:
         with lock:
             yield MemorySession(self, openid, self.load(openid))
 
-    def load(self, openid: str) -> dict[str, Any]:
-        return copy.deepcopy(self._states.get(openid, {}))
+    def load(self, openid: str) -> ConversationState:
+        return from_json(self._states.get(openid))
 
-    def save(self, openid: str, state: dict[str, Any]) -> None:
-        if state:
-            self._states[openid] = copy.deepcopy(state)
+    def save(self, openid: str, state: ConversationState | dict[str, Any] | None) -> None:
+        raw = from_document(state).to_json()
+        if raw:
+            self._states[openid] = raw
         else:
             self._states.pop(openid, None)
 

@@ -1,6 +1,6 @@
 """Per-user conversation storage (the aiogram-style storage interface, one Redis implementation).
 
-State is one JSON document per user with an idle TTL; nothing is kept in process memory, so
+State is one JSON document per user (bot/store/conversation_state.py) with an idle TTL; nothing is kept in process memory, so
 any worker on any host can serve the next message. One user's messages are serialised by a
 lock with a timeout (a crashed worker cannot block a user for longer), so two arriving at the
 same moment run one after the other and neither update is lost.
@@ -23,6 +23,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from .connection import UntilReachable, atomic
+from .conversation_state import ConversationState, from_document, from_json
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
 
@@ -108,36 +109,26 @@ class LockLost(UserBusy):
 class StateStorage(Protocol):
     def turn(self, openid: str, claim: Claim | None = None, started: float | None = None,
              ahead: Callable[[Any], None] | None = None) -> Any: ...
-    def load(self, openid: str) -> dict[str, Any]: ...
-    def save(self, openid: str, state: dict[str, Any]) -> None: ...
+    def load(self, openid: str) -> ConversationState: ...
+    def save(self, openid: str, state: ConversationState | dict[str, Any] | None) -> None: ...
     def erase(self, openid: str) -> None: ...
     def append(self, openid: str, who: str, text: str, *, push: bool = False) -> dict[str, Any]: ...
     def transcript(self, openid: str, limit: int = 20) -> list[dict[str, Any]]: ...
-
-
-def _state_from(raw: str | None) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}  # a corrupt document is a fresh start, not a crash loop
-    return value if isinstance(value, dict) else {}
 
 
 class Session:
     """One message's hold on a user: the state read under the lock, and the write that ends it."""
 
     def __init__(self, storage: "RedisStateStorage", openid: str, token: str, claim: Claim | None,
-                 state: dict[str, Any]):
+                 state: ConversationState):
         self.storage, self.openid, self.token, self.claim = storage, openid, token, claim
         self.state = state
         self.done = False
         self.ahead: list = []  # results of the commands that rode on the opening round trip
 
-    def finish(self, state: dict[str, Any], turns: Iterable[tuple[str, str]] = (),
+    def finish(self, state: ConversationState | dict[str, Any] | None, turns: Iterable[tuple[str, str]] = (),
                reply: dict[str, Any] | None = None, counts: Iterable[Callable[[Any], None]] = ()) -> None:
-        """Save ``state`` (empty deletes it), append ``turns``, keep ``reply`` for retries, unlock.
+        """Save ``state`` (all at its defaults deletes it), append ``turns``, keep ``reply`` for retries, unlock.
 
         ``counts`` queue the turn's counters (the admin page's funnel, unanswered questions) on
         the same round trip; best effort, as counting must never cost a user their reply.
@@ -146,7 +137,7 @@ class Session:
         keys = [k.lock(self.openid), k.state(self.openid), k.transcript(self.openid)]
         if self.claim is not None:
             keys.append(self.claim.key)
-        args = [self.token, json.dumps(state, ensure_ascii=False) if state else "", s.state_ttl,
+        args = [self.token, from_document(state).to_json(), s.state_ttl,
                 s.transcript_len, s.transcript_ttl, json.dumps(reply or {}, ensure_ascii=False),
                 self.claim.ttl if self.claim else 0, PENDING, *s.entries(turns)]
         counts = list(counts)
@@ -247,7 +238,7 @@ class RedisStateStorage:
             failed = next((r for r in before if isinstance(r, Exception)), None)
             if failed is not None:
                 if status[0] == "ok":
-                    Session(self, openid, token, claim, {}).abandon()
+                    Session(self, openid, token, claim, ConversationState()).abandon()
                 raise failed
         if status[0] == "late":
             if time.time() - started < self.lock_timeout:
@@ -263,13 +254,13 @@ class RedisStateStorage:
         deadline = time.monotonic() + self.lock_wait
         while status[0] == "busy":
             if time.monotonic() >= deadline:
-                Session(self, openid, token, claim, {}).abandon()
+                Session(self, openid, token, claim, ConversationState()).abandon()
                 raise UserBusy(openid)
             time.sleep(0.01)
             status = self._begin(keys=keys, args=args)  # the claim is ours already
             if status[0] == "late":
                 raise UserBusy(openid)
-        session = Session(self, openid, token, claim, _state_from(status[1]))
+        session = Session(self, openid, token, claim, from_json(status[1]))
         session.ahead = before
         return session
 
@@ -294,13 +285,14 @@ class RedisStateStorage:
                 for who, text in turns if text]
 
     # single operations, for code outside a message's turn --------------------------------
-    def load(self, openid: str) -> dict[str, Any]:
-        return _state_from(self.r.get(self.keys.state(openid)))
+    def load(self, openid: str) -> ConversationState:
+        return from_json(self.r.get(self.keys.state(openid)))
 
-    def save(self, openid: str, state: dict[str, Any]) -> None:
+    def save(self, openid: str, state: ConversationState | dict[str, Any] | None) -> None:
         key = self.keys.state(openid)
-        if state:
-            self.r.set(key, json.dumps(state, ensure_ascii=False), ex=self.state_ttl)
+        raw = from_document(state).to_json()
+        if raw:
+            self.r.set(key, raw, ex=self.state_ttl)
         else:
             self.r.delete(key)
 
