@@ -145,5 +145,13 @@ def memory_engine(shipped_knowledge):
 
 
 @pytest.fixture
+def chat(memory_engine):
+    """A user talking to the in-memory engine: ``say`` answers as ``wechat.say`` does."""
+    from tests.support.memory_chat import MemoryChat
+
+    return MemoryChat(memory_engine)
+
+
+@pytest.fixture
 def openid() -> str:
     return f"o{uuid.uuid4().hex[:20]}"

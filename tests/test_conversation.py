@@ -1,4 +1,5 @@
-"""The conversation end to end: through /wechat, wechatpy-built XML, real Redis."""
+"""The conversation end to end: through /wechat, wechatpy-built XML, real Redis, into leads and logs,
+users at once. The conversation's logic alone is test_conversation_logic.py (on the engine in memory)."""
 from __future__ import annotations
 
 import re
@@ -6,7 +7,6 @@ import threading
 
 import pytest
 
-from bot.dialogue.listings import rank
 from tests.support.wechat import Platform, location_xml, reply_text, text_xml
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
@@ -14,54 +14,12 @@ FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年
 
 
 # --- welcome and menu ----------------------------------------------------------------------
-def test_subscribe_greets_with_the_numbered_menu(wechat, openid, kb, msg):
-    text = wechat.event(openid, "subscribe")
-    assert text.startswith(msg("welcome", park=kb.park.name))
-    for item in kb.menu.items:
-        assert msg("menu_line", digit=item.digit, title=item.title) in text
-
-
-@pytest.mark.parametrize("word", ["你好", "菜单", "帮助"])
-def test_greetings_show_the_menu(wechat, openid, msg, word):
-    assert msg("menu_header") in wechat.say(openid, word)
-
-
-def test_digit_picks_from_the_menu(wechat, openid, kb, msg):
-    wechat.say(openid, "菜单")
-    intro = next(i for i in kb.menu.items if i.action == "intro")
-    assert kb.park.profile.strip().split("\n")[0] in wechat.say(openid, str(intro.digit))
-    wechat.say(openid, "菜单")
-    lead = next(i for i in kb.menu.items if i.action == "lead")
-    assert msg("ask_need") in wechat.say(openid, str(lead.digit))
-
-
-def test_digit_outside_the_list_says_so(wechat, openid, msg, kb):
-    wechat.say(openid, "菜单")
-    assert msg("choice_expired", count=len(kb.menu.items)) in wechat.say(openid, "9")
-
-
+# the webhook reads a menu CLICK event's key
 def test_menu_click_routes_by_key(wechat, openid, kb, msg):
     search = next(i for i in kb.menu.items if i.action == "search")
     assert msg("search_ask") in wechat.event(openid, "CLICK", search.key)
     handoff = next(i for i in kb.menu.items if i.action == "handoff")
     assert kb.park.contacts.hotline in wechat.event(openid, "CLICK", handoff.key)
-
-
-# --- answers -------------------------------------------------------------------------------
-def test_a_question_is_answered_from_the_knowledge_base_and_invites_once(wechat, openid, kb, msg):
-    text = wechat.say(openid, "工研院是干嘛的")
-    answer = kb.faq_by_id[wechat_best(kb, "工研院是干嘛的")].answer.strip()
-    assert answer.split("\n")[0] in text
-    assert msg("answer_invite") in text
-    assert msg("answer_invite") not in wechat.say(openid, "高新区全国排第几")
-
-
-def wechat_best(kb, text):
-    from bot.nlu import Understanding
-
-    match = Understanding(kb).match(text)
-    assert match.status == "answer", match
-    return match.best.id
 
 
 def test_out_of_scope_is_honest_and_logged(wechat, openid, kb, msg, app):
@@ -73,42 +31,6 @@ def test_out_of_scope_is_honest_and_logged(wechat, openid, kb, msg, app):
 
 
 # --- listing search --------------------------------------------------------------------------
-def test_listing_search_lists_numbered_results_and_details(wechat, openid, kb, msg):
-    text = wechat.say(openid, "求租800平左右单层厂房")
-    assert "1. " in text
-    factories = {x.title for x in kb.listings if x.type == "factory" and x.deal == "rent"}
-    first = text.split("1. ", 1)[1].split("\n")[0]
-    assert first in factories
-    details = wechat.say(openid, "1")
-    assert first in details and ("租赁" in details)
-
-
-def test_nothing_fits_offers_alternatives(wechat, openid, msg):
-    text = wechat.say(openid, "求租50万平厂房")
-    assert msg("search_alternatives") in text and msg("search_none", hotline="400 0123 021") not in text
-    assert re.search(r"^1\. \S", text, re.M), text
-
-
-def test_more_pages_through_results(wechat, openid, msg, kb):
-    factories, relaxed = rank(kb.listings, {"type": "factory", "deal": "rent"}, set())
-    assert not relaxed and len(factories) == 4  # the shipped demo listings: one page of 3, then 1
-    first = wechat.say(openid, "求租厂房")
-    assert first.split("1. ", 1)[1].split("\n")[0] == factories[0].title
-    assert msg("listing_more_footer") in first and factories[3].title not in first
-    text = wechat.say(openid, "更多")
-    assert text.split("\n")[0] == f"1. {factories[3].title}", text
-    assert "2. " not in text and msg("listing_footer") in text
-    assert wechat.say(openid, "更多") == msg("search_no_more")
-
-
-def test_more_after_the_only_page_says_there_is_no_more(wechat, openid, msg, kb):
-    offices, relaxed = rank(kb.listings, {"type": "office", "deal": "rent"}, set())
-    assert not relaxed and 1 < len(offices) <= 3  # the shipped demo listings: all on the first page
-    first = wechat.say(openid, "有写字楼吗 出租")
-    assert f"{len(offices)}. {offices[-1].title}" in first
-    assert wechat.say(openid, "更多") == msg("search_no_more")
-
-
 def test_location_lists_the_nearest_listings(wechat, openid, kb):
     located = [x for x in kb.listings if x.location and x.available]
     target = located[0]
@@ -137,48 +59,6 @@ def test_form_step_by_step_with_validation_skip_and_confirmation(wechat, openid,
     number = LEAD_NUMBER.search(done).group(0)
     lead = leads.get(number)
     assert lead["fields"]["phone"] == "13912345678" and lead["fields"]["company"] == "青岛海智源生命科技有限公司"
-
-
-def test_one_sentence_fills_everything_and_jumps_to_confirmation(wechat, openid, msg):
-    text = wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678")
-    assert msg("confirm_footer") in text
-    for value in ("海智源公司", "王经理", "2000", "海洋生物", "300", "13912345678"):
-        assert value in text
-
-
-def test_slots_said_earlier_are_prefilled(wechat, openid, msg):
-    wechat.say(openid, "求租800平左右单层厂房")
-    text = wechat.say(openid, "登记")
-    assert msg("ask_need") not in text and msg("ask_industry") in text
-
-
-def test_question_mid_form_is_answered_then_the_prompt_repeats(wechat, openid, msg, kb):
-    wechat.say(openid, "登记")
-    wechat.say(openid, "租1000平厂房")
-    text = wechat.say(openid, "工研院是干嘛的?")
-    assert msg("back_to_form") in text and text.rstrip().endswith(msg("ask_industry"))
-
-
-def test_cancel_abandons_the_form(wechat, openid, msg, storage):
-    wechat.say(openid, "登记")
-    assert wechat.say(openid, "取消") == msg("form_cancelled")
-    assert storage.load(openid).form is None
-    assert wechat.say(openid, "取消") == msg("nothing_to_cancel")
-
-
-def test_modify_a_field_returns_to_confirmation(wechat, openid, msg):
-    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678")
-    assert msg("ask_phone") in wechat.say(openid, "修改手机号")
-    text = wechat.say(openid, "13800001111")
-    assert msg("confirm_footer") in text and "13800001111" in text and "13912345678" not in text
-    text = wechat.say(openid, "公司改成蓝海科技有限公司")
-    assert msg("confirm_footer") in text and "蓝海科技有限公司" in text
-
-
-def test_restart_clears_the_form(wechat, openid, msg):
-    wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房,电话13912345678")
-    text = wechat.say(openid, "重新开始")
-    assert msg("form_restarted") in text and msg("ask_need") in text
 
 
 def test_retried_confirm_creates_one_lead(wechat, openid, leads):
@@ -284,42 +164,10 @@ def test_simultaneous_form_answers_do_not_lose_a_slot(app, openid):
     assert "need" in slots and slots.get("company") == "蓝海科技有限公司"
 
 
-def test_modify_with_the_new_value_in_the_same_message(wechat, openid, msg):
-    wechat.say(openid, FULL)
-    text = wechat.say(openid, "修改公司")
-    assert msg("ask_company") in text and "修改公司" not in text
-    text = wechat.say(openid, "蓝海医疗")
-    assert msg("confirm_footer") in text and "蓝海医疗" in text
-    text = wechat.say(openid, "手机号改为13800001111")
-    assert msg("confirm_footer") in text and "13800001111" in text
-
-
-def test_i_dont_know_is_not_an_answer_to_a_text_question(wechat, openid, msg, storage):
-    wechat.say(openid, "登记")
-    assert wechat.say(openid, "不知道") == "\n".join((msg("need_no_type"), msg("invalid_need")))
-    assert "tax" not in storage.load(openid).form["slots"]
-
-
 def test_form_words_without_a_form_say_how_to_start(wechat, openid, msg, app):
     for word in ("确认", "跳过", "重新开始"):
         assert wechat.say(openid, word) == msg("no_form")
     assert app.extensions["parkbot.unanswered"].top() == []
-
-
-def test_interest_in_the_only_listed_result_starts_the_form_with_it(wechat, openid, msg, storage, kb):
-    offices, relaxed = rank(kb.listings, {"type": "office", "district": "城阳区"}, set())
-    assert not relaxed and len(offices) == 1  # the shipped demo listings have one such office
-    text = wechat.say(openid, "城阳区有写字楼吗")
-    assert f"1. {offices[0].title}" in text and "2. " not in text
-    text = wechat.say(openid, "想了解这个")
-    assert msg("form_start") in text and msg("ask_need") not in text
-    assert storage.load(openid).form["listings"] == [offices[0].id]
-
-
-def test_interest_among_several_listed_asks_which(wechat, openid, msg):
-    text = wechat.say(openid, "求租厂房")
-    assert "2. " in text
-    assert wechat.say(openid, "想了解这个") == msg("which_listing")
 
 
 def test_funnel_counts_each_stage_once_per_event(wechat, openid, app):
@@ -341,40 +189,3 @@ def test_small_talk_gets_a_courtesy_not_a_not_sure(wechat, openid, kb, msg, word
     assert app.extensions["parkbot.unanswered"].top() == []
 
 
-def test_the_zone_area_is_not_answered_with_the_living_rooms(wechat, openid):
-    text = wechat.say(openid, "园区有多大")
-    assert "没有" in text and "总面积" in text
-
-
-@pytest.mark.parametrize("word", ["登记", "确认", "更多"])
-def test_command_words_are_not_taken_as_a_field_value(wechat, openid, msg, storage, word):
-    wechat.say(openid, "登记")
-    wechat.say(openid, "租1000平厂房")
-    wechat.say(openid, "跳过")
-    wechat.say(openid, "跳过")
-    text = wechat.say(openid, word)  # the company is being asked for
-    assert msg("back_to_form") in text and msg("ask_company") in text
-    assert "company" not in storage.load(openid).form["slots"]
-
-
-def test_a_phone_typed_at_another_question_fills_the_phone_not_that_field(wechat, openid, msg, storage):
-    wechat.say(openid, "登记")
-    wechat.say(openid, "租500平仓库")
-    text = wechat.say(openid, "138 0013 8000")  # asked for 用途
-    slots = storage.load(openid).form["slots"]
-    assert slots["phone"] == "13800138000" and "industry" not in slots
-    assert msg("ask_industry") in text
-
-
-def test_large_tax_reads_in_yi(wechat, openid, msg):
-    text = wechat.say(openid, "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收一点二亿,电话13912345678")
-    assert msg("tax_amount_yi", yi="1.2") in text
-
-
-def test_register_right_after_a_listing_carries_it_into_the_need(wechat, openid, msg, storage):
-    wechat.say(openid, "求租800平左右单层厂房")
-    details = wechat.say(openid, "1")
-    title = details.split("【", 1)[1].split("】", 1)[0]
-    text = wechat.say(openid, "登记")
-    assert msg("ask_need") not in text
-    assert title in storage.load(openid).form["slots"]["need"]

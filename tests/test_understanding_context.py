@@ -9,6 +9,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.nlu import Understanding
 from bot.nlu.eval import command_hit
 from tests.conftest import KNOWLEDGE
+from tests.support.memory_chat import MemoryChat
 from tests.support.wechat import Platform
 
 FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678"
@@ -87,55 +88,66 @@ def test_colliding_wordings_are_reported(tmp_path):
 
 
 # --- end to end: the table acts on the reading -------------------------------------------------
-def _to_confirmation(wechat: Platform, openid: str) -> str:
-    wechat.say(openid, "登记")
-    return wechat.say(openid, FULL)
+# the conversation's logic, on the engine with storage in memory (the webhook's own tests run on Redis)
+@pytest.fixture
+def kb(chat):
+    return chat.kb
 
 
-def test_affirmation_at_the_confirmation_submits(wechat, openid, msg):
-    assert msg("confirm_footer") in _to_confirmation(wechat, openid)
-    reply = wechat.say(openid, "对的,提交")
+@pytest.fixture
+def msg(chat):
+    return chat.msg
+
+
+def _to_confirmation(chat: MemoryChat, openid: str) -> str:
+    chat.say(openid, "登记")
+    return chat.say(openid, FULL)
+
+
+def test_affirmation_at_the_confirmation_submits(chat, openid, msg):
+    assert msg("confirm_footer") in _to_confirmation(chat, openid)
+    reply = chat.say(openid, "对的,提交")
     assert "L20" in reply and msg("confirm_hint") not in reply
 
 
-def test_what_it_means_at_a_prompt_explains_the_field(wechat, openid, msg):
-    wechat.say(openid, "登记")
-    wechat.say(openid, "租2000平厂房")
-    reply = wechat.say(openid, "什么意思?")
+def test_what_it_means_at_a_prompt_explains_the_field(chat, openid, msg):
+    chat.say(openid, "登记")
+    chat.say(openid, "租2000平厂房")
+    reply = chat.say(openid, "什么意思?")
     assert msg("explain_industry") in reply and msg("ask_industry") in reply
 
 
-def test_not_filling_a_field_skips_it(wechat, openid, msg):
-    wechat.say(openid, "登记")
-    wechat.say(openid, "租2000平厂房")
-    assert msg("ask_tax") in wechat.say(openid, "这个不填了")
+def test_not_filling_a_field_skips_it(chat, openid, msg):
+    chat.say(openid, "登记")
+    chat.say(openid, "租2000平厂房")
+    assert msg("ask_tax") in chat.say(openid, "这个不填了")
 
 
-def test_which_factories_lists_factories(wechat, openid, msg, kb):
-    reply = wechat.say(openid, "有哪些厂房")
+def test_which_factories_lists_factories(chat, openid, msg, kb):
+    reply = chat.say(openid, "有哪些厂房")
     factories = [x for x in kb.listings if x.type == "factory" and x.available]
     assert factories and factories[0].title in reply or any(f.title in reply for f in factories)
     assert msg("listing_footer") in reply or msg("listing_more_footer") in reply
 
 
-def test_a_listing_question_without_a_type_lists_across_types(wechat, openid, msg, kb):
-    reply = wechat.say(openid, "现在有空置的房子吗")
+def test_a_listing_question_without_a_type_lists_across_types(chat, openid, msg, kb):
+    reply = chat.say(openid, "现在有空置的房子吗")
     assert msg("search_all_types") in reply
     shown = {x.type for x in kb.listings if x.title in reply}
     assert len(shown) >= 2, reply
 
 
-def test_anything_more_after_a_list_pages_it(wechat, openid, kb):
-    first = wechat.say(openid, "现在有空置的房子吗")
-    second = wechat.say(openid, "还有吗")
+def test_anything_more_after_a_list_pages_it(chat, openid, kb):
+    first = chat.say(openid, "现在有空置的房子吗")
+    second = chat.say(openid, "还有吗")
     titles = lambda text: {x.title for x in kb.listings if x.title in text}  # noqa: E731
     assert titles(second) and not titles(first) & titles(second)
 
 
-def test_interest_after_a_listings_details_starts_the_form_with_it(wechat, openid, msg, kb):
-    wechat.say(openid, "有哪些厂房")
-    wechat.say(openid, "1")
-    reply = wechat.say(openid, "就它了")
+def test_interest_after_a_listings_details_starts_the_form_with_it(chat, openid, msg, kb):
+    chat.say(openid, "有哪些厂房")
+    chat.say(openid, "1")
+    reply = chat.say(openid, "就它了")
     assert msg("form_start") in reply
 
 
@@ -228,13 +240,13 @@ def test_a_logged_question_is_covered_once_a_reload_answers_it(tmp_path, app_con
     assert log.top()[0]["state"] == "open"  # the answer went away: open again
 
 
-def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(wechat, openid, msg, app):
-    _to_confirmation(wechat, openid)
-    reply = wechat.say(openid, "手机号错了,是13800001111")
+def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(chat, openid, msg):
+    _to_confirmation(chat, openid)
+    reply = chat.say(openid, "手机号错了,是13800001111")
     assert msg("confirm_footer") in reply and "13800001111" in reply
-    reply = wechat.say(openid, "公司名称更正为蓝海科技")
+    reply = chat.say(openid, "公司名称更正为蓝海科技")
     assert "蓝海科技" in reply
-    slots = app.extensions["parkbot.storage"].load(openid).form["slots"]
+    slots = chat.storage.load(openid).form["slots"]
     assert slots["phone"] == "13800001111" and slots["company"] == "蓝海科技"
 
 

@@ -98,7 +98,7 @@ class MemoryLeads:
         if form_id in self._by_form:
             return self._by_form[form_id]
         created = self.now()
-        number = datetime.fromtimestamp(created, SHANGHAI).strftime("%Y%m%d") + f"{next(self._seq):04d}"
+        number = "L" + datetime.fromtimestamp(created, SHANGHAI).strftime("%Y%m%d") + f"-{next(self._seq):04d}"
         self.leads.append({"number": number, "openid": openid, "fields": dict(fields), "listings": list(listings),
                            "transcript": list(transcript), "source": source, "channel": channel,
                            "first_source": first_source, "created": created})

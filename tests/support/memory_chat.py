@@ -1,0 +1,33 @@
+"""A user talking to the engine on storage kept in memory: for tests of the conversation's logic.
+
+``say`` returns what the webhook tests' ``Platform.say`` returns (the reply's text, or a news
+card's title and description), so a test reads the same either way; the end-to-end webhook tests
+stay on Redis.
+"""
+from __future__ import annotations
+
+from bot.dialogue.engine import Engine
+from bot.dialogue.replies import Incoming, Reply
+
+
+def reply_text(reply: Reply) -> str:
+    if reply.article is not None:
+        return f"{reply.article.title}\n{reply.article.description}"
+    return reply.text
+
+
+class MemoryChat:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.storage = engine.services.storage
+        self.leads = engine.services.leads
+        self.kb = engine.holder.current()
+        self.msg = self.kb.messages.render
+
+    def say(self, openid: str, text: str) -> str:
+        return reply_text(self.engine.handle(Incoming(openid, "text", text=text, channel="wechat")))
+
+    def event(self, openid: str, event: str, key: str = "") -> str:
+        """An event as the webhook reads it (its name in lower case): subscribe, CLICK with the item's key…"""
+        return reply_text(self.engine.handle(Incoming(openid, "event", event=event.lower(), event_key=key,
+                                                      channel="wechat")))
