@@ -10,6 +10,7 @@ from bot import create_app
 from bot.dialogue.progress import CONFIRM, asked_field
 from bot.dialogue.replies import Incoming
 from bot.form_spec import FORM
+from bot.store.conversation_state import ConversationState
 
 FIELDS = (*FORM.order, CONFIRM)
 
@@ -39,7 +40,7 @@ ANSWERS = ["想租2000平米厂房", "海洋生物", "300万", "海智源公司"
     ({"state": "resume", "form": {"asked": "tax"}}, "tax"), ({"state": "garbage", "form": {"asked": "need"}}, "need"),
 ])
 def test_asked_field(data, expected):
-    assert asked_field(data) == expected
+    assert asked_field(ConversationState.model_validate(data)) == expected
 
 
 def test_reached_and_left_per_question(make):

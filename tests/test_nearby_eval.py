@@ -14,6 +14,7 @@ import yaml
 from bot.dialogue import search
 from bot.dialogue.replies import Incoming
 from bot.dialogue.turn import Turn
+from bot.store.conversation_state import ConversationState
 from tests.conftest import ROOT
 
 DATA = yaml.safe_load((ROOT / "tests" / "data" / "nearby.yaml").read_text(encoding="utf-8"))
@@ -24,7 +25,8 @@ def _score(app, part: str) -> tuple[int, int, list[str]]:
     right, misses = 0, []
     cases = [(label, text) for label, texts in DATA[part].items() for text in texts]
     for label, text in cases:
-        t = Turn(kb, derived["nlu"], derived["nlu"].commands, Incoming("o-eval", "text", text=text), {}, time.time())
+        t = Turn(kb, derived["nlu"], derived["nlu"].commands, Incoming("o-eval", "text", text=text), ConversationState(),
+                 time.time())
         if search.wants_nearby(t) == (label == "nearby"):
             right += 1
         else:
