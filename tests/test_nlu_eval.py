@@ -70,3 +70,15 @@ def test_commands_in_context_on_the_tuning_set():
 def test_tuning_set_answers_few_wrong():
     r = evaluate(load_knowledge(KNOWLEDGE), load_data(ROOT / "tests" / "data" / "nlu.yaml"))
     assert r.faq_wrong <= 0.02 and r.faq_answered_or_first >= 0.95, format_report(r)
+
+
+def test_quiet_report_shows_figures_and_no_item():
+    """``parkbot eval --quiet``: a held-out set's figures without any of its items."""
+    data = load_data(ROOT / "tests" / "data" / "nlu_holdout3.yaml")
+    r = evaluate(load_knowledge(KNOWLEDGE), data)
+    assert r.confusions or r.oos_answered or r.command_errors, "the set has no miss to hide"
+    quiet, full = format_report(r, quiet=True), format_report(r)
+    texts = [str(c["text"]) for c in data["faq"] + data["commands"]] + [str(t) for t in data["oos"]]
+    assert "FAQ top-1" in quiet and "Commands in context" in quiet and "Out of scope" in quiet
+    assert not [t for t in texts if t in quiet]
+    assert [t for t in texts if t in full]
