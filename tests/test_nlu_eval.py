@@ -32,7 +32,7 @@ HELD_OUT = {  # file: (FAQ top-1, out-of-scope) when each was written — floors
     "nlu_holdout2.yaml": (0.88, 0.97),
     # never tuned on: 92.9 % / 92.4 % when written; the cross-validated policy answers more
     # cautiously (fewer wrong answers, 91.6 % answered right)
-    "nlu_holdout3.yaml": (0.91, 0.92),
+    "nlu_holdout3.yaml": (0.91, 0.93),
 }
 
 
@@ -51,14 +51,15 @@ def test_third_held_out_set_commands_and_wrong_answers_do_not_regress():
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout3.yaml")
     assert len(data["faq"]) >= 150 and len(data["oos"]) >= 60 and len(data["commands"]) >= 150
     r = evaluate(load_knowledge(KNOWLEDGE), data)
-    assert r.commands_accuracy >= 0.95 and r.faq_wrong <= 0.033, format_report(r)
+    assert r.commands_accuracy >= 0.97 and r.faq_wrong <= 0.033, format_report(r)
 
 
 def test_fourth_held_out_set_does_not_regress():
     """nlu_holdout4.yaml: everyday WeChat wordings never tuned on, measured with ``eval --quiet`` only.
 
-    Floors just under the figures measured on it (81.5 % answered right, 3.0 % answered wrong,
-    90.8 % off-topic not answered, 80.8 % commands in context) — not the goals, which it misses.
+    Floors just under the figures measured on it (81.5 % answered right, 85.1 % right or first,
+    3.0 % answered wrong, 92.1 % off-topic not answered, 81.4 % commands in context) — not the
+    goals, which it misses.
     """
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout4.yaml")
     assert len(data["faq"]) >= 160 and len(data["oos"]) >= 70 and len(data["commands"]) >= 160
@@ -69,8 +70,8 @@ def test_fourth_held_out_set_does_not_regress():
     oos, commands = r.oos_recall, r.commands_accuracy
     del r
     assert right >= 0.81 and first >= 0.85 and wrong <= 0.031, figures
-    assert oos >= 0.90, figures
-    assert commands >= 0.80, figures
+    assert oos >= 0.92, figures
+    assert commands >= 0.81, figures
 
 
 def test_new_wordings_tuning_set_does_not_regress():
