@@ -179,7 +179,7 @@ def kb_test(directory):
 @click.option("--form", "form", is_flag=True, help="how the inquiry form reads answers, per field")
 @click.option("--conversations", default=None, type=click.Path(dir_okay=False),
               help="with --form: multi-turn set [default: tests/data/form_conversations.yaml with the default data]")
-@click.option("--quiet", is_flag=True, help="with --form: figures only, not the misread answers")
+@click.option("--quiet", is_flag=True, help="figures only, not the items missed (for a held-out set)")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def eval_command(data, form, conversations, quiet, directory):
     """Accuracy of matching and entities (or, with --form, of the inquiry form) on a labelled set."""
@@ -195,7 +195,7 @@ def eval_command(data, form, conversations, quiet, directory):
                      errors=not quiet))
     from .nlu.eval import main
 
-    sys.exit(main(knowledge, data or "tests/data/nlu.yaml"))
+    sys.exit(main(knowledge, data or "tests/data/nlu.yaml", quiet=quiet))
 
 
 def all_commands() -> list:

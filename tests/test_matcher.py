@@ -189,3 +189,22 @@ def test_a_bare_topic_word_shared_by_several_entries_is_a_suggestion_not_an_answ
     match = real.match("以色列")  # the Israel entries: innovation, the living room, its restaurant, the roadshow
     assert match.status == "suggest" and len(match.suggestions) >= 2
     assert real.match("工研院").status == "answer"  # a keyword of exactly one entry still answers
+
+
+@pytest.fixture(scope="module")
+def park_nlu():
+    from bot.knowledge.loader import load_knowledge
+
+    return Understanding(load_knowledge(KNOWLEDGE))
+
+
+@pytest.mark.parametrize("place", ["黄岛", "昆山高新区"])
+def test_a_question_about_another_park_is_at_most_suggested(park_nlu, place):
+    """synonyms.yaml ``other_parks``: the same question is answered about ours, not about theirs."""
+    assert park_nlu.match("高新区的主导产业是什么").status == "answer"
+    assert park_nlu.match(f"{place}的主导产业是什么").status != "answer"
+
+
+def test_a_question_to_us_naming_where_the_asker_is_still_answered(park_nlu):
+    m = park_nlu.match("我们工厂在昆山,你们高新区的主导产业是什么")
+    assert (m.status, m.best.id) == ("answer", "leading-industries")

@@ -162,6 +162,8 @@ class Synonyms(Strict):
     typos: dict[str, list[str]] = Field(default_factory=dict)
     # places and parks that are not ours: a question about them is not answered with our entry
     elsewhere: list[str] = Field(default_factory=list)
+    # more of them, used only to hold back an answer (not as an input of the fitted answer model)
+    other_parks: list[str] = Field(default_factory=list)
 
 
 class MenuItem(Strict):

@@ -191,21 +191,26 @@ def _pct(x: float) -> str:
     return f"{100 * x:5.1f}%"
 
 
-def format_report(r: Report) -> str:
+def format_report(r: Report, quiet: bool = False) -> str:
+    """The figures; with ``quiet`` only the figures, none of the items missed (for a held-out set)."""
     lines = [f"FAQ top-1 (answered, right entry): {r.faq_correct}/{r.faq_total} = {_pct(r.faq_accuracy)}"
              f"   [target {_pct(TARGETS['faq'])}]",
-             f"  + right entry first in did-you-mean: {r.faq_suggested}",
-             "  per entry:"]
+             f"  + right entry first in did-you-mean: {r.faq_suggested}"]
+    if not quiet:
+        lines.append("  per entry:")
     for entry_id, (ok, total) in sorted(r.per_entry.items(), key=lambda kv: (kv[1][0] / kv[1][1], kv[0])):
+        if quiet:
+            break
         mark = "" if ok == total else "   <--"
         lines.append(f"    {entry_id:24s} {ok}/{total}{mark}")
-    if r.confusions:
+    if r.confusions and not quiet:
         lines.append("  confusions (utterance -> predicted, expected):")
         lines += [f"    {text} -> {got}  (want {want})" for text, got, want in r.confusions]
     lines.append(f"  answered or right entry first: {_pct(r.faq_answered_or_first)}; answered wrong: {_pct(r.faq_wrong)}")
     lines.append(f"Out of scope not answered: {r.oos_correct}/{r.oos_total} = recall {_pct(r.oos_recall)}"
                  f", precision {_pct(r.oos_precision)}   [target {_pct(TARGETS['oos'])} recall]")
-    lines += [f"    answered: {text} -> {entry}" for text, entry in r.oos_answered]
+    if not quiet:
+        lines += [f"    answered: {text} -> {entry}" for text, entry in r.oos_answered]
     total = sum(t for _, t in r.slots.values())
     lines.append(f"Entity slots: {sum(c for c, _ in r.slots.values())}/{total} = {_pct(r.entity_accuracy)}"
                  f"   [target {_pct(TARGETS['entities'])}]; spurious slots: {sum(r.spurious.values())}")
@@ -214,13 +219,14 @@ def format_report(r: Report) -> str:
         lines.append(f"    {slot:11s} {ok}/{n}{extra}")
     for slot in sorted(set(r.spurious) - set(r.slots)):
         lines.append(f"    {slot:11s} spurious {r.spurious[slot]}")
-    if r.entity_errors:
+    if r.entity_errors and not quiet:
         lines.append("  entity errors (text: slot got / want):")
         lines += [f"    {text}: {slot} {got!r} / {want!r}" for text, slot, got, want in r.entity_errors]
     if r.commands_total:
         lines.append(f"Commands in context: {r.commands_correct}/{r.commands_total} = {_pct(r.commands_accuracy)}"
                      f"   [target {_pct(TARGETS['commands'])}]")
-        lines += [f"    [{ctx}] {text} -> {got}  (want {want})" for text, ctx, got, want in r.command_errors]
+        if not quiet:
+            lines += [f"    [{ctx}] {text} -> {got}  (want {want})" for text, ctx, got, want in r.command_errors]
     if r.match_ms:
         ms = sorted(r.match_ms)
         p50, p99 = ms[len(ms) // 2], ms[min(len(ms) - 1, int(len(ms) * 0.99))]
@@ -229,8 +235,9 @@ def format_report(r: Report) -> str:
     return "\n".join(lines)
 
 
-def main(knowledge_dir: str | Path = "knowledge", data_path: str | Path = "tests/data/nlu.yaml") -> int:
-    """Print the report; exit status 0 when every target is met."""
+def main(knowledge_dir: str | Path = "knowledge", data_path: str | Path = "tests/data/nlu.yaml",
+         quiet: bool = False) -> int:
+    """Print the report (with ``quiet`` the figures only); exit status 0 when every target is met."""
     from bot.knowledge.loader import KnowledgeError, load_knowledge
 
     try:
@@ -243,7 +250,7 @@ def main(knowledge_dir: str | Path = "knowledge", data_path: str | Path = "tests
         print(f"{data_path}: no such labelled set")
         return 1
     report = evaluate(kb, load_data(data_path))
-    print(format_report(report))
+    print(format_report(report, quiet=quiet))
     return 0 if report.passed() else 1
 
 

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from .normalize import written
 from .numbers import NUMBER, parse_number
+from .reading import asks_question
 
 _CJK = r"\u4e00-\u9fff"
 _PUNCT = " \t\r\n,，.。;；:：!！?？、~～…·'\"“”‘’()（）[]【】<>《》-—_/|"
@@ -25,7 +26,6 @@ _PUNCT = " \t\r\n,，.。;；:：!！?？、~～…·'\"“”‘’()（）[]�
 PHONE = re.compile(r"(?<![\d])(?:\+?86[\s-]{0,2})?(1[3-9](?:[\s-]{0,2}\d){9})(?![\d])")
 _PHONE_CUE = re.compile(r"(?:我的)?(?:手机号码|手机号|手机|联系电话|电话号码|电话|号码|联系方式|微信同号)[是为]?[:：\s]*$")
 _CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
-_QUESTION = re.compile(r"[?？]|吗|什么|哪|怎么|怎样|多少|多久|几[个家年天]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么|行不行|可以吗")
 _AFFIRM = frozenset("""好 好的 好嘞 好滴 好吧 好哒 嗯 嗯嗯 嗯呢 哦 噢 喔 是 是的 对 对的 对啊 可以 可以的 行 行的 中 ok okay
                        收到 知道了 明白 没问题 没错 没毛病 没有 没 有 不 不是 不用 不要 不了 无 谢谢 好的谢谢""".split())
 _DECLINE = re.compile(r"保密|不方便|不想说|不想透露|先不说|不透露|暂不透露|不告诉|不便|不想填|先不填|不想给")
@@ -76,7 +76,7 @@ def tidy_text(text: str) -> str:
 
 
 def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(written(text or "")))
+    return asks_question(text)
 
 
 def is_affirm(text: str) -> bool:

@@ -22,6 +22,7 @@ runner-up entry and enough of the message explained (:class:`Policy`), not a sin
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -45,6 +46,10 @@ from .vocab import load_vocab
 
 Status = Literal["answer", "suggest", "none"]
 __all__ = ["Conflict", "Entry", "Match", "Policy", "Understanding"]
+
+
+# words that address this park's office: the question is about ours whatever else it names
+_TO_US = re.compile(r"你们|您们|贵园|贵区|贵司|你这|您这")
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,10 @@ class Understanding:
                          *(t for it in self._items for t in it.texts)])
         self._elsewhere: PhraseIndex[bool] = PhraseIndex(
             (n, True) for n in (norm(x) for x in getattr(kb.synonyms, "elsewhere", ())) if n and n not in ours)
+        # every place not ours, for holding back an answer (the model's feature above uses the first list only)
+        self._not_ours: PhraseIndex[bool] = PhraseIndex(
+            (n, True) for n in (norm(x) for x in (*getattr(kb.synonyms, "elsewhere", ()),
+                                                  *getattr(kb.synonyms, "other_parks", ()))) if n and n not in ours)
         self._content_cache = lru_cache(maxsize=512)(self._content_chars_uncached)
         self._tfidf = CharTfidf([(*it.texts, *it.keywords) for it in self._items])
         weights = getattr(kb, "answer_policy", None)
@@ -374,7 +383,10 @@ class Understanding:
         # a message that is one of the entry's paraphrases, give or take a character, or wholly one
         # of its keywords (园区有多大), is answered: an admin wrote those words for that entry
         verbatim = (best.ratio >= p.verbatim or best.keys >= 0.999) and best.score > runner
-        if confidence >= model.answer_at or verbatim:
+        # a question about another city or park (济南高新区…) is not answered with ours, at most
+        # suggested; one that also speaks to us (我们在苏州,你们园区…) still asks about ours
+        elsewhere = self._not_ours.find(norm) and not _TO_US.search(norm)
+        if (confidence >= model.answer_at or verbatim) and not elsewhere:
             return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
         # a bare topic word (以色列) is as close to every entry about it: the model, trained on
         # sentences, has little to go on, so the hand-set rule's suggestions stand

@@ -14,12 +14,14 @@ from bot.knowledge.schema import ParkEntry
 
 from .normalize import surface
 
-# what makes a message a question rather than a value or a command
-_QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|几[个家年]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么")
+# what makes a message a question rather than a value or a command: one list for commands, FAQ
+# matching and the inquiry form's answers alike
+QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|多久|几[个家年天]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么"
+                      r"|行不行")
 
 
 def asks_question(text: str) -> bool:
-    return bool(_QUESTION.search(surface(text)))
+    return bool(QUESTION.search(surface(text or "")))
 
 
 @dataclass(frozen=True)
