@@ -55,7 +55,7 @@ def knowledge_with(size: int) -> Path:
     target = Path(tempfile.gettempdir()) / f"parkbot-bench-knowledge-{digest.hexdigest()[:12]}"
     if (target / "faq.yaml").exists():
         return target
-    from bot.knowledge.check import check
+    from bot.tools.kb_check import check
     from bot.knowledge.loader import load_knowledge
 
     kb = load_knowledge(str(ROOT / "knowledge"))

@@ -43,7 +43,9 @@ class BigramIndex:
 
     def candidates(self, message_grams: Iterable[str], limit: int) -> list[tuple[int, int]]:
         """``(doc id, shared bigram count)``, best first, at most ``limit``."""
-        known = sorted((g for g in message_grams if g in self._postings), key=lambda g: len(self._postings[g]))
+        # rarest first; equally rare grams in their own order, not the set's (which follows the
+        # process's string hashing): which paraphrases tie for the last places must not vary
+        known = sorted((g for g in message_grams if g in self._postings), key=lambda g: (len(self._postings[g]), g))
         if not known:
             return []
         counts: Counter[int] = Counter()
