@@ -25,11 +25,11 @@ class Item:
     entry: Entry
     texts: tuple[str, ...]  # paraphrases (fuzzy-compared with the message)
     keywords: tuple[str, ...]
-    # bigrams of paraphrases and keywords, and of the answer (words the entry can speak about).
-    # Only ever intersected with a message's few bigrams, so tuples of interned strings: a
-    # tenth of the memory of a frozenset of fresh strings per entry, at 10 000 entries ~100 MB
-    own: tuple[str, ...]
-    told: tuple[str, ...]
+    # bigrams of paraphrases and keywords, and of the answer (words the entry can speak about);
+    # the strings are interned: one object per distinct bigram, not one per entry that has it
+    # (~60 MB at 10 000 entries)
+    own: frozenset[str]
+    told: frozenset[str]
 
 
 def parks_introduced_by_faqs(faqs: list[Faq], parks: list[ParkEntry], norm: Callable[[str], str]) -> dict[str, str]:
@@ -53,12 +53,11 @@ def parks_introduced_by_faqs(faqs: list[Faq], parks: list[ParkEntry], norm: Call
     return out
 
 
-def _grams_of(texts: Iterable[str]) -> tuple[str, ...]:
+def _grams_of(texts: Iterable[str]) -> frozenset[str]:
     out: set[str] = set()
     for t in texts:
         out |= grams(t)
-    # one string object per distinct bigram across all entries (and knowledge versions)
-    return tuple(map(sys.intern, out))
+    return frozenset(map(sys.intern, out))
 
 
 def build_items(kb: Any, norm: Callable[[str], str]) -> list[Item]:

@@ -146,7 +146,7 @@ class Understanding:
         self._index = BigramIndex(docs)
         self._keywords: PhraseIndex[int] = PhraseIndex((k, i) for i, it in enumerate(self._items) for k in it.keywords)
         self._neutral: PhraseIndex[bool] = PhraseIndex((surface(w), True) for w in self.vocab.neutral)
-        idf, unseen = idf_table(frozenset((*it.own, *it.told)) for it in self._items)
+        idf, unseen = idf_table(it.own | it.told for it in self._items)
         self._idf, self._idf_unseen = idf, unseen * p.unseen_boost
         self._park_names: PhraseIndex[int] = PhraseIndex(
             (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
@@ -231,13 +231,9 @@ class Understanding:
     def _content_chars(self, norm: str) -> list[tuple[float, str, str]]:
         # ranking and the answer model both read it: computed once per message (a small cache per
         # knowledge version, thread-safe in CPython)
-        return self._content_cache(norm)[0]
+        return self._content_cache(norm)
 
-    def _content_grams(self, norm: str) -> frozenset[str]:
-        """Every bigram :meth:`_content_chars` names: what an entry's bigrams are intersected with."""
-        return self._content_cache(norm)[1]
-
-    def _content_chars_uncached(self, norm: str) -> tuple[list[tuple[float, str, str]], frozenset[str]]:
+    def _content_chars_uncached(self, norm: str) -> list[tuple[float, str, str]]:
         """``(weight, left bigram, right bigram)`` of each content character of the message.
 
         Question-frame characters are skipped. A character the knowledge base never uses next
@@ -254,7 +250,7 @@ class Understanding:
             left, right = (norm[i - 1:i + 1] if i else ""), norm[i:i + 2]
             known = [idf[g] for g in (left, right) if g in idf]
             out.append((max(known) if known else self._idf_unseen, left, right))
-        return out, frozenset(g for _, left, right in out for g in (left, right) if g)
+        return out
 
     def _keyword_cover(self, norm: str, hits: list, item: int) -> float:
         covered: set[int] = set()
@@ -263,8 +259,8 @@ class Understanding:
                 covered.update(range(start, start + len(phrase)))
         return len(covered) / len(norm)
 
-    def _score(self, norm: str, content: list[tuple[float, str, str]], wanted: frozenset[str], i: int,
-               keys: float, exclude_doc: int | None) -> Scored:
+    def _score(self, norm: str, content: list[tuple[float, str, str]], i: int, keys: float,
+               exclude_doc: int | None) -> Scored:
         item, p = self._items[i], self.policy
         own = item.own
         ratio = 0.0
@@ -282,14 +278,13 @@ class Understanding:
                 r = fuzz.ratio(norm, text, processor=None)
                 if r > ratio:
                     ratio = r
-        own_share, told_share = self._char_cover(content, wanted.intersection(own), wanted.intersection(item.told))
+        own_share, told_share = self._char_cover(content, own, item.told)
         score = 100 * (p.w_own * own_share + p.w_told * told_share + p.w_keys * keys) + p.w_ratio * ratio
         return Scored(i, score, ratio, own_share, told_share, keys)
 
     @staticmethod
     def _char_cover(content: list[tuple[float, str, str]], own: frozenset, told: frozenset) -> tuple[float, float]:
-        """Weighted shares of content characters in a bigram of the entry's wording / answer
-        (``own`` and ``told``: those of the message's bigrams the entry has)."""
+        """Weighted shares of content characters in a bigram of the entry's wording / answer."""
         total = in_own = in_told = 0.0
         for w, left, right in content:
             total += w
@@ -327,8 +322,8 @@ class Understanding:
         if not norm:
             return []
         hits = self._keywords.find(norm)
-        content, wanted = self._content_cache(norm)
-        scored = [self._score(norm, content, wanted, i, self._keyword_cover(norm, hits, i), exclude_doc)
+        content = self._content_chars(norm)
+        scored = [self._score(norm, content, i, self._keyword_cover(norm, hits, i), exclude_doc)
                   for i in self._candidates(norm, hits, exclude_doc)]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
@@ -346,9 +341,8 @@ class Understanding:
         elsewhere = 1.0 if self._elsewhere.find(norm) else 0.0
         item = self._items[ranked[0].item]
         # characters the best entry can say nothing about (出生 in 爱因斯坦是哪一年出生的)
-        wanted = self._content_grams(norm)
-        explained = wanted.intersection(item.own).union(wanted.intersection(item.told))
-        unexplained = sum(1 for _, left, right in content if not (left in explained or right in explained))
+        unexplained = sum(1 for _, left, right in content
+                          if not (left in item.own or right in item.own or left in item.told or right in item.told))
         return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen, rule, elsewhere,
                         unexplained)
 
