@@ -4,7 +4,7 @@
 
 Starts ``gunicorn -w 1 wsgi:app`` (embedded Redis unless REDIS_URL is set), loads it with the
 realistic mix of ``bench_webhook.py`` through wrk, samples the worker with ``py-spy record``
-(``pip install py-spy``) and prints the functions with the largest share of samples, by total
+(``pip install py-spy``; ``--gil`` keeps only samples holding the GIL, the CPU) and prints the functions with the largest share of samples, by total
 (inclusive) and by own time. ``--out`` keeps the folded stacks for a flame graph.
 """
 from __future__ import annotations
@@ -56,6 +56,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--out", help="keep the folded stacks here")
+    parser.add_argument("--gil", action="store_true",
+                        help="only samples that hold the GIL: where the CPU goes, not the waits on Redis or the socket")
     args = parser.parse_args()
     per_conn = int(3000 * (args.seconds + 3) * 1.5 / args.connections)
     streams, _ = traffic.conversations(per_conn, args.connections, seed=11, tag="profile")
@@ -74,7 +76,7 @@ def main() -> None:
             folded = Path(data_dir) / "profile.folded"
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p",
                                     str(worker_pid(proc.pid)), "-d", str(args.seconds + 1), "-r", "200",
-                                    "-f", "raw", "-o", str(folded), "--nonblocking"],
+                                    "-f", "raw", "-o", str(folded), "--nonblocking", *(["--gil"] if args.gil else [])],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
             r = drive(port, load, Path(data_dir) / "load", args.seconds, use_wrk=True)

@@ -60,6 +60,16 @@ def _validate(kb, derived):
     return problems_beyond_loading(kb, derived["nlu"])
 
 
+def _validate_once(verdicts):
+    """The same check, its verdict shared through Redis: once per knowledge version, not per worker."""
+    def validate(kb, derived):
+        from .tools.kb_check import problems_once
+
+        return problems_once(kb, derived["nlu"], verdicts)
+
+    return validate
+
+
 def _warnings(kb):
     from .tools.kb_check import warnings
 
@@ -83,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .store import connection
     from .store.dedup import ReplyCache
     from .store.session import RedisStateStorage
+    from .store.knowledge_checks import CheckVerdicts
     from .store.takeover import ChannelHealth, TakeoverStore
     from .takeover import Desk
 
@@ -90,8 +101,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     import_sentence_users()  # every key any part says is declared before the first load, as at a reload
     connection.init_app(app)
-    knowledge = holder.init_app(app, builders={"nlu": _understanding}, validate=_validate, warn=_warnings)
     client, keys = connection.get_redis(app), connection.get_keys(app)
+    knowledge = holder.init_app(app, builders={"nlu": _understanding}, validate=_validate_once(CheckVerdicts(client, keys)),
+                                warn=_warnings)
     storage = RedisStateStorage(client, keys, state_ttl=cfg["SESSION_TTL"], transcript_ttl=cfg["TRANSCRIPT_TTL"],
                                 lock_timeout=cfg["LOCK_TIMEOUT"], transcript_len=cfg["TRANSCRIPT_LEN"])
     app.extensions["parkbot.storage"] = storage

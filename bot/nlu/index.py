@@ -43,7 +43,9 @@ class BigramIndex:
 
     def candidates(self, message_grams: Iterable[str], limit: int) -> list[tuple[int, int]]:
         """``(doc id, shared bigram count)``, best first, at most ``limit``."""
-        known = sorted((g for g in message_grams if g in self._postings), key=lambda g: len(self._postings[g]))
+        # rarest first; equally rare grams in their own order, not the set's (which follows the
+        # process's string hashing): which paraphrases tie for the last places must not vary
+        known = sorted((g for g in message_grams if g in self._postings), key=lambda g: (len(self._postings[g]), g))
         if not known:
             return []
         counts: Counter[int] = Counter()
@@ -95,15 +97,17 @@ class PhraseIndex(Generic[T]):
         return hits
 
 
-def idf_table(entry_grams: Sequence[frozenset[str]]) -> tuple[dict[str, float], float]:
+def idf_table(entry_grams: Iterable[frozenset[str]]) -> tuple[dict[str, float], float]:
     """Inverse document frequency of each bigram over entries, plus the weight of an unseen one.
 
     An unseen bigram gets the highest weight: words the knowledge base has never used are the
-    strongest sign that a message is about something else.
+    strongest sign that a message is about something else. ``entry_grams`` may be a generator:
+    one entry's set at a time, not all of them at once.
     """
     df: Counter[str] = Counter()
+    n = 0
     for gs in entry_grams:
         df.update(gs)
-    n = len(entry_grams)
+        n += 1
     table = {g: math.log((n + 1) / (c + 0.5)) for g, c in df.items()}
     return table, math.log((n + 1) / 0.5)

@@ -137,6 +137,10 @@ class Keys:
     def unanswered(self, field: str) -> str:
         return f"{self.prefix}:{{unanswered}}:{field}"
 
+    # the knowledge check's verdict per knowledge version ------------------------
+    def knowledge(self, field: str) -> str:
+        return f"{self.prefix}:{{knowledge}}:{field}"
+
     # WeChat API access token shared by every worker -----------------------------
     def wechat(self, field: str) -> str:
         return f"{self.prefix}:{{wechat}}:{field}"

@@ -1,10 +1,23 @@
 """``parkbot kb check``: every problem in ``knowledge/`` as ``file:line: message``."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import sys
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from ..knowledge.loader import KnowledgeError, Problem, load_knowledge
 from ..sentences import import_sentence_users
+
+log = logging.getLogger(__name__)
+BOT = Path(__file__).resolve().parent.parent
+# what the check's verdict depends on besides the knowledge files: the code that loads and reads
+# them, and the libraries whose scores it compares
+CHECKED_BY = ("knowledge/*.py", "nlu/*.py", "tools/kb_check.py", "form_spec.py")
+LIBRARIES = ("rapidfuzz", "zhconv", "cn2an")
+CLAIM_SECONDS = 900  # the longest one check may take before another process takes over
 
 
 def check(directory: str | Path) -> list[Problem]:
@@ -64,3 +77,58 @@ def warnings(kb) -> list[Problem]:
     return [Problem("listings.yaml", kb.line("listings.yaml", "listings", first, "id"),
                     f"{len(demo)} demo listing(s) (demo: true) are offered to prospects; replace them with real ones: "
                     + ", ".join(item.id for _, item in demo))]
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    digest = hashlib.sha1(sys.version.encode())
+    for pattern in CHECKED_BY:
+        for path in sorted(BOT.glob(pattern)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    for name in LIBRARIES:
+        digest.update(f"{name}={metadata.version(name)}".encode())
+    return digest.hexdigest()
+
+
+def verdict_key(kb) -> str:
+    """Names one knowledge version as read by this version of the bot."""
+    return hashlib.sha1(f"{kb.version}:{_code_digest()}".encode()).hexdigest()[:20]
+
+
+def problems_once(kb, nlu, verdicts) -> list[Problem]:
+    """:func:`problems_beyond_loading`, worked out once per knowledge version among all workers.
+
+    A verdict another worker (or an earlier start) recorded is read; one being worked out is
+    waited for; otherwise this worker checks and records what it found, good or bad. Without
+    Redis the worker checks by itself, as before there were verdicts to share.
+    """
+    from ..store import StoreUnavailable
+
+    key = verdict_key(kb)
+    try:
+        recorded = verdicts.get(key)
+        if recorded is not None:
+            return recorded
+        token = verdicts.claim(key, CLAIM_SECONDS)
+        if token is None:
+            recorded = verdicts.wait(key, CLAIM_SECONDS)
+            if recorded is not None:
+                return recorded
+            token = verdicts.claim(key, CLAIM_SECONDS)
+    except StoreUnavailable as exc:
+        log.warning("knowledge check verdicts unavailable (%s): checking here", type(exc).__name__)
+        return problems_beyond_loading(kb, nlu)
+    try:
+        problems = problems_beyond_loading(kb, nlu)
+        try:
+            verdicts.put(key, problems)
+        except StoreUnavailable as exc:
+            log.warning("knowledge check verdict not recorded (%s)", type(exc).__name__)
+        return problems
+    finally:
+        if token is not None:
+            try:
+                verdicts.release(key, token)
+            except StoreUnavailable:
+                pass  # the claim expires by itself
