@@ -8,13 +8,11 @@ import logging
 from typing import Callable
 
 from .dialogue.replies import Incoming, Reply
-from .knowledge.messages import declare
 from .store import StoreUnavailable
 from .store.dedup import AlreadyClaimed
 from .store.session import UserBusy
 
 log = logging.getLogger(__name__)
-declare("store_down", owner="answering")
 
 
 class Responder:

@@ -97,9 +97,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .store.takeover import ChannelHealth, TakeoverStore
     from .takeover import Desk
 
-    from .sentences import import_sentence_users
+    from .sentences import declare_every_part
 
-    import_sentence_users()  # every key any part says is declared before the first load, as at a reload
+    declare_every_part()  # every key any part says is declared before the first load, as at a reload
     connection.init_app(app)
     client, keys = connection.get_redis(app), connection.get_keys(app)
     knowledge = holder.init_app(app, builders={"nlu": _understanding}, validate=_validate_once(CheckVerdicts(client, keys)),

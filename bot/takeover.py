@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from .knowledge.messages import declare
+from .sentences import KNOWN_ERRORS
 from .store.takeover import ChannelHealth, TakeoverStore, configured_channels
 from .tencent_http import TencentError
 
@@ -30,15 +30,6 @@ WINDOW = 48 * 3600  # WeChat accepts customer-service messages this long after t
 OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")
 WEB_USER = re.compile(r"web-[0-9a-f]{20}")
 TEXT_BYTES = 2048  # WeChat's limit for a customer-service text
-KNOWN_ERRORS = (45015, 45047, 48001, 40003, 43004, 45009, 40001)
-
-declare(
-    "takeover_notice", "takeover_released", "takeover_idle_released",
-    "desk_unknown_user", "desk_not_taken", "desk_not_open", "desk_window_closed", "desk_text_empty",
-    "desk_text_long", "desk_bad_json", "desk_no_api", "desk_network", "desk_errcode",
-    *(f"desk_errcode_{code}" for code in KNOWN_ERRORS),
-    owner="takeover",
-)
 
 
 class DeskError(Exception):

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import KNOWLEDGE, ROOT
 
 _START = """
@@ -65,11 +67,50 @@ def _declaring_modules() -> list[str]:
     return found
 
 
-def test_the_list_of_sentence_users_names_every_module_that_declares_a_sentence():
+WEB_LIBRARIES = ("flask", "wechatpy", "redis")
+
+
+def test_declaring_every_part_loads_every_module_that_declares_a_sentence_and_no_web_library():
     declaring = _declaring_modules()
-    assert "bot.web.admin.common" in declaring and "bot.dialogue.menu" in declaring
-    code = ("import json, sys\nfrom bot.sentences import import_sentence_users\nimport_sentence_users()\n"
+    assert "bot.sentences" in declaring and "bot.dialogue.menu" in declaring
+    code = ("import json, sys\nfrom bot.sentences import declare_every_part\ndeclare_every_part()\n"
             "print(json.dumps(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout))
     assert [m for m in declaring if m not in loaded] == []
+    assert sorted(m for m in loaded if m.split(".")[0] in WEB_LIBRARIES) == []
+
+
+_KB_TEST = """
+import io, json, sys
+from bot.tools import kb_test
+said = io.StringIO()
+code = kb_test.main(sys.argv[1], echo=lambda line: print(line, file=said))
+print(json.dumps({"code": code, "said": said.getvalue(),
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in %r)}, ensure_ascii=False))
+""" % (WEB_LIBRARIES,)
+
+
+def _kb_test(kdir) -> dict:
+    proc = subprocess.run([sys.executable, "-c", _KB_TEST, str(kdir)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_kb_test_checks_the_shipped_knowledge_without_flask_wechatpy_or_redis():
+    out = _kb_test(KNOWLEDGE)
+    assert out["code"] == 0 and " 0 failed" in out["said"], out["said"]
+    assert out["loaded"] == []
+
+
+@pytest.mark.parametrize("key", ["unsupported", "webchat_send", "admin_funnel_handoffs", "desk_nav",
+                                 "leads_email_subject_lead", "desk_errcode_45015"])
+def test_kb_test_without_flask_still_refuses_a_sentence_only_a_web_or_top_floor_part_says(tmp_path, key):
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    _without(kdir, key)
+    out = _kb_test(kdir)
+    assert out["code"] == 1 and f"missing message '{key}'" in out["said"], out["said"]
+    assert "does not load" in out["said"]
+    assert out["loaded"] == []

@@ -11,15 +11,11 @@ import io
 from pathlib import Path
 from typing import IO, Iterable
 
-from bot.knowledge.messages import Messages, declare
+from bot.knowledge.messages import Messages
+from bot.sentences import LABEL_KEYS
 from bot.store.leads import SLOTS, STATUSES
 
-from .render import LABEL_KEYS, format_time, label, listings_text, one_line, source_label, value_text, who_label
-
-declare("leads_label_number", "leads_label_status", "leads_label_time", "leads_label_source",
-        "leads_label_channel", "leads_label_first_source",
-        "leads_label_listings", "leads_label_transcript", "leads_who_user", "leads_who_bot",
-        *LABEL_KEYS.values(), *(f"leads_status_{s}" for s in STATUSES), owner="leads")
+from .render import format_time, label, listings_text, one_line, source_label, value_text, who_label
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 

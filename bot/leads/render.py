@@ -13,27 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.form_spec import FORM
-from bot.knowledge.messages import Messages, declare
+from bot.knowledge.messages import Messages
+from bot.sentences import CHANNEL_KEYS, LABEL_KEYS
 from bot.store.leads import SHANGHAI, SLOTS
 
 WECOM_LIMIT = 4096  # bytes of markdown content WeCom accepts
 
-# a form field is labelled as the form labels it (field_need ...); the need's parts have their own
-LABEL_KEYS = {slot: (FORM.by_name[slot].label_key if slot in FORM.by_name else f"leads_label_{slot}") for slot in SLOTS}
 # lead fields whose values are codes: staff read them through these message keys (type_factory, deal_rent)
 CODED = {"type": "type_", "deal": "deal_"}
 LISTING_TITLES = "listing_titles"  # the titles of the listings the user looked at, as the form saw them
-CHANNEL_KEYS = {channel: f"leads_channel_{channel}" for channel in ("wechat", "web", "cli")}
-declare(
-    "leads_title_lead", "leads_title_handoff", "leads_label_number", "leads_label_listings",
-    "leads_label_transcript", "leads_label_source", "leads_label_time", "leads_label_user",
-    "leads_who_user", "leads_who_bot", "leads_value_empty", "leads_truncated", "leads_handoff_hint",
-    "leads_label_channel", "leads_label_first_source", "leads_handoff_link", *CHANNEL_KEYS.values(),
-    "leads_title_reminder", "leads_label_repeat", "leads_repeat", "leads_unassigned", "leads_label_assignee",
-    *LABEL_KEYS.values(),
-    owner="leads",
-)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ import redis
 
 from .connection import atomic
 from .keys import Keys
+from .lead_terms import STAGES
 from .leads import shanghai_day
 
 log = logging.getLogger(__name__)
 
-STAGES = ("conversations", "searches", "forms_started", "forms_submitted", "handoffs")
 DAY_TTL = 90 * 24 * 3600
 
 

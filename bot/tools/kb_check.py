@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..knowledge.loader import KnowledgeError, Problem, load_knowledge
-from ..sentences import import_sentence_users
+from ..sentences import declare_every_part
 
 log = logging.getLogger(__name__)
 BOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ CLAIM_SECONDS = 900  # the longest one check may take before another process tak
 
 
 def check(directory: str | Path) -> list[Problem]:
-    import_sentence_users()
+    declare_every_part()
     try:
         kb = load_knowledge(directory)
     except KnowledgeError as exc:

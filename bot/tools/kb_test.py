@@ -3,7 +3,8 @@
 Each case runs as a fresh user on storage kept in memory (bot/store/memory.py): no Redis and no web
 app, so an admin can check an edit before deploying it without touching the live data. The knowledge is
 checked first as ``kb check`` and a running bot check it, sentences of every part included
-(bot/sentences.py): an edit ``kb test`` passes is one the bot would load.
+(bot/sentences.py, plain lists: no Flask, wechatpy or Redis is loaded): an edit ``kb test`` passes is one
+the bot would load.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ..dialogue.replies import Incoming
 from ..knowledge.holder import KnowledgeHolder
 from ..knowledge.loader import KnowledgeError
 from ..nlu import Understanding
-from ..sentences import import_sentence_users
+from ..sentences import declare_every_part
 from ..store.memory import MemoryLeads, MemoryStateStorage, MemoryUnanswered
 from .kb_check import problems_beyond_loading
 
@@ -29,14 +30,13 @@ class CaseResult:
     failures: list[str]
 
 
-def checked_knowledge(knowledge_dir: str | Path, *, every_part: bool = False) -> KnowledgeHolder:
+def checked_knowledge(knowledge_dir: str | Path) -> KnowledgeHolder:
     """``knowledge_dir`` loaded and checked as the running bot checks it (raises ``KnowledgeError``).
 
-    The sentences checked are the ones the parts imported so far declare: the conversation's, or with
-    ``every_part`` those of every part of the bot (it imports them, Flask's modules among them).
+    The sentences checked are every part's (bot/sentences.py: plain lists, so no Flask, wechatpy or Redis
+    is loaded for them).
     """
-    if every_part:
-        import_sentence_users()
+    declare_every_part()
     return KnowledgeHolder(knowledge_dir, builders={"nlu": Understanding},
                            validate=lambda kb, derived: problems_beyond_loading(kb, derived["nlu"]))
 
@@ -51,9 +51,9 @@ def engine_in_memory(holder: KnowledgeHolder) -> Engine:
                   staff_channel=lambda: "none")
 
 
-def in_memory_engine(knowledge_dir: str | Path, *, every_part: bool = False) -> Engine:
+def in_memory_engine(knowledge_dir: str | Path) -> Engine:
     """The engine over ``knowledge_dir``, checked as the running bot checks it, on storage in memory."""
-    return engine_in_memory(checked_knowledge(knowledge_dir, every_part=every_part))
+    return engine_in_memory(checked_knowledge(knowledge_dir))
 
 
 def run_cases(engine: Engine, cases) -> list[CaseResult]:
@@ -77,7 +77,7 @@ def run_cases(engine: Engine, cases) -> list[CaseResult]:
 
 def main(knowledge_dir: str | Path, echo=print) -> int:
     try:
-        engine = in_memory_engine(knowledge_dir, every_part=True)
+        engine = in_memory_engine(knowledge_dir)
     except KnowledgeError as exc:
         for problem in exc.problems:
             echo(str(problem))

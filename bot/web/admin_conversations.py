@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
-from ..knowledge.messages import declare
 from ..leads.render import format_time
 from ..store import StoreUnavailable
 from ..takeover import OPENID, TEXT_BYTES, Desk, DeskError
@@ -18,15 +17,6 @@ from .admin import auth, common
 
 bp = Blueprint("conversations", __name__, url_prefix="/admin", template_folder="templates")
 POLL_SECONDS = 3
-declare(
-    "desk_nav", "desk_title", "desk_waiting", "desk_taken", "desk_released", "desk_state_bot", "desk_take",
-    "desk_release", "desk_send", "desk_reply_label", "desk_open_label", "desk_open_submit", "desk_recent",
-    "desk_handoffs_empty", "desk_recent_empty", "desk_col_user", "desk_col_state", "desk_col_since",
-    "desk_col_last", "desk_channel_web", "desk_channel_wechat", "desk_window_until", "desk_window_passed",
-    "desk_window_web", "desk_who_staff", "desk_done_take", "desk_done_send", "desk_done_release",
-    "desk_alarm_none", "desk_alarm_failing", "desk_empty_transcript", "desk_taken_hint", "desk_idle_hint",
-    owner="admin",
-)
 DONE = {"take": "desk_done_take", "send": "desk_done_send", "release": "desk_done_release"}
 
 

@@ -29,17 +29,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..dialogue.replies import Incoming
-from ..knowledge.messages import declare
 
 log = logging.getLogger(__name__)
 bp = Blueprint("chat", __name__, url_prefix="/chat", template_folder="templates", static_folder="static/chat",
                static_url_path="/static")
-declare(
-    "store_down", "webchat_title", "webchat_placeholder", "webchat_send", "webchat_menu_button",
-    "webchat_menu_text", "webchat_open_link", "webchat_empty", "webchat_too_long", "webchat_bad_request",
-    "webchat_wrong_type", "webchat_forbidden", "webchat_network_error", "webchat_retry", "webchat_send_failed",
-    owner="web chat",
-)
 
 MAX_TEXT = 500  # characters: WeChat itself caps a text at 2048 bytes, ~600 Chinese characters
 MAX_EVENT_KEY = 64

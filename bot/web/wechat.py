@@ -17,12 +17,10 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 from ..dialogue.replies import Reply
-from ..knowledge.messages import declare
 from . import wxevents, wxmsg
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
-declare("unsupported", owner="wechat")
 
 
 def _checked_query() -> tuple[str, str]:

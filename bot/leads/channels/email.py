@@ -14,13 +14,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlparse
 
-from bot.knowledge.messages import declare
-
 from ..render import Notice, one_line, plain_text
 from .base import DeliveryError, MessagesProvider
 
 log = logging.getLogger(__name__)
-declare("leads_email_subject_lead", "leads_email_subject_handoff", owner="leads")
 
 
 class EmailChannel:

@@ -6,8 +6,9 @@ sign-in, the gate, CSRF), :mod:`.pages` (the lead list, one lead, the forms), :m
 """
 from __future__ import annotations
 
+from ...sentences import ADMIN_KEYS
 from . import api, auth, numbers, pages  # noqa: F401  (their routes register on bp)
 from .auth import check_csrf
-from .common import ADMIN_KEYS, Refused, bp, error, m
+from .common import Refused, bp, error, m
 
 __all__ = ["bp", "m", "error", "check_csrf", "Refused", "ADMIN_KEYS"]

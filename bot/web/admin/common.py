@@ -11,7 +11,6 @@ from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 
-from ...knowledge.messages import declare
 from ...leads.render import LABEL_KEYS, format_time, one_line
 from ...store import StoreUnavailable
 from ...store.accounts import Accounts
@@ -28,55 +27,6 @@ NUMBER = re.compile(r"[A-Za-z0-9_-]{1,40}")
 STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
 Q_LIMIT = 100
 UNASSIGNED = "-"  # the assignee filter's value for leads nobody has taken
-
-# --- the admin page's sentences (knowledge/messages.yaml, "admin page" block) -------------
-ADMIN_KEYS = (
-    "admin_title", "admin_login_title", "admin_login_token", "admin_login_submit", "admin_login_required",
-    "admin_login_wrong", "admin_login_throttled", "admin_logged_out", "admin_logout", "admin_unauthorized",
-    "admin_csrf_bad", "admin_bad_status", "admin_unknown_lead", "admin_unknown_dead", "admin_bad_json",
-    "admin_bad_limit", "admin_store_down", "admin_done_status", "admin_done_requeue",
-    "admin_section_stats", "admin_section_funnel", "admin_section_leads", "admin_section_unanswered",
-    "admin_section_dead", "admin_section_knowledge", "admin_stat_total", "admin_stat_outbox", "admin_stat_dead",
-    "admin_funnel_stage", "admin_funnel_total", "admin_funnel_today", "admin_funnel_days",
-    *(f"admin_funnel_{s}" for s in STAGES), "admin_filter_all", "admin_export_csv",
-    "admin_leads_empty", "admin_col_actions", "admin_change_status",
-    "admin_back", "admin_detail_title", "admin_erased", "admin_none", "admin_unanswered_text",
-    "admin_unanswered_count", "admin_unanswered_last", "admin_unanswered_empty", "admin_dead_time",
-    "admin_dead_job", "admin_dead_channel", "admin_dead_attempts", "admin_dead_error", "admin_dead_requeue",
-    "admin_dead_empty", "admin_kb_version", "admin_kb_loaded", "admin_kb_error", "admin_kb_ok",
-    "admin_error_title",
-    # accounts and sign-in
-    "admin_login_name", "admin_login_password", "admin_login_hint", "admin_signed_in_as", "admin_who_token",
-    "admin_who_api",
-    # search, filters, paging
-    "admin_search_label", "admin_search_placeholder", "admin_search_submit", "admin_filter_status",
-    "admin_filter_source", "admin_filter_assignee", "admin_filter_unassigned", "admin_filter_from",
-    "admin_filter_to", "admin_filter_sort", "admin_sort_-created", "admin_sort_created", "admin_sort_company",
-    "admin_sort_status", "admin_sort_assignee", "admin_filter_reset", "admin_leads_found", "admin_page_prev",
-    "admin_page_next", "admin_page_of", "admin_bad_date", "admin_bad_range", "admin_bad_page",
-    "admin_bad_per_page", "admin_bad_sort", "admin_bad_query", "admin_bad_source", "admin_bad_assignee",
-    # one lead
-    "admin_overdue", "admin_repeat", "admin_repeat_none", "admin_label_assignee", "admin_assign",
-    "admin_unassigned", "admin_section_notes", "admin_note_placeholder", "admin_note_add", "admin_notes_empty",
-    "admin_section_history", "admin_history_empty", "admin_history_status", "admin_history_assignee",
-    "admin_listing_gone", "admin_listing_open", "admin_done_assign", "admin_done_note", "admin_bad_note",
-    "admin_bad_patch", "admin_nothing_changed", "admin_transcript_count",
-    # unanswered questions
-    "admin_unanswered_7d", "admin_unanswered_30d", "admin_unanswered_state", "admin_unanswered_open",
-    "admin_unanswered_resolved", "admin_unanswered_dismissed", "admin_unanswered_resolve",
-    "admin_unanswered_dismiss", "admin_unanswered_reopen", "admin_unanswered_faq", "admin_unanswered_closed",
-    "admin_unknown_question", "admin_bad_faq", "admin_done_unanswered",
-    # numbers
-    "admin_section_numbers", "admin_chart_per_day", "admin_chart_per_source", "admin_chart_empty",
-    "admin_chart_day_title", "admin_chart_source_title", "admin_source_unknown", "admin_section_form_funnel",
-    "admin_form_field", "admin_form_reached", "admin_form_left", "admin_form_left_share", "admin_form_confirm",
-    "admin_kb_warnings",
-)
-declare(*ADMIN_KEYS, "leads_label_user", "leads_who_user", "leads_who_bot", "leads_label_number",
-        "leads_label_time", "leads_label_status", "leads_label_source", "leads_label_listings",
-        "leads_label_transcript", *LABEL_KEYS.values(), *(f"leads_status_{s}" for s in STATUSES),
-        *(f"field_{s}" for s in ("need", "industry", "tax", "company", "contact", "phone")), owner="admin")
-
 
 def kb():
     return current_app.extensions["parkbot.knowledge"].current()
