@@ -160,7 +160,7 @@ def test_simultaneous_form_answers_do_not_lose_a_slot(app, openid):
         t.start()
     for t in threads:
         t.join(20)
-    slots = app.extensions["parkbot.storage"].load(openid).form["slots"]
+    slots = app.extensions["parkbot.storage"].load(openid).form.slots
     assert "need" in slots and slots.get("company") == "蓝海科技有限公司"
 
 

@@ -160,7 +160,7 @@ def test_modify_with_the_new_value_in_the_same_message(chat, openid, msg):
 def test_i_dont_know_is_not_an_answer_to_a_text_question(chat, openid, msg, storage):
     chat.say(openid, "登记")
     assert chat.say(openid, "不知道") == "\n".join((msg("need_no_type"), msg("invalid_need")))
-    assert "tax" not in storage.load(openid).form["slots"]
+    assert "tax" not in storage.load(openid).form.slots
 
 
 def test_interest_in_the_only_listed_result_starts_the_form_with_it(chat, openid, msg, storage, kb):
@@ -170,7 +170,7 @@ def test_interest_in_the_only_listed_result_starts_the_form_with_it(chat, openid
     assert f"1. {offices[0].title}" in text and "2. " not in text
     text = chat.say(openid, "想了解这个")
     assert msg("form_start") in text and msg("ask_need") not in text
-    assert storage.load(openid).form["listings"] == [offices[0].id]
+    assert storage.load(openid).form.listings == [offices[0].id]
 
 
 def test_interest_among_several_listed_asks_which(chat, openid, msg):
@@ -192,14 +192,14 @@ def test_command_words_are_not_taken_as_a_field_value(chat, openid, msg, storage
     chat.say(openid, "跳过")
     text = chat.say(openid, word)  # the company is being asked for
     assert msg("back_to_form") in text and msg("ask_company") in text
-    assert "company" not in storage.load(openid).form["slots"]
+    assert "company" not in storage.load(openid).form.slots
 
 
 def test_a_phone_typed_at_another_question_fills_the_phone_not_that_field(chat, openid, msg, storage):
     chat.say(openid, "登记")
     chat.say(openid, "租500平仓库")
     text = chat.say(openid, "138 0013 8000")  # asked for 用途
-    slots = storage.load(openid).form["slots"]
+    slots = storage.load(openid).form.slots
     assert slots["phone"] == "13800138000" and "industry" not in slots
     assert msg("ask_industry") in text
 
@@ -215,5 +215,5 @@ def test_register_right_after_a_listing_carries_it_into_the_need(chat, openid, m
     title = details.split("【", 1)[1].split("】", 1)[0]
     text = chat.say(openid, "登记")
     assert msg("ask_need") not in text
-    assert title in storage.load(openid).form["slots"]["need"]
+    assert title in storage.load(openid).form.slots["need"]
 

@@ -12,12 +12,12 @@ LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
 
 
 def slots(storage, openid) -> dict:
-    return storage.load(openid).form["slots"]
+    return storage.load(openid).form.slots
 
 
 def asking(storage, openid) -> str | None:
     state = storage.load(openid)
-    return state.form.get("asking") if state.state == "form:asking" else None
+    return state.form.asking if state.state == "form:asking" else None
 
 
 def say_all(wechat, openid, *texts) -> str:

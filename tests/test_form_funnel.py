@@ -35,9 +35,10 @@ ANSWERS = ["想租2000平米厂房", "海洋生物", "300万", "海智源公司"
 
 
 @pytest.mark.parametrize("data, expected", [
-    ({}, None), ({"state": "form:phone"}, None), ({"state": "form:phone", "form": {"slots": {}}}, "phone"),
-    ({"state": "form:confirm", "form": {}}, None), ({"state": "form:confirm", "form": {"slots": {}}}, CONFIRM),
-    ({"state": "resume", "form": {"asked": "tax"}}, "tax"), ({"state": "garbage", "form": {"asked": "need"}}, "need"),
+    ({}, None), ({"state": "form:phone"}, None), ({"state": "form:phone", "form": {"id": "f", "slots": {}}}, "phone"),
+    ({"state": "form:confirm", "form": None}, None), ({"state": "form:confirm", "form": {"id": "f", "slots": {}}}, CONFIRM),
+    ({"state": "resume", "form": {"id": "f", "asked": "tax"}}, "tax"),
+    ({"state": "garbage", "form": {"id": "f", "asked": "need"}}, "need"),
 ])
 def test_asked_field(data, expected):
     assert asked_field(ConversationState.model_validate(data)) == expected

@@ -39,7 +39,7 @@ def _pick_mid_form(engine, choices: list[dict], digit: str = "1") -> tuple[str, 
 def _back_to_the_form(kb, text: str, state: ConversationState) -> None:
     m = kb.messages.render
     assert m("back_to_form") in text and text.rstrip().endswith(m("ask_need"))
-    assert state.state == "form:asking" and state.form["asking"] == "need"
+    assert state.state == "form:asking" and state.form.asking == "need"
 
 
 def _menu(kb, action: str) -> list[dict]:

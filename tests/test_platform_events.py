@@ -71,7 +71,7 @@ def mid_form(wechat, openid, app, redis_client, keys):
     wechat.say(openid, "登记")
     storage = app.extensions["parkbot.storage"]
     state = storage.load(openid)
-    state.form["updated"] = time.time() - 2 * 3600
+    state.form.updated = time.time() - 2 * 3600
     storage.save(openid, state)
     return state
 

@@ -17,6 +17,7 @@ from bot.store.conversation_state import ConversationState
 from bot.store.memory import MemoryStateStorage
 from bot.store.session import RedisStateStorage
 from tests.conftest import ROOT
+from tests.support.documents import read_as
 
 TRANSCRIPT_LEN = 4
 
@@ -123,20 +124,33 @@ STORED = json.loads((ROOT / "tests" / "data" / "stored_conversations.json").read
 def test_a_document_stored_by_the_earlier_code_reads_back_whole(storage, openid, name):
     stored = json.loads(STORED[name])
     storage.save(openid, stored)
-    assert storage.load(openid).model_dump() == {**ConversationState().model_dump(), **stored}
+    assert storage.load(openid).model_dump() == read_as(stored)
 
 
 _VALUES = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=12),
                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
                        max_leaves=8)
 _TEXT_DICTS = st.dictionaries(st.text(max_size=8), _VALUES, max_size=4)
+_NAMES = st.lists(st.text(max_size=20), max_size=6)
+_TIMES = st.none() | st.floats(0, 2**31)
+_FORMS = st.fixed_dictionaries({"id": st.text(min_size=1, max_size=32)}, optional={
+    "slots": _TEXT_DICTS, "listings": _NAMES, "started": _TIMES, "updated": _TIMES,
+    "asking": st.none() | st.text(max_size=8), "follow_up": st.none() | st.just("size"), "size_asked": st.booleans(),
+    "editing": st.booleans(), "tries": st.dictionaries(st.text(max_size=8), st.integers(0, 9), max_size=3),
+    "draft": st.none() | st.fixed_dictionaries({"text": st.text(max_size=12)}, optional={"detail": _TEXT_DICTS}),
+    "asked": st.none() | st.text(max_size=8), "reached": _NAMES, "a key no longer kept": _VALUES,
+})
+_SEARCHES = st.fixed_dictionaries({}, optional={
+    "filters": _TEXT_DICTS, "offset": st.integers(0, 100), "ids": _NAMES,
+    "km": st.none() | st.dictionaries(st.text(max_size=20), st.floats(0, 100), max_size=4),
+})
 DOCUMENTS = st.fixed_dictionaries({}, optional={
     "state": st.sampled_from(["idle", "search", "resume", "form:asking", "form:confirm", "form:phone"]),
     "turn": st.integers(0, 10**6), "since": st.none() | st.integers(0, 2**31),
     "last_seen": st.none() | st.floats(0, 2**31), "seen": _TEXT_DICTS, "choices": st.lists(_TEXT_DICTS, max_size=4),
     "choices_turn": st.none() | st.integers(0, 10**6), "viewed": st.lists(st.text(max_size=20), max_size=10),
-    "viewed_turn": st.none() | st.integers(0, 10**6), "search": st.none() | _TEXT_DICTS, "invited": st.booleans(),
-    "form": st.none() | _TEXT_DICTS,
+    "viewed_turn": st.none() | st.integers(0, 10**6), "search": st.none() | _SEARCHES, "invited": st.booleans(),
+    "form": st.none() | _FORMS,
 })
 
 

@@ -246,7 +246,7 @@ def test_an_edit_in_other_words_at_the_confirmation_takes_the_new_value(chat, op
     assert msg("confirm_footer") in reply and "13800001111" in reply
     reply = chat.say(openid, "公司名称更正为蓝海科技")
     assert "蓝海科技" in reply
-    slots = chat.storage.load(openid).form["slots"]
+    slots = chat.storage.load(openid).form.slots
     assert slots["phone"] == "13800001111" and slots["company"] == "蓝海科技"
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..nlu.fields import declines, is_affirm, is_question, is_unknown, is_yes, readers_for, tidy_text
+from ..store.conversation_state import InquiryForm, NeedDraft
 from .answers import answer_question
 from .form_messages import CONFIRM_BUTTONS
 from .form_reading import edit_in, heard, read_answer, values_from
@@ -32,14 +33,13 @@ def _label(t: Turn, name: str) -> str:
 
 
 def missing(t: Turn) -> list[str]:
-    slots = t.data.form["slots"]
+    slots = t.data.form.slots
     return [name for name in t.spec.required if slots.get(name) is None]
 
 
 # --- flow ----------------------------------------------------------------------------
-def _new_form(t: Turn) -> dict[str, Any]:
-    return {"id": uuid.uuid4().hex, "slots": {}, "listings": [], "started": t.now, "updated": t.now,
-            "editing": False, "asking": None, "tries": {}}
+def _new_form(t: Turn) -> InquiryForm:
+    return InquiryForm(id=uuid.uuid4().hex, started=t.now, updated=t.now)
 
 
 def start(t: Turn, listing_id: str | None = None) -> State:
@@ -49,35 +49,35 @@ def start(t: Turn, listing_id: str | None = None) -> State:
     if fresh:
         t.hit("forms_started")
         form = t.data.form = _new_form(t)
-        form["slots"].update(values_from(t, t.data.seen))
+        form.slots.update(values_from(t, t.data.seen))
     for name, value in values_from(t, heard(t.entities)).items():
-        if form["slots"].get(name) is None or fresh:
-            form["slots"][name] = value
+        if form.slots.get(name) is None or fresh:
+            form.slots[name] = value
     if listing_id:
         item = t.kb.listing_by_id.get(listing_id)
         if item is not None:
-            if listing_id not in form["listings"]:
-                form["listings"].append(listing_id)
-            if form["slots"].get("need") is None or fresh:
-                form["slots"]["need"] = f"{item.title}，{area_text(t.kb.messages, item)}"
-                form["slots"]["need_detail"] = {"type": item.type, "deal": item.deal, "area_sqm": item.area}
+            if listing_id not in form.listings:
+                form.listings.append(listing_id)
+            if form.slots.get("need") is None or fresh:
+                form.slots["need"] = f"{item.title}，{area_text(t.kb.messages, item)}"
+                form.slots["need_detail"] = {"type": item.type, "deal": item.deal, "area_sqm": item.area}
     t.say("form_start" if fresh else "form_resume")
     return next_step(t)
 
 
 def next_step(t: Turn) -> State:
     form = t.data.form
-    form["updated"] = t.now
-    slots = form["slots"]
+    form.updated = t.now
+    slots = form.slots
     detail = slots.get("need_detail") or {}
-    if slots.get("need") and not form.get("size_asked") and not any(
+    if slots.get("need") and not form.size_asked and not any(
             detail.get(k) for k in ("area_sqm", "area_min", "area_max")):
         # 「租办公室」: the size is asked once; 「不确定」 is an answer
-        form["size_asked"] = True
-        form["asking"], form["follow_up"] = "need", "size"
+        form.size_asked = True
+        form.asking, form.follow_up = "need", "size"
         t.say("ask_need_size")
         return State.FORM_ASKING
-    if form.get("editing"):
+    if form.editing:
         return confirm(t)
     for name in t.spec.order:
         if name not in slots:
@@ -87,8 +87,8 @@ def next_step(t: Turn) -> State:
 
 def ask(t: Turn, name: str) -> State:
     form = t.data.form
-    form["asking"] = name
-    form.pop("follow_up", None)
+    form.asking = name
+    form.follow_up = None
     f = t.spec.by_name[name]
     if f.reader == "phone":
         t.say("privacy_notice")
@@ -99,12 +99,12 @@ def ask(t: Turn, name: str) -> State:
 
 def confirm(t: Turn) -> State:
     form = t.data.form
-    form["editing"] = False
-    form["asking"] = None
-    form.pop("follow_up", None)
+    form.editing = False
+    form.asking = None
+    form.follow_up = None
     t.say("confirm_header")
     for name in t.spec.order:
-        value = form["slots"].get(name)
+        value = form.slots.get(name)
         shown = t.kb.messages.render("field_missing") if value is None and t.spec.by_name[name].required \
             else display(t, name, value)
         t.say("confirm_line", label=_label(t, name), value=shown)
@@ -118,17 +118,17 @@ def confirm(t: Turn) -> State:
 
 
 def _store(t: Turn, name: str, value: Any, detail: dict[str, Any] | None) -> None:
-    slots = t.data.form["slots"]
+    slots = t.data.form.slots
     slots[name] = value
     if detail is not None:
         slots[f"{name}_detail"] = detail
-    t.data.form.setdefault("tries", {}).pop(name, None)
+    t.data.form.tries.pop(name, None)
 
 
 def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
     """Say what was wrong and what would do; from the second failure, rephrase and offer a way out."""
     form = t.data.form
-    counts = form.setdefault("tries", {})  # forms stored before tries were counted have none
+    counts = form.tries  # forms stored before tries were counted have none: empty
     tries = counts[name] = counts.get(name, 0) + 1
     f = t.spec.by_name[name]
     t.say(problem, label=_label(t, name), **values)
@@ -147,7 +147,7 @@ def _refuse(t: Turn, name: str, problem: str, values: dict[str, Any]) -> State:
 def _answer_then_ask(t: Turn, name: str) -> State:
     answer_question(t)
     t.say("back_to_form")
-    return ask(t, name) if t.data.form.get("follow_up") != "size" else _ask_size_again(t)
+    return ask(t, name) if t.data.form.follow_up != "size" else _ask_size_again(t)
 
 
 def _ask_size_again(t: Turn) -> State:
@@ -158,8 +158,8 @@ def _ask_size_again(t: Turn) -> State:
 def fill(t: Turn) -> State:
     """A message while a field is asked: other fields' unambiguous values, then the field's own."""
     form = t.data.form
-    name = form.get("asking") or next(iter(t.spec.order))
-    if form.get("follow_up") == "size":
+    name = form.asking or next(iter(t.spec.order))
+    if form.follow_up == "size":
         return _size(t)
     f = t.spec.by_name[name]
     other, rest = edit_in(t, t.text)
@@ -167,13 +167,13 @@ def fill(t: Turn) -> State:
         return _edit(t, other, rest)
     answer = read_answer(t, name, t.text)
     if answer.filled:
-        form["slots"].update(answer.filled)
+        form.slots.update(answer.filled)
         t.say("form_noted", fields="、".join(_label(t, n) for n in answer.filled))
     if answer.nothing_left:
         if not answer.filled:  # values only of fields already filled: they stay; say how to change them
             names = [n for n in answer.found if n in t.spec.by_name]
             t.say("form_already_filled", fields="、".join(_label(t, n) for n in names))
-        if form.get("editing") or name in form["slots"]:
+        if form.editing or name in form.slots:
             return next_step(t)
         return ask(t, name)
     read = answer.read
@@ -184,9 +184,9 @@ def fill(t: Turn) -> State:
         return next_step(t)
     if read.ok and not (free_text and is_question(t.text)):
         value, detail = read.value, (read.detail if f.reader == "need" else None)
-        draft = form.pop("draft", None)
+        draft, form.draft = form.draft, None
         if draft and f.reader == "need":  # 「1500平」 then 「厂房」: one need
-            value, detail = f"{draft['text']}，{value}", {**draft["detail"], **detail}
+            value, detail = f"{draft.text}，{value}", {**draft.detail, **detail}
         _store(t, name, value, detail)
         return next_step(t)
     # an FAQ match counts as a question only when the message holds nothing of the field (no size, no number)
@@ -196,14 +196,14 @@ def fill(t: Turn) -> State:
                                     and not answer.filled)):
         return _answer_then_ask(t, name)
     if f.reader == "need" and read.detail:
-        form["draft"] = {"text": tidy_text(t.text), "detail": read.detail}
+        form.draft = NeedDraft(text=tidy_text(t.text), detail=read.detail)
     return _refuse(t, name, read.problem or f.invalid_key, read.values)
 
 
 def _size(t: Turn) -> State:
     """The answer to 「大概需要多大面积?」, asked once."""
     form = t.data.form
-    slots = form["slots"]
+    slots = form.slots
     readers = readers_for(t.nlu)
     found = {k: v for k, (v, _) in readers.others(t.text).items() if k in t.spec.by_name}
     if found:  # 「13912345678」 to the size question: noted (if empty), and the size asked again
@@ -213,12 +213,12 @@ def _size(t: Turn) -> State:
             t.say("form_noted", fields="、".join(_label(t, n) for n in filled))
         return _ask_size_again(t)
     area = readers.area(t.text)
-    form.pop("follow_up", None)
+    form.follow_up = None
     if area:
         slots.setdefault("need_detail", {}).update(area)
         slots["need"] = f"{slots['need']}，{tidy_text(t.text)}"
     elif is_question(t.text) and not is_unknown(t.text):
-        form["follow_up"] = "size"
+        form.follow_up = "size"
         return _answer_then_ask(t, "need")
     elif is_unknown(t.text) or is_affirm(t.text):
         slots["need"] = f"{slots['need']}（{t.kb.messages.render('need_area_unknown')}）"
@@ -230,9 +230,9 @@ def _size(t: Turn) -> State:
 def skip(t: Turn) -> State:
     """跳过: the field stays empty (a required one can be given later; the summary says it is missing)."""
     form = t.data.form
-    name = form.get("asking")
-    if form.get("follow_up") == "size":
-        form.pop("follow_up", None)
+    name = form.asking
+    if form.follow_up == "size":
+        form.follow_up = None
         return next_step(t)
     f = t.spec.by_name[name]
     read = read_answer(t, name, t.text).read
@@ -247,7 +247,7 @@ def skip(t: Turn) -> State:
 
 def _apply_edit(t: Turn, name: str, text: str) -> bool:
     """A new value for ``name`` from an edit; False when ``text`` is not one."""
-    slots = t.data.form["slots"]
+    slots = t.data.form.slots
     f = t.spec.by_name[name]
     readers = readers_for(t.nlu)
     read = readers.read(f.reader, text)
@@ -278,26 +278,26 @@ def _edit(t: Turn, name: str, rest: str) -> State:
     form = t.data.form
     if rest and _apply_edit(t, name, rest):
         return confirm(t) if t.state is State.FORM_CONFIRM or not missing_unasked(t) else next_step(t)
-    form["editing"] = t.state is State.FORM_CONFIRM or not missing_unasked(t, name)
+    form.editing = t.state is State.FORM_CONFIRM or not missing_unasked(t, name)
     return ask(t, name)
 
 
 def missing_unasked(t: Turn, but: str | None = None) -> list[str]:
-    slots = t.data.form["slots"]
+    slots = t.data.form.slots
     return [n for n in t.spec.order if n not in slots and n != but]
 
 
 def at_confirmation(t: Turn) -> State:
     """Neither 确认 nor 修改: a correction or a new value updates the summary; a question is answered."""
     form = t.data.form
-    slots = form["slots"]
+    slots = form.slots
     if is_yes(t.text):  # 没错 / 对的: yes to 请核对
         return submit(t)
     name, rest = edit_in(t, t.text)
     if name is not None and rest and _apply_edit(t, name, rest):
         return confirm(t)
     if name is not None and not rest and not is_question(t.text):
-        form["editing"] = True  # 「电话不对」: ask for it again
+        form.editing = True  # 「电话不对」: ask for it again
         return ask(t, name)
     readers = readers_for(t.nlu)
     found = {k: v for k, (v, _) in readers.others(t.text).items() if k in t.spec.by_name}
@@ -332,17 +332,17 @@ def submit(t: Turn) -> State:
     gaps = missing(t)
     if gaps:  # 确认 with a required field still empty: ask for it, then back to the summary
         t.say("confirm_missing", fields="、".join(_label(t, n) for n in gaps))
-        t.data.form["editing"] = True
+        t.data.form.editing = True
         return ask(t, gaps[0])
     form, t.data.form = t.data.form, None
     openid = t.incoming.openid
-    listings = list(dict.fromkeys(form["listings"] + t.data.viewed[-5:]))
-    fields = lead_fields(t, form["slots"], t.spec)
+    listings = list(dict.fromkeys(form.listings + t.data.viewed[-5:]))
+    fields = lead_fields(t, form.slots, t.spec)
     titles = [t.kb.listing_by_id[x].title for x in listings if x in t.kb.listing_by_id]
     if titles:  # staff read titles, not ids
         fields["listing_titles"] = "、".join(titles)
     number = t.services.leads.submit(
-        form_id=form["id"], openid=openid, fields=fields, listings=listings,
+        form_id=form.id, openid=openid, fields=fields, listings=listings,
         transcript=conversation(t), **lead_origin(t),
     )
     t.hit("forms_submitted")
@@ -362,7 +362,7 @@ def restart(t: Turn) -> State:
 def resume(t: Turn) -> State:
     t.say("form_resume")
     form = t.data.form
-    if form.get("asking") and form.get("follow_up") == "size":
+    if form.asking and form.follow_up == "size":
         return _ask_size_again(t)
     return next_step(t)
 
@@ -395,8 +395,8 @@ def remind(t: Turn) -> State:
     """A greeting or a pick mid-form: the pending question again."""
     t.say("back_to_form")
     form = t.data.form
-    if t.state is State.FORM_CONFIRM or not form.get("asking"):
+    if t.state is State.FORM_CONFIRM or not form.asking:
         return confirm(t)
-    if form.get("follow_up") == "size":
+    if form.follow_up == "size":
         return _ask_size_again(t)
-    return ask(t, form["asking"])
+    return ask(t, form.asking)

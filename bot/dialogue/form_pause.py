@@ -12,7 +12,8 @@ from .turn import Turn
 
 def _idle_for(t: Turn) -> float:
     """Seconds since the form last moved on."""
-    return t.now - t.form.get("updated", t.now)
+    updated = t.form.updated
+    return t.now - (t.now if updated is None else updated)
 
 
 def form_gone(t: Turn) -> bool:

@@ -97,7 +97,7 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
 def read_answer(t: Turn, name: str, text: str) -> Answer:
     """The requested field's value in ``text``, after other fields' unambiguous values are taken out."""
     readers = readers_for(t.nlu)
-    slots = t.form["slots"]
+    slots = t.form.slots
     spec = t.spec
     found = readers.others(text, skip=name)
     if spec.by_name[name].reader == "need" and "industry" in spec.by_name and slots.get("industry") is None:

@@ -22,11 +22,11 @@ def asked_field(data: ConversationState) -> str | None:
     value = data.state
     if value == State.FORM_CONFIRM.value:
         return CONFIRM
-    if value == State.FORM_ASKING.value and form.get("asking"):
-        return form["asking"]
+    if value == State.FORM_ASKING.value and form.asking:
+        return form.asking
     if value.startswith("form:") and value[5:] not in ("asking", "confirm"):
         return value[5:]  # stored when the form had one state per field ("form:phone")
-    return form.get("asked")
+    return form.asked
 
 
 def count_progress(t, before: str | None, after: str | None) -> None:
@@ -36,8 +36,8 @@ def count_progress(t, before: str | None, after: str | None) -> None:
         return
     form = t.data.form
     if after is not None and form is not None:
-        form["asked"] = after
-        reached = form.setdefault("reached", [])
+        form.asked = after
+        reached = form.reached
         if after not in reached:
             reached.append(after)
             t.counts.append(lambda pipe: funnel.queue_field_hit(pipe, "reached", after))

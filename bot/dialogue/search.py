@@ -5,6 +5,7 @@ from typing import Any
 
 from ..knowledge.messages import declare
 from ..knowledge.schema import Listing
+from ..store.conversation_state import LastSearch
 from .choices import picked
 from .listings import NARROWING, area_text, distance_km, nearest, rank, search_filters
 from .replies import Article
@@ -66,7 +67,7 @@ def run(t: Turn) -> State:
         return ask(t)
     t.hit("searches")
     items, relaxed = rank(t.kb.listings, filters, set(park.names) if park else set())
-    t.data.search = {"filters": filters, "offset": 0, "ids": [item.id for item in items]}
+    t.data.search = LastSearch(filters=filters, ids=[item.id for item in items])
     if not items:
         t.say("search_none", hotline=t.kb.park.contacts.hotline)
         return State.IDLE
@@ -79,16 +80,16 @@ def run(t: Turn) -> State:
 
 def more(t: Turn) -> State:
     search = t.data.search
-    if not search:
+    if search is None:
         return ask(t)
-    items = [t.kb.listing_by_id[i] for i in search["ids"] if i in t.kb.listing_by_id]
-    offset = search["offset"] + PAGE
+    items = [t.kb.listing_by_id[i] for i in search.ids if i in t.kb.listing_by_id]
+    offset = search.offset + PAGE
     if offset >= len(items):
         t.say("search_no_more")
         return State.IDLE
-    search["offset"] = offset
-    if "km" in search:  # a location's results page on with their distances
-        _location_page(t, [(item, search["km"].get(item.id, 0.0)) for item in items], offset)
+    search.offset = offset
+    if search.km is not None:  # a location's results page on with their distances
+        _location_page(t, [(item, search.km.get(item.id, 0.0)) for item in items], offset)
     else:
         _list_page(t, items, offset)
     return State.IDLE
@@ -192,8 +193,8 @@ def _near(t: Turn, lat: float, lng: float, kind: str | None = None, reported_at:
     else:
         t.say("location_results")
     _location_page(t, found, 0)
-    t.data.search = {"filters": {"type": kind} if kind else {}, "offset": 0,
-                        "ids": [item.id for item, _ in found], "km": {item.id: round(km, 2) for item, km in found}}
+    t.data.search = LastSearch(filters={"type": kind} if kind else {}, ids=[item.id for item, _ in found],
+                               km={item.id: round(km, 2) for item, km in found})
     return State.IDLE
 
 

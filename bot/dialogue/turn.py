@@ -9,7 +9,7 @@ from ..form_spec import FORM, FormSpec
 from ..knowledge.loader import Knowledge
 from ..nlu.commands import Commands
 from ..nlu.reading import Reading
-from ..store.conversation_state import ConversationState
+from ..store.conversation_state import ConversationState, InquiryForm
 from .replies import Article, Incoming, Reply
 from .states import State
 
@@ -24,7 +24,8 @@ def state_of(data: ConversationState) -> State:
         pass
     form = data.form
     if value.startswith("form:") and form is not None:
-        form.setdefault("asking", value.split(":", 1)[1])
+        if "asking" not in form.model_fields_set:  # unless the stored form itself says which (or none)
+            form.asking = value.split(":", 1)[1]
         return State.FORM_ASKING
     return State.IDLE
 
@@ -41,8 +42,8 @@ def context_of(data: ConversationState, state: State) -> str:
         return "resume"
     if state is State.FORM_CONFIRM:
         return "confirm"
-    if state is State.FORM_ASKING and (data.form or {}).get("asking"):
-        return f"prompt:{data.form['asking']}"
+    if state is State.FORM_ASKING and data.form is not None and data.form.asking:
+        return f"prompt:{data.form.asking}"
     previous = data.turn - 1
     if data.viewed and data.viewed_turn == previous:
         return "listing_details"
@@ -112,10 +113,10 @@ class Turn:
     def asking(self) -> str | None:
         """The form's requested field: the one the last question asked for (None when not asking)."""
         form = self.data.form
-        return form.get("asking") if form is not None and self.state is State.FORM_ASKING else None
+        return form.asking if form is not None and self.state is State.FORM_ASKING else None
 
     @property
-    def form(self) -> dict[str, Any] | None:
+    def form(self) -> InquiryForm | None:
         return self.data.form
 
     def hit(self, stage: str) -> None:
