@@ -57,3 +57,16 @@ def test_a_stored_search_pages_on(memory_engine):
     reply = engine.handle(Incoming("u", "text", text="2", channel="cli"))  # the second of the page it showed
     title = engine.holder.current().listing_by_id[stored["choices"][1]["id"]].title
     assert title in (reply.text or reply.article.title)
+
+
+def test_a_stored_search_by_location_pages_on_with_its_distances(memory_engine):
+    engine = memory_engine
+    stored = json.loads(_fresh(STORED["near"]))
+    engine.services.storage.save("u", stored)
+    reply = engine.handle(Incoming("u", "text", text="更多", channel="cli"))  # the third page of what it found
+    listings = engine.holder.current().listing_by_id
+    shown = stored["search"]["ids"][6:9]
+    for listing_id in shown:
+        assert listings[listing_id].title in reply.text
+        assert f"{stored['search']['km'][listing_id]:.1f}" in reply.text  # its distance, as stored
+    assert engine.services.storage.load("u").search.offset == 6
