@@ -204,3 +204,17 @@ def test_the_store_imports_no_web_library():
     wrong = [f"{module} → {n}" for module, names in import_graph().items() if _within(module, "bot.store")
              for n in sorted(names) if _within(n, "flask") or _within(n, "wechatpy")]
     assert wrong == []
+
+
+# `kb check` and `kb test` gather every part's sentences from plain lists, not from the parts themselves:
+# they import only the floors below the top (and the list), so they run without Flask, wechatpy or Redis
+KB_TOOLS = ("bot.sentences", "bot.tools.kb_check", "bot.tools.kb_test")
+
+
+def test_the_knowledge_tools_import_no_part_of_the_top_floor_and_no_web_library():
+    graph = import_graph()
+    wrong = [f"{module} → {n}" for module in KB_TOOLS for n in sorted(graph[module])
+             if (_within(n, "bot") and _floor(n) is None and not any(_within(n, t) for t in (*KB_TOOLS, "bot.tools")))
+             or any(_within(n, lib) for lib in WEB_LIBRARIES)]
+    assert wrong == []
+    assert any(_within(n, "bot.store.memory") for n in graph["bot.tools.kb_test"])  # the graph sees them
