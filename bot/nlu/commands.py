@@ -94,10 +94,13 @@ class Commands:
         field_words = {clean(w) for words in intents.fields.values() for w in words}
         self._words_about = {group: [clean(w) for w in words if clean(w)] for group, words in intents.words.items()}
         neutral = {clean(w) for w in intents.neutral if clean(w)} | field_words
-        # every intent's words and the neutral ones in one index (the neutral ones owned by ""):
-        # a message is scanned once for all of them, not once per intent
-        self._spotter: PhraseIndex[str] = PhraseIndex(
-            [(w, name) for name in self.names for w in self._words[name]] + [(w, "") for w in neutral])
+        # every intent's words, the neutral words and the longer words that block an intent in one
+        # index, owned by (role, intent): a message is scanned once for all of them, not per intent
+        self._spotter: PhraseIndex[tuple[str, str]] = PhraseIndex(
+            [(w, ("word", name)) for name in self.names for w in self._words[name]]
+            + [(w, ("neutral", "")) for w in neutral]
+            + [(w, ("not_in", name)) for name in self.names for w in self._not_in[name]])
+        self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
         # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
         # and a message asked about twice (the 「删除我的信息」 check while a person holds the
         # conversation, then its reading) once
@@ -114,12 +117,28 @@ class Commands:
             return {}
         out: dict[str, float] = {}
         whole = {cleaned, bare(text), _LEADING.sub("", bare(text))}
-        # intents whose words this message has only inside a longer word (人工智能): whole wordings only
-        blocked = {name for name in self.names if any(w in cleaned for w in self._not_in[name])}
+        blocked: set[str] = set()  # intents whose words this message has only inside a longer word (人工智能)
+        present: dict[str, set[str]] = {}  # each intent's words in the message
+        neutral: set[int] = set()
+        long_words: dict[str, set[int]] = {}  # positions inside an intent's words of 2+ characters
+        single: dict[str, set[int]] = {}  # ... and inside its one-character words
+        for at, word, owners in self._spotter.find(cleaned):
+            span = range(at, at + len(word))
+            allowed = _allowed(cleaned, at, word)
+            into = long_words if len(word) >= 2 else single
+            for role, name in owners:
+                if role == "word":
+                    present.setdefault(name, set()).add(word)
+                    if allowed:
+                        into.setdefault(name, set()).update(span)
+                elif role == "neutral":
+                    neutral.update(span)
+                else:
+                    blocked.add(name)
         for name in self.names:
             if whole & self._exact[name]:
                 out[name] = EXACT
-            elif name not in blocked and any(p in cleaned for p in self._contains[name]):
+            elif name not in blocked and name in present and not self._contains_set[name].isdisjoint(present[name]):
                 out[name] = CONTAINS
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
@@ -135,19 +154,6 @@ class Commands:
                 continue
             if score > out.get(name, 0.0):
                 out[name] = score
-        neutral: set[int] = set()
-        long_words: dict[str, set[int]] = {}  # positions inside an intent's words of 2+ characters
-        single: dict[str, set[int]] = {}  # ... and inside its one-character words
-        for at, word, owners in self._spotter.find(cleaned):
-            span = range(at, at + len(word))
-            if "" in owners:
-                neutral.update(span)
-            if not _allowed(cleaned, at, word):
-                continue
-            into = long_words if len(word) >= 2 else single
-            for name in owners:
-                if name:
-                    into.setdefault(name, set()).update(span)
         for name in self.names:
             if out.get(name, 0.0) >= CONTAINS or name in blocked:
                 continue
