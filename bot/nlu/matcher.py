@@ -96,7 +96,7 @@ class Policy:
     max_keyword_entries: int = 6
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # several per message: a plain slotted record, not a frozen one built through __setattr__
 class Scored:
     item: int
     score: float
