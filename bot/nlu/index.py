@@ -88,13 +88,16 @@ class PhraseIndex(Generic[T]):
                 by_pair[phrase[:2]].add(len(phrase))
         self._by_pair = {pair: tuple(sorted(lengths, reverse=True)) for pair, lengths in by_pair.items()}
         self._singles = any(len(p) == 1 for p in self._table)
+        self._firsts = frozenset(p[0] for p in self._table)
 
     def find(self, text: str) -> list[tuple[int, str, frozenset[T]]]:
         """Every ``(start, phrase, owners)`` found in ``text``, longer phrases first, then by start."""
         hits = []
         n = len(text)
-        table, by_pair, singles = self._table, self._by_pair, self._singles
-        for start in range(n):
+        table, by_pair, singles, firsts = self._table, self._by_pair, self._singles, self._firsts
+        for start, char in enumerate(text):
+            if char not in firsts:
+                continue
             for length in by_pair.get(text[start:start + 2], ()):
                 if start + length <= n:
                     phrase = text[start:start + length]
@@ -102,9 +105,9 @@ class PhraseIndex(Generic[T]):
                     if owners:
                         hits.append((start, phrase, owners))
             if singles:
-                owners = table.get(text[start])
+                owners = table.get(char)
                 if owners:
-                    hits.append((start, text[start], owners))
+                    hits.append((start, char, owners))
         # stable: within one length the hits stay in the order of their starts
         hits.sort(key=lambda hit: -len(hit[1]))
         return hits
