@@ -17,6 +17,7 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
+from .index import PhraseIndex
 from .normalize import surface
 from .reading import asks_question
 
@@ -48,20 +49,10 @@ def bare(text: str) -> str:
     return stripped or cleaned
 
 
-def _spans(text: str, words: list[str], min_len: int = 1, negatable: bool = True) -> set[int]:
-    """Positions of ``text`` inside an occurrence of one of ``words`` (longest first, no overlaps needed)."""
-    out: set[int] = set()
-    for word in words:
-        if len(word) < min_len:
-            continue
-        at = text.find(word)
-        while at >= 0:
-            # 「不提交了」「不想登记」 are not 提交 / 登记: a negated word says the opposite (words that
-            # are themselves negations, 不填, stay)
-            if not negatable or word[0] in _NEGATION or not _NEGATION.intersection(text[max(0, at - 2):at]):
-                out.update(range(at, at + len(word)))
-            at = text.find(word, at + 1)
-    return out
+def _allowed(text: str, at: int, word: str) -> bool:
+    """「不提交了」「不想登记」 are not 提交 / 登记: a negated word says the opposite (words that are
+    themselves negations, 不填, stay)."""
+    return word[0] in _NEGATION or not _NEGATION.intersection(text[max(0, at - 2):at])
 
 
 def context_row(context: str) -> str:
@@ -102,7 +93,14 @@ class Commands:
         # the form's field names are what is being talked about, not a command: 「不留公司名了」 is 不留
         field_words = {clean(w) for words in intents.fields.values() for w in words}
         self._words_about = {group: [clean(w) for w in words if clean(w)] for group, words in intents.words.items()}
-        self._neutral = sorted({clean(w) for w in intents.neutral if clean(w)} | field_words, key=len, reverse=True)
+        neutral = {clean(w) for w in intents.neutral if clean(w)} | field_words
+        # every intent's words, the neutral words and the longer words that block an intent in one
+        # index, owned by (role, intent): a message is scanned once for all of them, not per intent
+        self._spotter: PhraseIndex[tuple[str, str]] = PhraseIndex(
+            [(w, ("word", name)) for name in self.names for w in self._words[name]]
+            + [(w, ("neutral", "")) for w in neutral]
+            + [(w, ("not_in", name)) for name in self.names for w in self._not_in[name]])
+        self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
         # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
         # and a message asked about twice (the 「删除我的信息」 check while a person holds the
         # conversation, then its reading) once
@@ -119,12 +117,28 @@ class Commands:
             return {}
         out: dict[str, float] = {}
         whole = {cleaned, bare(text), _LEADING.sub("", bare(text))}
-        # intents whose words this message has only inside a longer word (人工智能): whole wordings only
-        blocked = {name for name in self.names if any(w in cleaned for w in self._not_in[name])}
+        blocked: set[str] = set()  # intents whose words this message has only inside a longer word (人工智能)
+        present: dict[str, set[str]] = {}  # each intent's words in the message
+        neutral: set[int] = set()
+        long_words: dict[str, set[int]] = {}  # positions inside an intent's words of 2+ characters
+        single: dict[str, set[int]] = {}  # ... and inside its one-character words
+        for at, word, owners in self._spotter.find(cleaned):
+            span = range(at, at + len(word))
+            allowed = _allowed(cleaned, at, word)
+            into = long_words if len(word) >= 2 else single
+            for role, name in owners:
+                if role == "word":
+                    present.setdefault(name, set()).add(word)
+                    if allowed:
+                        into.setdefault(name, set()).update(span)
+                elif role == "neutral":
+                    neutral.update(span)
+                else:
+                    blocked.add(name)
         for name in self.names:
             if whole & self._exact[name]:
                 out[name] = EXACT
-            elif name not in blocked and any(p in cleaned for p in self._contains[name]):
+            elif name not in blocked and name in present and not self._contains_set[name].isdisjoint(present[name]):
                 out[name] = CONTAINS
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
@@ -140,14 +154,13 @@ class Commands:
                 continue
             if score > out.get(name, 0.0):
                 out[name] = score
-        neutral = _spans(cleaned, self._neutral, negatable=False)
         for name in self.names:
             if out.get(name, 0.0) >= CONTAINS or name in blocked:
                 continue
-            covered = _spans(cleaned, self._words[name], min_len=2)
+            covered = long_words.get(name)
             if not covered:
                 continue
-            covered |= _spans(cleaned, [w for w in self._words[name] if len(w) == 1])
+            covered = covered | single.get(name, set())
             rest = len(cleaned) - len(neutral - covered)
             share = min(1.0, len(covered) / rest) if rest > 0 else 0.0
             # a statement made partly of an intent's words leans to it; a question must be mostly them

@@ -357,6 +357,12 @@ def _wan(yuan: float) -> float:
     return int(wan) if wan == int(wan) else wan
 
 
-@lru_cache(maxsize=4)
 def readers_for(nlu: Any) -> FieldReaders:
+    """The readers of ``nlu``'s knowledge version, built when it loaded (or once, for another reader of text)."""
+    built = getattr(nlu, "field_readers", None)
+    return built if built is not None else _built_for(nlu)
+
+
+@lru_cache(maxsize=4)
+def _built_for(nlu: Any) -> FieldReaders:
     return FieldReaders(nlu.vocab, nlu.entities)

@@ -7,8 +7,8 @@ the usual stand-in and work well on short questions. Two structures:
   the rarest bigrams of a message are expanded in full (within a fixed budget of postings);
   common ones (园区, 什么) only re-rank the survivors. Work per message is therefore bounded
   by the budget, not by the number of entries.
-* :class:`PhraseIndex` -- exact phrase lookup (keywords, park names) by probing every
-  substring of the message whose length some phrase has: O(len(message) x distinct lengths).
+* :class:`PhraseIndex` -- exact phrase lookup (keywords, park names) by probing each position
+  of the message for the phrases that begin with its two characters: O(len(message)) lookups.
 """
 from __future__ import annotations
 
@@ -80,20 +80,36 @@ class PhraseIndex(Generic[T]):
             if phrase:
                 table[phrase].add(owner)
         self._table = {p: frozenset(owners) for p, owners in table.items()}
-        self._lengths = sorted({len(p) for p in self._table}, reverse=True)
+        # the lengths of the phrases that begin with each pair of characters, longest first: a
+        # message position is probed only for phrases that can start there, not for every length
+        by_pair: dict[str, set[int]] = defaultdict(set)
+        for phrase in self._table:
+            if len(phrase) >= 2:
+                by_pair[phrase[:2]].add(len(phrase))
+        self._by_pair = {pair: tuple(sorted(lengths, reverse=True)) for pair, lengths in by_pair.items()}
+        self._singles = any(len(p) == 1 for p in self._table)
+        self._firsts = frozenset(p[0] for p in self._table)
 
     def find(self, text: str) -> list[tuple[int, str, frozenset[T]]]:
-        """Every ``(start, phrase, owners)`` found in ``text``, longer phrases first."""
+        """Every ``(start, phrase, owners)`` found in ``text``, longer phrases first, then by start."""
         hits = []
         n = len(text)
-        table = self._table
-        for length in self._lengths:
-            if length > n:
+        table, by_pair, singles, firsts = self._table, self._by_pair, self._singles, self._firsts
+        for start, char in enumerate(text):
+            if char not in firsts:
                 continue
-            for start in range(n - length + 1):
-                owners = table.get(text[start:start + length])
+            for length in by_pair.get(text[start:start + 2], ()):
+                if start + length <= n:
+                    phrase = text[start:start + length]
+                    owners = table.get(phrase)
+                    if owners:
+                        hits.append((start, phrase, owners))
+            if singles:
+                owners = table.get(char)
                 if owners:
-                    hits.append((start, text[start:start + length], owners))
+                    hits.append((start, char, owners))
+        # stable: within one length the hits stay in the order of their starts
+        hits.sort(key=lambda hit: -len(hit[1]))
         return hits
 
 

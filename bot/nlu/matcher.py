@@ -39,6 +39,7 @@ from .commands import Commands
 OVERRIDE = 85.0
 from .entities import EntityExtractor
 from .entries import Entry, Item, build_items
+from .fields import FieldReaders
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface
 from .policy import FEATURES, AnswerModel, CharTfidf, features
@@ -95,7 +96,7 @@ class Policy:
     max_keyword_entries: int = 6
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # several per message: a plain slotted record, not a frozen one built through __setattr__
 class Scored:
     item: int
     score: float
@@ -177,6 +178,8 @@ class Understanding:
         # a message is normalised for its FAQ match, the park it names and its command scores: once
         self._normalized = lru_cache(maxsize=1024)(norm)
         self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), self._normalized)
+        # the inquiry form's readers with the rest of the knowledge version, not on a worker's first form answer
+        self.field_readers = FieldReaders(self.vocab, self.entities)
 
     # ------------------------------------------------------------------ public API
     def normalize(self, text: str) -> str:

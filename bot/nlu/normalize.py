@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 # zhconv: pure Python (no native build to break a deploy), a few hundred KB, and its
@@ -19,6 +20,9 @@ from bot.knowledge.schema import Synonyms
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
+# one message is folded for its reading, its command scores, its match and its entities: the
+# conversion (the costliest step) runs once per message, not once per reader
+@lru_cache(maxsize=512)
 def written(text: str) -> str:
     """Width and script folded, case kept: names are reported in this form (ABC科技)."""
     # zh-cn also maps Taiwan/HK vocabulary (軟體 -> 软件), which users in Qingdao may paste in.
