@@ -10,6 +10,7 @@ import pytest
 
 from bot.dialogue.listings import rank
 from tests.test_conversation import FULL
+from tests.support.memory_chat import kb, msg, storage  # noqa: F401 (fixtures on the in-memory chat)
 
 
 def best_answer(kb, text):
@@ -18,21 +19,6 @@ def best_answer(kb, text):
     match = Understanding(kb).match(text)
     assert match.status == "answer", match
     return match.best.id
-
-
-@pytest.fixture
-def storage(chat):
-    return chat.storage
-
-
-@pytest.fixture
-def kb(chat):
-    return chat.kb
-
-
-@pytest.fixture
-def msg(chat):
-    return chat.msg
 
 
 def test_subscribe_greets_with_the_numbered_menu(chat, openid, kb, msg):

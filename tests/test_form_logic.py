@@ -8,21 +8,7 @@ import pytest
 
 from bot.form_spec import FORM
 from tests.test_form import FULL, asking, say_all, slots
-
-
-@pytest.fixture
-def storage(chat):
-    return chat.storage
-
-
-@pytest.fixture
-def kb(chat):
-    return chat.kb
-
-
-@pytest.fixture
-def msg(chat):
-    return chat.msg
+from tests.support.memory_chat import kb, msg, storage  # noqa: F401 (fixtures on the in-memory chat)
 
 
 def test_one_sentence_fills_everything_and_goes_to_confirmation(chat, openid, msg, storage):

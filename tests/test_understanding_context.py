@@ -9,8 +9,8 @@ from bot.knowledge.loader import load_knowledge
 from bot.nlu import Understanding
 from bot.nlu.eval import command_hit
 from tests.conftest import KNOWLEDGE
-from tests.support.memory_chat import MemoryChat
 from tests.support.wechat import Platform
+from tests.support.memory_chat import MemoryChat, kb, msg  # noqa: F401 (kb, msg: fixtures on the in-memory chat)
 
 FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678"
 
@@ -89,16 +89,6 @@ def test_colliding_wordings_are_reported(tmp_path):
 
 # --- end to end: the table acts on the reading -------------------------------------------------
 # the conversation's logic, on the engine with storage in memory (the webhook's own tests run on Redis)
-@pytest.fixture
-def kb(chat):
-    return chat.kb
-
-
-@pytest.fixture
-def msg(chat):
-    return chat.msg
-
-
 def _to_confirmation(chat: MemoryChat, openid: str) -> str:
     chat.say(openid, "登记")
     return chat.say(openid, FULL)

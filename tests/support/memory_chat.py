@@ -6,6 +6,8 @@ stay on Redis.
 """
 from __future__ import annotations
 
+import pytest
+
 from bot.dialogue.engine import Engine
 from bot.dialogue.replies import Incoming, Reply
 
@@ -31,3 +33,20 @@ class MemoryChat:
         """An event as the webhook reads it (its name in lower case): subscribe, CLICK with the item's key…"""
         return reply_text(self.engine.handle(Incoming(openid, "event", event=event.lower(), event_key=key,
                                                       channel="wechat")))
+
+
+# The logic tests name the chat's knowledge, sentences and storage as the webhook tests name theirs
+# (conftest's ``kb``, ``msg`` and ``storage``, on Redis); a test module imports these to shadow them.
+@pytest.fixture
+def storage(chat):
+    return chat.storage
+
+
+@pytest.fixture
+def kb(chat):
+    return chat.kb
+
+
+@pytest.fixture
+def msg(chat):
+    return chat.msg
