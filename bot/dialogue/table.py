@@ -232,8 +232,12 @@ TABLE: dict[State, list[Route]] = {
 }
 
 
+# each state's routes in the order they are tried, laid out once rather than per message
+_TRIED: dict[State, tuple[Route, ...]] = {state: (*BEFORE[state], *ANYWHERE, *TABLE[state]) for state in TABLE}
+
+
 def route_for(t: Turn) -> Route:
-    for route in (*BEFORE[t.state], *ANYWHERE, *TABLE[t.state]):
+    for route in _TRIED[t.state]:
         if route.when(t):
             return route
     raise LookupError(t.state)  # every state ends with an always-route
