@@ -29,6 +29,9 @@ from .keys import Keys
 
 log = logging.getLogger(__name__)
 
+# json.dumps(..., ensure_ascii=False) builds an encoder on every call; a turn writes three objects
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
 # KEYS: lock, state[, claim]   ARGV: token, expiry (unix ms), pending marker, 'at' | 'px', lock ms
 # The lock and the pending claim expire at an absolute time counted from the message's own
 # start ('at'): a script Redis runs late (it was stalled, then resumed) after that time writes
@@ -138,7 +141,7 @@ class Session:
         if self.claim is not None:
             keys.append(self.claim.key)
         args = [self.token, from_document(state).to_json(), s.state_ttl,
-                s.transcript_len, s.transcript_ttl, json.dumps(reply or {}, ensure_ascii=False),
+                s.transcript_len, s.transcript_ttl, _to_json(reply or {}),
                 self.claim.ttl if self.claim else 0, PENDING, *s.entries(turns)]
         counts = list(counts)
         if not counts:
@@ -281,7 +284,7 @@ class RedisStateStorage:
 
     def entries(self, turns: Iterable[tuple[str, str]]) -> list[str]:
         now = round(time.time())
-        return [json.dumps({"t": now, "who": who, "text": text[:500]}, ensure_ascii=False)
+        return [_to_json({"t": now, "who": who, "text": text[:500]})
                 for who, text in turns if text]
 
     # single operations, for code outside a message's turn --------------------------------
