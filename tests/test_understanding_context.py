@@ -38,6 +38,9 @@ def nlu():
     ("工研院是干嘛的", "idle", "none"),
     ("取消订单怎么操作", "idle", "none"),
     ("13912345678", "prompt:phone", "none"),
+    # 「人来」 asks for a person, but not inside 「个人来投资」 (an answer at the company prompt)
+    ("暂无公司 个人来投资", "prompt:company", "none"),
+    ("叫个人来回复我", "prompt:company", "handoff"),
 ])
 def test_intent_in_context(nlu, text, context, want):
     r = nlu.read(text, context)
