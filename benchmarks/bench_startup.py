@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import traffic  # noqa: E402
 from benchmarks.bench_matching import synthesise  # noqa: E402
+from benchmarks.bench_webhook import children  # noqa: E402
 from tests.support.wechat import AES_KEY, APP_ID, TOKEN  # noqa: E402
 
 
@@ -104,15 +105,8 @@ def knowledge_with(size: int) -> Path:
 
 
 def worker_pid(master: int) -> int | None:
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                return int(entry)
-    return None
+    workers = children(master)
+    return workers[0] if workers else None
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

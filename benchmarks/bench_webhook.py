@@ -74,9 +74,9 @@ def start(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     raise SystemExit(f"{target} did not start in time")
 
 
-def cpu_seconds(master: int) -> float:
-    """user + system time of a gunicorn master and its live workers."""
-    pids = [master]
+def children(master: int) -> list[int]:
+    """The live processes whose parent is ``master`` (a gunicorn master's workers), from /proc."""
+    found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -84,7 +84,13 @@ def cpu_seconds(master: int) -> float:
             except OSError:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(entry))
+                found.append(int(entry))
+    return found
+
+
+def cpu_seconds(master: int) -> float:
+    """user + system time of a gunicorn master and its live workers."""
+    pids = [master, *children(master)]
     total = 0
     for pid in pids:
         try:
