@@ -35,7 +35,9 @@ def _without(kdir, key):
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
-def test_a_fresh_process_refuses_to_start_without_a_sentence_only_the_admin_page_says(tmp_path, redis_url, prefix):
+def test_a_fresh_process_refuses_to_start_without_a_sentence_only_the_admin_page_says(tmp_path, redis_url, prefix,
+                                                                                         redis_client):
+    # redis_client: the fixture that removes the prefix's keys after the test (the knowledge check's verdict)
     # before, the admin page's module declared its keys only when imported, after the knowledge had loaded:
     # a deleted key passed at start-up and was refused at the next reload
     kdir = tmp_path / "knowledge"
@@ -48,7 +50,7 @@ def test_a_fresh_process_refuses_to_start_without_a_sentence_only_the_admin_page
     assert proc.stdout.startswith("refused:") and "'admin_title'" in proc.stdout, proc.stdout + proc.stderr
 
 
-def test_a_fresh_process_starts_with_the_sentences_as_shipped(tmp_path, redis_url, prefix):
+def test_a_fresh_process_starts_with_the_sentences_as_shipped(tmp_path, redis_url, prefix, redis_client):
     config = {"DEV": True, "KNOWLEDGE_DIR": str(KNOWLEDGE), "BOT_DATA_DIR": str(tmp_path / "var"),
               "REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "NOTIFY_WECOM_WEBHOOK": None, "NOTIFY_EMAIL_TO": None}
     proc = subprocess.run([sys.executable, "-c", _START, json.dumps(config)], cwd=ROOT, capture_output=True,
