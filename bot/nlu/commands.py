@@ -39,6 +39,10 @@ ACCEPT = 80.0  # weighted score a message needs to be read as a command at all
 # and the best is a command at FUSED_ACCEPT, or when the word lists picked it too. Chosen by
 # 5-fold cross-validation on tests/data/commands.yaml (scripts/cv_commands.py).
 RULE_SHARE, FUSED_ACCEPT = 0.3, 50.0
+# how much likelier than the model says "no command" is in a context: a form's question expects an
+# answer (「孙工」 is a name there, not a call for 人工); neutral in cross-validation, it keeps
+# commands.yaml's answers at prompts
+NO_COMMAND = {"prompt": 3.0}
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 
 
@@ -68,9 +72,10 @@ def context_row(context: str) -> str:
 
 class Commands:
     def __init__(self, intents: Intents, normalize: Callable[[str], str] | None = None,
-                 model: IntentModel | None = None):
+                 model: IntentModel | None = None, fusion: tuple[float, float] = (RULE_SHARE, FUSED_ACCEPT)):
         self._norm = normalize or clean
         self.model = model
+        self._rule_share, self._fused_accept = fusion
         self._probs = lru_cache(maxsize=2048)(model.probs) if model is not None else None
         self.names = tuple(intents.intents)
         self._exact = {name: {clean(p) for p in phrases.exact} | {clean(p) for p in phrases.examples}
@@ -197,20 +202,20 @@ class Commands:
         ruled = best if best is not None and weighted[best] >= ACCEPT else None
         if self._probs is None or (ruled is not None and raw[ruled] >= CONTAINS):
             return ruled, weighted
-        return self._fuse(text, weights, weighted, ruled)
+        return self._fuse(text, context, weights, weighted, ruled)
 
-    def _fuse(self, text: str, weights: dict[str, float], weighted: dict[str, float],
+    def _fuse(self, text: str, context: str, weights: dict[str, float], weighted: dict[str, float],
               ruled: str | None) -> tuple[str | None, dict[str, float]]:
         """The word lists' reading and the model's, weighed together (see RULE_SHARE)."""
         probs = self._probs(text)
         plausible = {name: probs.get(name, 0.0) * w for name, w in weights.items() if w > 0}
-        total = sum(plausible.values()) + probs.get(NONE, 0.0)
+        total = sum(plausible.values()) + NO_COMMAND.get(context_row(context), 1.0) * probs.get(NONE, 0.0)
         if not plausible or total <= 0:
             return ruled, weighted
-        fused = {name: RULE_SHARE * weighted.get(name, 0.0) + (1 - RULE_SHARE) * 100 * p / total
-                 for name, p in plausible.items()}
+        share = self._rule_share
+        fused = {name: share * weighted.get(name, 0.0) + (1 - share) * 100 * p / total for name, p in plausible.items()}
         best = max(fused, key=lambda n: (fused[n], weights[n]))
-        return (best if fused[best] >= FUSED_ACCEPT or best == ruled else None), fused
+        return (best if fused[best] >= self._fused_accept or best == ruled else None), fused
 
     def is_(self, name: str, text: str, context: str = "idle") -> bool:
         return self.read(text, context)[0] == name
