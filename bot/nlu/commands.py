@@ -40,9 +40,13 @@ ACCEPT = 80.0  # weighted score a message needs to be read as a command at all
 # 5-fold cross-validation on tests/data/commands.yaml (scripts/cv_commands.py).
 RULE_SHARE, FUSED_ACCEPT = 0.3, 50.0
 # how much likelier than the model says "no command" is in a context: a form's question expects an
-# answer (「孙工」 is a name there, not a call for 人工); neutral in cross-validation, it keeps
-# commands.yaml's answers at prompts
-NO_COMMAND = {"prompt": 3.0}
+# answer (「孙工」 is a name there, not a call for 人工); neutral in cross-validation, it keeps the
+# form's labelled answers (tests/data/form_answers*.yaml) read as answers
+NO_COMMAND = {"prompt": 10.0}
+# intents the model alone does not decide in a context, the word lists must read them too: at a
+# form's question 「不知道」「不想给」 are answers the form reads (unknown, asked again), not 跳过 or
+# 什么意思; at the confirmation step cancelling or restarting throws the filled form away
+WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain"}), "confirm": frozenset({"cancel", "restart"})}
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 
 
@@ -215,6 +219,8 @@ class Commands:
         share = self._rule_share
         fused = {name: share * weighted.get(name, 0.0) + (1 - share) * 100 * p / total for name, p in plausible.items()}
         best = max(fused, key=lambda n: (fused[n], weights[n]))
+        if best != ruled and best in WORD_LISTS_ONLY.get(context_row(context), ()):
+            return ruled, fused
         return (best if fused[best] >= self._fused_accept or best == ruled else None), fused
 
     def is_(self, name: str, text: str, context: str = "idle") -> bool:

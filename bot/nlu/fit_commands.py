@@ -6,7 +6,8 @@ What it learns from, each message with its class:
   ``none`` only when the same words are not a command in another context (「好的」 is nothing at
   idle but a confirmation at the confirmation step: the context, not the model, decides that);
 - every FAQ question (a question is not a command) and the form's labelled answers that are a
-  value (「人工智能」 as an industry, a phone number), as ``none``; its confirmation-step answers
+  value (「人工智能」 as an industry, a phone number), 「不知道」 or what the form asks again about, as
+  ``none``; its confirmation-step answers
   that submit or change an item, as ``confirm`` / ``modify``.
 
 The file holds counts, not floats: the same data give the same file byte for byte.
@@ -60,7 +61,8 @@ def form_samples(data: dict) -> list[tuple[str, str]]:
                     out.append((text, "confirm"))
                 elif isinstance(want, dict):
                     out.append((text, "modify"))
-            elif not (isinstance(want, str) and (want in ("re-ask", "skipped", "unknown") or want.startswith("command:"))):
+            elif not (isinstance(want, str) and (want == "skipped" or want.startswith("command:"))):
+                # a value, 「不知道」 (an answer: unknown) or what the form asks again about: no command
                 out.append((text, NONE))
     return out
 
