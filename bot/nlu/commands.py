@@ -45,8 +45,10 @@ RULE_SHARE, FUSED_ACCEPT = 0.3, 50.0
 NO_COMMAND = {"prompt": 10.0}
 # intents the model alone does not decide in a context, the word lists must read them too: at a
 # form's question 「不知道」「不想给」 are answers the form reads (unknown, asked again), not 跳过 or
-# 什么意思; at the confirmation step cancelling or restarting throws the filled form away
-WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain"}), "confirm": frozenset({"cancel", "restart"})}
+# 什么意思; at the confirmation step cancelling or restarting throws the filled form away; and an
+# assent (「可以的呀」) submits only where a form waits for it
+WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain", "confirm"}), "confirm": frozenset({"cancel", "restart"}),
+                   "idle": frozenset({"confirm"})}
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 
 
