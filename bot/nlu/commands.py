@@ -49,6 +49,10 @@ NO_COMMAND = {"prompt": 10.0}
 # assent (「可以的呀」) submits only where a form waits for it
 WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain", "confirm"}), "confirm": frozenset({"cancel", "restart"}),
                    "idle": frozenset({"confirm"})}
+# ... nor in any context, deleting someone's data (「重复的消息」 is no 删除我的信息)
+NEVER_BY_MODEL = frozenset({"forget_me"})
+# a question needs this much more to be read as a command by the model (「取消订单怎么操作」 asks)
+QUESTION_MARGIN = 10.0
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 
 
@@ -221,9 +225,10 @@ class Commands:
         share = self._rule_share
         fused = {name: share * weighted.get(name, 0.0) + (1 - share) * 100 * p / total for name, p in plausible.items()}
         best = max(fused, key=lambda n: (fused[n], weights[n]))
-        if best != ruled and best in WORD_LISTS_ONLY.get(context_row(context), ()):
+        if best != ruled and (best in WORD_LISTS_ONLY.get(context_row(context), ()) or best in NEVER_BY_MODEL):
             return ruled, fused
-        return (best if fused[best] >= self._fused_accept or best == ruled else None), fused
+        accept = self._fused_accept + (QUESTION_MARGIN if asks_question(text) else 0.0)
+        return (best if fused[best] >= accept or best == ruled else None), fused
 
     def is_(self, name: str, text: str, context: str = "idle") -> bool:
         return self.read(text, context)[0] == name
