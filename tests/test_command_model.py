@@ -11,16 +11,17 @@ from bot.nlu import Understanding
 from bot.nlu.commands import Commands
 from bot.nlu.intent_model import NONE, IntentModel, fit_counts, grams
 from tests.conftest import KNOWLEDGE, ROOT
+from tests.support.memory_chat import kb, msg  # noqa: F401 (fixtures of the in-memory chat)
 
 
 @pytest.fixture(scope="module")
-def kb():
+def kbase():
     return load_knowledge(KNOWLEDGE)
 
 
 @pytest.fixture(scope="module")
-def nlu(kb):
-    return Understanding(kb)
+def nlu(kbase):
+    return Understanding(kbase)
 
 
 @pytest.fixture
@@ -34,19 +35,19 @@ def kdir(tmp_path):
 NEW_WORDINGS = [("帮我把需求记一下", "idle", "lead"), ("让业务经理打给我", "idle", "handoff")]
 
 
-def test_fitting_twice_gives_the_same_bytes_and_the_checked_in_file(kb, tmp_path):
+def test_fitting_twice_gives_the_same_bytes_and_the_checked_in_file(kbase, tmp_path):
     from bot.nlu.fit_commands import MODEL_FILE, TRAINING_SETS, fit, write
 
     paths = [ROOT / p for p in TRAINING_SETS]
-    first = write(tmp_path, fit(kb, paths)).read_bytes()
-    second = write(tmp_path, fit(kb, paths)).read_bytes()
+    first = write(tmp_path, fit(kbase, paths)).read_bytes()
+    second = write(tmp_path, fit(kbase, paths)).read_bytes()
     assert first == second
     assert first == (KNOWLEDGE / MODEL_FILE).read_bytes(), "run: parkbot kb fit-commands"
 
 
-def test_the_model_is_loaded_with_the_knowledge_and_reads_wordings_the_lists_do_not(kb, nlu):
-    assert kb.command_model.counts and nlu.commands.model is not None
-    lists_alone = Commands(kb.intents, nlu.normalize)
+def test_the_model_is_loaded_with_the_knowledge_and_reads_wordings_the_lists_do_not(kbase, nlu):
+    assert kbase.command_model.counts and nlu.commands.model is not None
+    lists_alone = Commands(kbase.intents, nlu.normalize)
     for text, context, want in NEW_WORDINGS:
         assert lists_alone.read(text, context)[0] is None, text
         assert nlu.read(text, context).intent == want, text
@@ -152,3 +153,15 @@ def test_the_model_alone_never_deletes_data_nor_answers_a_question_with_a_comman
     assert not nlu.commands.is_("forget_me", "重复的消息")
     assert nlu.commands.is_("forget_me", "删除我的信息")
     assert nlu.read("取消订单怎么操作", "idle").intent is None
+
+
+def test_commands_in_new_words_work_end_to_end(chat, openid, msg):
+    # a call for a person in words no list has gets what 「人工」 gets, at idle and mid-form
+    same_as = chat.say(f"{openid}-b", "人工")
+    assert chat.say(openid, "让业务经理打给我") == same_as
+    reply = chat.say(openid, "帮我把需求记一下")
+    assert msg("form_start") in reply and chat.storage.load(openid).state == "form:asking"
+    chat.say(openid, "租2000平厂房")
+    assert chat.say(openid, "让业务经理打给我") == same_as
+    assert chat.storage.load(openid).state == "form:asking"  # the form waits, nothing lost
+    assert chat.storage.load(openid).form.slots["need"]
