@@ -162,6 +162,36 @@ def kb_fit_policy(data, directory):
                f"answer at {content['answer_at']}, suggest at {content['suggest_at']}")
 
 
+@kb.command("fit-commands")
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="labelled set (repeatable): commands (text, state, intent) or the form's answers; "
+                   "default: tests/data/commands.yaml and tests/data/form_answers.yaml")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def kb_fit_commands(data, directory):
+    """Fit the command model and write DIRECTORY/command_model.yaml."""
+    import os
+
+    from .knowledge.loader import KnowledgeError, load_knowledge
+    from .nlu.fit_commands import TRAINING_SETS, fit, write
+
+    directory = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
+    try:
+        kb_value = load_knowledge(directory)
+    except KnowledgeError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("the knowledge does not load: run `parkbot kb check`", err=True)
+        sys.exit(1)
+    paths = list(data) or [p for p in TRAINING_SETS if os.path.isfile(p)]
+    try:
+        content = fit(kb_value, paths)
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        click.echo(f"a labelled set does not read: {exc}", err=True)
+        sys.exit(1)
+    path = write(directory, content)
+    click.echo(f"{path}: fitted on {sum(content['trained_on'].values())} messages "
+               f"({len(content['counts'])} classes) from the knowledge and {len(paths)} set(s)")
+
+
 @kb.command("test")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def kb_test(directory):

@@ -18,6 +18,7 @@ from .consistency import consistency_problems
 from .messages import Messages, placeholders
 from .schema import (
     PolicyWeights,
+    CommandModel,
     FILE_MODELS,
     Campaign,
     OPTIONAL_FILES,
@@ -53,6 +54,8 @@ class Knowledge:
     campaigns: list[Campaign] = field(default_factory=list)  # campaigns.yaml: QR code scenes
     # the answer/suggest/decline model (answer_policy.yaml); empty weights = the matcher's own rule
     answer_policy: PolicyWeights = field(repr=False, compare=False, default_factory=PolicyWeights)
+    # the command model (command_model.yaml); empty = commands are read by the word lists alone
+    command_model: CommandModel = field(repr=False, compare=False, default_factory=CommandModel)
 
     @cached_property
     def faq_by_id(self) -> dict[str, Faq]:
@@ -199,6 +202,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         lines=lines,
         campaigns=loaded["campaigns.yaml"].campaigns,
         answer_policy=loaded["answer_policy.yaml"],
+        command_model=loaded["command_model.yaml"],
     )
     problems = consistency_problems(kb)
     if problems:

@@ -248,6 +248,29 @@ class PolicyWeights(Strict):
     trained_on: dict[str, int] = Field(default_factory=dict)
 
 
+class CommandModel(Strict):
+    """command_model.yaml: the command model's counts, written by `parkbot kb fit-commands`."""
+
+    alpha: float = Field(default=0.5, gt=0)  # smoothing: a piece never seen with an intent is not impossible for it
+    sharpness: float = Field(default=4.0, gt=0)  # how decisive the averaged evidence is
+    intents_digest: str = ""  # the intents' wordings it was fitted on (kb check warns when they changed)
+    trained_on: dict[str, int] = Field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)  # class -> piece of text -> times seen
+
+    @field_validator("counts")
+    @classmethod
+    def _known_classes(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        known = set(IntentName.__args__) | {"none"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"not an intent: {', '.join(unknown)}; run `parkbot kb fit-commands`")
+        if any(n < 0 for per in value.values() for n in per.values()):
+            raise ValueError("a count is negative; run `parkbot kb fit-commands`")
+        if value and len(value) < 2:
+            raise ValueError("a model needs two classes at least; run `parkbot kb fit-commands`")
+        return value
+
+
 class ListingsFile(Strict):
     listings: list[Listing] = Field(default_factory=list)
 
@@ -299,4 +322,5 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
     "intents.yaml": Intents,
 }
 OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile, "campaigns.yaml": CampaignsFile,
-                                               "answer_policy.yaml": PolicyWeights}
+                                               "answer_policy.yaml": PolicyWeights,
+                                               "command_model.yaml": CommandModel}

@@ -34,6 +34,7 @@ from rapidfuzz.process import extractOne as fuzz_best
 from bot.knowledge.schema import Intents, ParkEntry, Synonyms
 
 from .commands import Commands
+from .intent_model import IntentModel
 
 # a question the knowledge answers outright beats a command it only resembles this much (weighted)
 OVERRIDE = 85.0
@@ -177,7 +178,9 @@ class Understanding:
                        and weights.features == list(FEATURES) else None)
         # a message is normalised for its FAQ match, the park it names and its command scores: once
         self._normalized = lru_cache(maxsize=1024)(norm)
-        self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), self._normalized)
+        model = getattr(kb, "command_model", None)
+        self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), self._normalized,
+                                 IntentModel.from_weights(model) if model is not None else None)
         # the inquiry form's readers with the rest of the knowledge version, not on a worker's first form answer
         self.field_readers = FieldReaders(self.vocab, self.entities)
 

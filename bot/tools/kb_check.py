@@ -70,13 +70,32 @@ def problems_beyond_loading(kb, nlu) -> list[Problem]:
 
 def warnings(kb) -> list[Problem]:
     """Worth an admin's look, not worth refusing an edit: shown on /admin and by ``kb check``."""
+    out = command_model_warnings(kb)
     demo = [(i, item) for i, item in enumerate(kb.listings) if getattr(item, "demo", False)]
     if not demo:
-        return []
+        return out
     first = demo[0][0]
-    return [Problem("listings.yaml", kb.line("listings.yaml", "listings", first, "id"),
-                    f"{len(demo)} demo listing(s) (demo: true) are offered to prospects; replace them with real ones: "
-                    + ", ".join(item.id for _, item in demo))]
+    return out + [Problem("listings.yaml", kb.line("listings.yaml", "listings", first, "id"),
+                          f"{len(demo)} demo listing(s) (demo: true) are offered to prospects; replace them with real ones: "
+                          + ", ".join(item.id for _, item in demo))]
+
+
+def command_model_warnings(kb) -> list[Problem]:
+    """The command model missing, or fitted on other wordings than intents.yaml has now: commands
+    are still read (by the word lists, or by the model as it was), only less well."""
+    from ..nlu.fit_commands import MODEL_FILE, intents_digest
+
+    model = getattr(kb, "command_model", None)
+    if model is None or not getattr(kb, "intents", None) or not kb.intents.intents:
+        return []
+    if not model.counts:
+        return [Problem(MODEL_FILE, 1, "there is no command model: commands are read by intents.yaml's word lists "
+                        "alone and new wordings are missed; run `parkbot kb fit-commands`")]
+    if model.intents_digest != intents_digest(kb.intents):
+        return [Problem(MODEL_FILE, kb.line(MODEL_FILE, "intents_digest"),
+                        "the command model was fitted on other wordings than intents.yaml has now; "
+                        "run `parkbot kb fit-commands`")]
+    return []
 
 
 @lru_cache(maxsize=1)

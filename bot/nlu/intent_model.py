@@ -1,0 +1,102 @@
+"""A learned reading of commands: naive Bayes over a message's character n-grams.
+
+The word lists in intents.yaml recognise the wordings someone thought of; a prospect types
+others (「停下停下」「想跟你们的业务员通个话」). This model generalises from every wording we do
+have — the intents' paraphrases, the labelled command sets and the FAQ's questions (which are not
+commands) — to new ones by their pieces: characters, pairs and triples of characters. It is fitted
+by ``parkbot kb fit-commands`` (bot/nlu/fit_commands.py) into ``knowledge/command_model.yaml``
+and loaded with the knowledge; the context then says which of its intents are plausible
+(commands.py fuses the two).
+
+Multinomial naive Bayes because it is fitted in closed form (counts, so the same data give the
+same file byte for byte), needs no library, and scores a message in a few microseconds. Its
+log-likelihood is averaged over the message's n-grams before the softmax, so a long message is
+not more certain than a short one only for being long.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable
+
+from .normalize import surface
+from .reading import asks_question
+
+NONE = "none"  # the class of messages that are no command (questions, a form's answers)
+ORDERS = (1, 2, 3)
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+_LATIN = re.compile(r"[a-z]+")
+QUESTION = "?"  # a pseudo-gram: the message asks something
+
+
+@lru_cache(maxsize=4096)
+def grams(text: str) -> tuple[str, ...]:
+    """The n-grams of a message: its surface form without punctuation, digits and latin words
+    each as one symbol (a phone number is 'a number', not its digits), between ^ and $ so that the
+    whole short message (「停」) differs from the same characters inside a longer one."""
+    cleaned = _NOISE.sub("", surface(text or ""))
+    cleaned = _LATIN.sub(lambda m: m.group(0) if len(m.group(0)) <= 4 else "w", _DIGITS.sub("0", cleaned))
+    s = f"^{cleaned}$"
+    out = [s[i:i + n] for n in ORDERS for i in range(len(s) - n + 1) if s[i:i + n] not in ("^", "$", "^$")]
+    if asks_question(text):
+        out.append(QUESTION)
+    return tuple(out)
+
+
+def fit_counts(samples: Iterable[tuple[str, str]]) -> tuple[list[str], dict[str, dict[str, int]], dict[str, int]]:
+    """(classes, per class the count of each gram, per class the number of messages)."""
+    counts: dict[str, Counter] = {}
+    docs: Counter = Counter()
+    for text, label in samples:
+        g = grams(text)
+        if not g:
+            continue
+        counts.setdefault(label, Counter()).update(g)
+        docs[label] += 1
+    classes = sorted(counts)
+    return classes, {c: dict(sorted(counts[c].items())) for c in classes}, {c: docs[c] for c in classes}
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    """Posterior of each class for a message; built from the counts in command_model.yaml."""
+
+    classes: tuple[str, ...]
+    loglik: dict[str, tuple[float, ...]]  # gram -> log P(gram | class), per class
+    known: frozenset[str]  # grams seen in training: unknown ones say nothing to any class
+    sharpness: float
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, dict[str, int]], alpha: float = 0.5, sharpness: float = 4.0) -> "IntentModel":
+        classes = tuple(sorted(counts))
+        vocab = sorted({g for per in counts.values() for g in per})
+        totals = [sum(counts[c].values()) + alpha * (len(vocab) + 1) for c in classes]
+        loglik = {g: tuple(math.log((counts[c].get(g, 0) + alpha) / t) for c, t in zip(classes, totals))
+                  for g in vocab}
+        return cls(classes, loglik, frozenset(vocab), sharpness)
+
+    @classmethod
+    def from_weights(cls, weights: Any) -> "IntentModel | None":
+        """From the loaded command_model.yaml (CommandModel); None when the file has no model."""
+        if not weights.counts:
+            return None
+        return cls.from_counts(weights.counts, weights.alpha, weights.sharpness)
+
+    def probs(self, text: str) -> dict[str, float]:
+        """P(class | message): averaged log-likelihood (uniform prior), sharpened, normalised."""
+        g = [x for x in grams(text) if x in self.known]
+        if not g:
+            return {}
+        sums = [0.0] * len(self.classes)
+        for x in g:
+            for k, v in enumerate(self.loglik[x]):
+                sums[k] += v
+        scaled = [self.sharpness * s / len(g) for s in sums]
+        top = max(scaled)
+        exps = [math.exp(v - top) for v in scaled]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps)}
