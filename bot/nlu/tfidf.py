@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import repeat
+from operator import mul
 from typing import Iterable, Sequence
 
 ANSWER_WEIGHT = 0.3  # one character of the answer counts this much of one in a paraphrase
@@ -60,8 +62,8 @@ class CharTfidf:
         return {ch: v / norm for ch, v in vec.items()}
 
     def cosine(self, message: dict[str, float], entry: int) -> float:
-        vec = self._vectors[entry]
-        return sum(w * vec.get(ch, 0.0) for ch, w in message.items())
+        # every candidate of every message: the products in C (map), not in a generator
+        return sum(map(mul, message.values(), map(self._vectors[entry].get, message, repeat(0.0))))
 
     def cosine_with(self, message: dict[str, float], texts: Iterable[str], weak: Iterable[str] = ()) -> float:
         """Cosine with an entry built from ``texts`` now (leave-one-out: a paraphrase left out of its
