@@ -275,7 +275,7 @@ class Understanding:
             # the closest paraphrase in one call: the common case, on every message
             best = fuzz_best(norm, item.texts, scorer=fuzz.ratio, processor=None)
             ratio = best[1] if best else 0.0
-            cos = self._tfidf.cosine(message, i)
+            cos = None  # the rank's fusion computes it, for the front runners only
         else:
             kept = [t for d, t in zip(self._item_docs[i], item.texts) if d != exclude_doc]
             # leave-one-out: also forget the words and characters only that paraphrase brought
@@ -284,8 +284,9 @@ class Understanding:
             ratio = max((fuzz.ratio(norm, t, processor=None) for t in kept), default=0.0)
         own_share, told_share = self._char_cover(content, own, item.told)
         base = 100 * (p.w_own * own_share + p.w_told * told_share + p.w_keys * keys) + p.w_ratio * ratio
-        score = (1 - p.w_cos) * base + p.w_cos * 100 * cos
-        return Scored(i, score, ratio, own_share, told_share, keys, cos)
+        if cos is None:
+            return Scored(i, base, ratio, own_share, told_share, keys, -1.0)
+        return Scored(i, (1 - p.w_cos) * base + p.w_cos * 100 * cos, ratio, own_share, told_share, keys, cos)
 
     @staticmethod
     def _char_cover(content: list[tuple[float, str, str]], own: frozenset, told: frozenset) -> tuple[float, float]:
@@ -331,6 +332,15 @@ class Understanding:
         message = self._tfidf.message(norm)
         scored = [self._score(norm, content, message, i, self._keyword_cover(norm, hits, i), exclude_doc)
                   for i in self._candidates(norm, hits, exclude_doc)]
+        # the cosine for the entries the other evidence puts in front (where the order matters and a
+        # few points move one past another), not for every candidate: its cost stays flat; the rest
+        # keep their share of the score without it
+        p, tfidf = self.policy, self._tfidf
+        scored.sort(key=lambda s: s.score, reverse=True)
+        for rank, s in enumerate(scored):
+            if s.cos < 0:  # not yet fused (a left-out paraphrase's entry already is)
+                s.cos = tfidf.cosine(message, s.item) if rank < p.fuse_top else 0.0
+                s.score = (1 - p.w_cos) * s.score + p.w_cos * 100 * s.cos
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 

@@ -17,6 +17,7 @@ class Policy:
     # often than whole bigrams. A third ranked the right entry first more often on the tuning sets
     # together (803 -> 815 of 851; dev5 87.5 -> 91.7 %); a mix, not a sum, keeps the score's scale
     w_cos: float = 1 / 3
+    fuse_top: int = 10  # ... for this many entries, best first by the rest (all of them: the same rankings)
     unseen_boost: float = 2.0  # a character the knowledge base never uses counts this much more
     # ... and one it uses, in a bigram it never uses, this share of that (an everyday word of a new
     # wording, 号码, 星期, is weaker evidence of an off-topic message than a character nobody here
