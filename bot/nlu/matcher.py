@@ -185,16 +185,16 @@ class Understanding:
         if whole.status == "answer" or self._model is None:
             return whole
         # 「我们是小微企业，有什么扶持」: a preamble dilutes the question it comes with, so the clause
-        # that asks is tried alone. It may only settle on an entry the whole message already ranks in
-        # its first three (the preamble's own words are context, not a new topic), and only when the
-        # model is surer of it; the unanswered-questions log keeps the whole message.
+        # that asks is tried alone. It may only confirm the entry the whole message already ranks
+        # first (the preamble's own words are context, not a new topic), and only when the model is
+        # surer of it; the unanswered-questions log keeps the whole message.
         clause = asking_clause(text)
         if clause is None:
             return whole
         part = self._decide(self.normalize(clause))
         pick = part.best if part.status == "answer" else (part.suggestions[0] if part.suggestions else None)
         if (part.status != "none" and pick is not None and (part.confidence or 0.0) > (whole.confidence or 0.0)
-                and pick.id in {self._items[s.item].entry.id for s in ranked[:3]}):
+                and pick.id == self._items[ranked[0].item].entry.id):
             return replace(part, normalized=norm)
         return whole
 
