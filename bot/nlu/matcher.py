@@ -31,7 +31,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz
 from rapidfuzz.process import extractOne as fuzz_best
 
-from bot.knowledge.schema import Intents, ParkEntry, Synonyms
+from bot.knowledge.schema import Intents, ParkEntry
 
 from .commands import Commands
 
@@ -41,7 +41,7 @@ from .entities import EntityExtractor
 from .entries import Entry, Item, build_items
 from .fields import FieldReaders
 from .index import BigramIndex, PhraseIndex, grams, idf_table
-from .normalize import Normalizer, surface
+from .normalize import Normalizer, surface, with_park_aliases
 from .policy import FEATURES, AnswerModel, features
 from .reading import Reading, asking_clause, asks_question
 from .tfidf import CharTfidf
@@ -73,23 +73,6 @@ class Conflict:
     question: str
     other_id: str
     score: float
-
-
-def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
-    """synonyms.yaml plus every park alias folded to the park's name.
-
-    parks.yaml already says 科创园 and SCC青岛科技创新园 are one place; folding them lets a
-    question naming the park one way match an FAQ that names it another. Entries written in
-    synonyms.yaml win.
-    """
-    taken = {v for vs in synonyms.synonyms.values() for v in vs} | set(synonyms.synonyms)
-    merged = {k: list(v) for k, v in synonyms.synonyms.items()}
-    for park in parks:
-        extra = [a for a in park.aliases if a not in taken and a != park.name]
-        if extra:
-            merged.setdefault(park.name, []).extend(extra)
-            taken.update(extra)
-    return Synonyms(synonyms=merged, typos=synonyms.typos)
 
 
 class Understanding:
