@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
 from rapidfuzz.process import extractOne as fuzz_best
 
-from bot.knowledge.schema import Intents, ParkEntry, Synonyms
+from bot.knowledge.schema import Intents, ParkEntry
 
 from .commands import Commands
 from .intent_model import IntentModel
@@ -42,10 +42,12 @@ from .entities import EntityExtractor
 from .entries import Entry, Item, build_items
 from .fields import FieldReaders
 from .index import BigramIndex, PhraseIndex, grams, idf_table
-from .normalize import Normalizer, surface
-from .policy import FEATURES, AnswerModel, CharTfidf, features
-from .reading import Reading, asks_question
+from .normalize import Normalizer, surface, with_park_aliases
+from .policy import FEATURES, AnswerModel, features
+from .reading import Reading, asking_clause, asks_question
+from .tfidf import CharTfidf
 from .vocab import load_vocab
+from .weights import Policy, Scored
 
 Status = Literal["answer", "suggest", "none"]
 __all__ = ["Conflict", "Entry", "Match", "Policy", "Understanding"]
@@ -72,56 +74,6 @@ class Conflict:
     question: str
     other_id: str
     score: float
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Weights and thresholds, tuned on tests/data/nlu.yaml with `parkbot eval`."""
-
-    w_ratio: float = 0.4
-    w_own: float = 0.5
-    w_told: float = 0.1
-    w_keys: float = 0.1
-    unseen_boost: float = 2.0  # a character the knowledge base never uses counts this much more
-    answer_at: float = 36.0  # combined score needed to answer ...
-    margin: float = 3.0  # ... with this lead over the runner-up entry ...
-    min_told: float = 0.15  # ... and this much of the message within what the entry talks about
-    verbatim: float = 90.0  # (or a paraphrase this close)
-    short: int = 4  # a message this short (after normalising) is a topic, not a question ...
-    short_margin: float = 15.0  # ... and names one entry only with this lead, or a keyword of it
-    suggest_at: float = 28.0
-    suggest_spread: float = 8.0  # suggestions within this distance of the best
-    candidates: int = 60  # paraphrases taken from the bigram index ...
-    max_entries: int = 20  # ... and the entries they belong to, at most
-    keyword_fanout: int = 20  # a keyword shared by more entries adds no candidates
-    max_keyword_entries: int = 6
-
-
-@dataclass(slots=True)  # several per message: a plain slotted record, not a frozen one built through __setattr__
-class Scored:
-    item: int
-    score: float
-    ratio: float
-    own: float
-    told: float
-    keys: float
-
-
-def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
-    """synonyms.yaml plus every park alias folded to the park's name.
-
-    parks.yaml already says 科创园 and SCC青岛科技创新园 are one place; folding them lets a
-    question naming the park one way match an FAQ that names it another. Entries written in
-    synonyms.yaml win.
-    """
-    taken = {v for vs in synonyms.synonyms.values() for v in vs} | set(synonyms.synonyms)
-    merged = {k: list(v) for k, v in synonyms.synonyms.items()}
-    for park in parks:
-        extra = [a for a in park.aliases if a not in taken and a != park.name]
-        if extra:
-            merged.setdefault(park.name, []).extend(extra)
-            taken.update(extra)
-    return Synonyms(synonyms=merged, typos=synonyms.typos)
 
 
 class Understanding:
@@ -155,6 +107,7 @@ class Understanding:
         self._neutral: PhraseIndex[bool] = PhraseIndex((surface(w), True) for w in self.vocab.neutral)
         idf, unseen = idf_table(it.own | it.told for it in self._items)
         self._idf, self._idf_unseen = idf, unseen * p.unseen_boost
+        self._idf_known_char = self._idf_unseen * p.unseen_known_char
         self._park_names: PhraseIndex[int] = PhraseIndex(
             (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
         self._entry_by_id = {it.entry.id: it.entry for it in self._items}
@@ -171,8 +124,9 @@ class Understanding:
         self._content_cache = lru_cache(maxsize=512)(self._content_chars_uncached)
         # each text as a tuple of interned characters: the vectors keep one string per distinct
         # character, not one per character of every paraphrase (~20 MB at 10 000 entries)
+        self._answers = [(norm(it.entry.answer),) for it in self._items]
         self._tfidf = CharTfidf([tuple(tuple(map(sys.intern, t)) for t in (*it.texts, *it.keywords))
-                                 for it in self._items])
+                                 for it in self._items], self._answers)
         weights = getattr(kb, "answer_policy", None)
         self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
                        and weights.features == list(FEATURES) else None)
@@ -211,7 +165,24 @@ class Understanding:
         return self._entry_by_id.get(entry_id)
 
     def match(self, text: str) -> Match:
-        return self._decide(self.normalize(text))
+        norm = self.normalize(text)
+        ranked = self.rank(norm)
+        whole = self._decide(norm, ranked)
+        if whole.status == "answer" or self._model is None:
+            return whole
+        # 「我们是小微企业，有什么扶持」: a preamble dilutes the question it comes with, so the clause
+        # that asks is tried alone. It may only confirm the entry the whole message already ranks
+        # first (the preamble's own words are context, not a new topic), and only when the model is
+        # surer of it; the unanswered-questions log keeps the whole message.
+        clause = asking_clause(text)
+        if clause is None:
+            return whole
+        part = self._decide(self.normalize(clause))
+        pick = part.best if part.status == "answer" else (part.suggestions[0] if part.suggestions else None)
+        if (part.status != "none" and pick is not None and (part.confidence or 0.0) > (whole.confidence or 0.0)
+                and pick.id == self._items[ranked[0].item].entry.id):
+            return replace(part, normalized=norm)
+        return whole
 
     def mentions_park(self, text: str) -> ParkEntry | None:
         hits = self._park_names.find(self.normalize(text))
@@ -251,9 +222,11 @@ class Understanding:
     def _content_chars_uncached(self, norm: str) -> list[tuple[float, str, str]]:
         """``(weight, left bigram, right bigram)`` of each content character of the message.
 
-        Question-frame characters are skipped. A character the knowledge base never uses next
-        to its neighbours (首 in 以色列首都) weighs ``unseen_boost``; one inside a known bigram
-        weighs the best IDF of those bigrams. A lone character is its own "bigram".
+        Question-frame characters are skipped. A character the knowledge base never uses (首 in
+        以色列首都) weighs ``unseen_boost``; one it uses, but never next to these neighbours (号 of
+        号码, 星 of 星期), ``unseen_known_char`` of that: everyday words of a new wording are
+        weaker evidence of an off-topic message than characters nobody here ever wrote. One inside a
+        known bigram weighs the best IDF of those bigrams. A lone character is its own "bigram".
         """
         neutral = set()
         for start, phrase, _ in self._neutral.find(norm):
@@ -264,7 +237,12 @@ class Understanding:
                 continue
             left, right = (norm[i - 1:i + 1] if i else ""), norm[i:i + 2]
             known = [idf[g] for g in (left, right) if g in idf]
-            out.append((max(known) if known else self._idf_unseen, left, right))
+            if known:
+                out.append((max(known), left, right))
+            elif self._tfidf.knows(norm[i]):
+                out.append((self._idf_known_char, left, right))
+            else:
+                out.append((self._idf_unseen, left, right))
         return out
 
     def _keyword_cover(self, norm: str, hits: list, item: int) -> float:
@@ -274,8 +252,8 @@ class Understanding:
                 covered.update(range(start, start + len(phrase)))
         return len(covered) / len(norm)
 
-    def _score(self, norm: str, content: list[tuple[float, str, str]], i: int, keys: float,
-               exclude_doc: int | None) -> Scored:
+    def _score(self, norm: str, content: list[tuple[float, str, str]], message: dict[str, float], i: int,
+               keys: float, exclude_doc: int | None) -> Scored:
         item, p = self._items[i], self.policy
         own = item.own
         ratio = 0.0
@@ -283,19 +261,18 @@ class Understanding:
             # the closest paraphrase in one call: the common case, on every message
             best = fuzz_best(norm, item.texts, scorer=fuzz.ratio, processor=None)
             ratio = best[1] if best else 0.0
+            cos = None  # the rank's fusion computes it, for the front runners only
         else:
-            for doc, text in zip(self._item_docs[i], item.texts):
-                if doc == exclude_doc:
-                    # leave-one-out: also forget the words only that paraphrase brought
-                    own = frozenset().union(*(grams(t) for d, t in zip(self._item_docs[i], item.texts)
-                                              if d != exclude_doc), *(grams(k) for k in item.keywords))
-                    continue
-                r = fuzz.ratio(norm, text, processor=None)
-                if r > ratio:
-                    ratio = r
+            kept = [t for d, t in zip(self._item_docs[i], item.texts) if d != exclude_doc]
+            # leave-one-out: also forget the words and characters only that paraphrase brought
+            own = frozenset().union(*(grams(t) for t in kept), *(grams(k) for k in item.keywords))
+            cos = self._tfidf.cosine_with(message, (*kept, *item.keywords), self._answers[i])
+            ratio = max((fuzz.ratio(norm, t, processor=None) for t in kept), default=0.0)
         own_share, told_share = self._char_cover(content, own, item.told)
-        score = 100 * (p.w_own * own_share + p.w_told * told_share + p.w_keys * keys) + p.w_ratio * ratio
-        return Scored(i, score, ratio, own_share, told_share, keys)
+        base = 100 * (p.w_own * own_share + p.w_told * told_share + p.w_keys * keys) + p.w_ratio * ratio
+        if cos is None:
+            return Scored(i, base, ratio, own_share, told_share, keys, -1.0)
+        return Scored(i, (1 - p.w_cos) * base + p.w_cos * 100 * cos, ratio, own_share, told_share, keys, cos)
 
     @staticmethod
     def _char_cover(content: list[tuple[float, str, str]], own: frozenset, told: frozenset) -> tuple[float, float]:
@@ -338,17 +315,26 @@ class Understanding:
             return []
         hits = self._keywords.find(norm)
         content = self._content_chars(norm)
-        scored = [self._score(norm, content, i, self._keyword_cover(norm, hits, i), exclude_doc)
+        message = self._tfidf.message(norm)
+        scored = [self._score(norm, content, message, i, self._keyword_cover(norm, hits, i), exclude_doc)
                   for i in self._candidates(norm, hits, exclude_doc)]
+        # the cosine for the entries the other evidence puts in front (where the order matters and a
+        # few points move one past another), not for every candidate: its cost stays flat; the rest
+        # keep their share of the score without it
+        p, tfidf = self.policy, self._tfidf
+        scored.sort(key=lambda s: s.score, reverse=True)
+        for rank, s in enumerate(scored):
+            if s.cos < 0:  # not yet fused (a left-out paraphrase's entry already is)
+                s.cos = tfidf.cosine(message, s.item) if rank < p.fuse_top else 0.0
+                s.score = (1 - p.w_cos) * s.score + p.w_cos * 100 * s.cos
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
     def features(self, norm: str, ranked: list[Scored]) -> list[float]:
         """The answer model's inputs for the best of ``ranked`` (see bot/nlu/policy.py)."""
-        message = self._tfidf.message(norm)
         runner = ranked[1] if len(ranked) > 1 else None
-        cos_best = self._tfidf.cosine(message, ranked[0].item)
-        cos_runner = max((self._tfidf.cosine(message, s.item) for s in ranked[1:3]), default=0.0)
+        cos_best = ranked[0].cos
+        cos_runner = max((s.cos for s in ranked[1:3]), default=0.0)
         rule = {"answer": 1.0, "suggest": 0.5}.get(self._decide_by_rule(norm, ranked).status, 0.0)
         content = self._content_chars(norm)
         total = sum(w for w, _, _ in content)

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 # on long prose but needs a compiled extension.
 import zhconv
 
-from bot.knowledge.schema import Synonyms
+from bot.knowledge.schema import ParkEntry, Synonyms
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
@@ -127,3 +127,20 @@ class Normalizer:
         if self._particles is not None:
             text = self._particles.sub("", text)
         return strip_marks(text)
+
+
+def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
+    """synonyms.yaml plus every park alias folded to the park's name.
+
+    parks.yaml already says 科创园 and SCC青岛科技创新园 are one place; folding them lets a
+    question naming the park one way match an FAQ that names it another. Entries written in
+    synonyms.yaml win.
+    """
+    taken = {v for vs in synonyms.synonyms.values() for v in vs} | set(synonyms.synonyms)
+    merged = {k: list(v) for k, v in synonyms.synonyms.items()}
+    for park in parks:
+        extra = [a for a in park.aliases if a not in taken and a != park.name]
+        if extra:
+            merged.setdefault(park.name, []).extend(extra)
+            taken.update(extra)
+    return Synonyms(synonyms=merged, typos=synonyms.typos)

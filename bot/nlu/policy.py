@@ -12,9 +12,8 @@ off-topic ones, so the decision is the probability that the best entry is right,
   how many of its characters the best entry can say nothing about (出生 in 爱因斯坦哪年出生的),
 * whether it names another city or park (synonyms.yaml ``elsewhere``),
 * what the matcher's hand-set rule (score, margin and evidence thresholds) would do,
-* a character-unigram TF-IDF cosine between the message and the entry's wording, and its lead
-  over the runner-up's (pure Python, a few microseconds: it sees single characters the bigram
-  features miss, e.g. 税 in 税收有优惠吗).
+* a character-unigram TF-IDF cosine between the message and the entry's wording (its answer
+  weakly), and its lead over the runner-up's (bot/nlu/tfidf.py; the ranking adds it too).
 
 The weights live in ``knowledge/answer_policy.yaml``, written by ``parkbot kb fit-policy`` from
 the labelled sets; fitting is deterministic (Newton's method from zero, fixed iterations), so
@@ -23,42 +22,11 @@ the same data gives the same file.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from typing import Iterable, Sequence
+from typing import Sequence
+
 
 FEATURES = ("score", "margin", "length", "own", "told", "keys", "ratio", "cosine", "cosine_margin", "short", "unseen", "rule", "elsewhere",
             "score_x_told", "margin_x_cosine", "score_x_rule", "told_x_unseen", "unexplained")
-
-
-class CharTfidf:
-    """Character-unigram TF-IDF vectors of the entries, compared by cosine with a message."""
-
-    def __init__(self, entry_texts: Sequence[Iterable[str]]):
-        counts = [Counter(ch for text in texts for ch in text) for texts in entry_texts]
-        df: Counter[str] = Counter()
-        for c in counts:
-            df.update(c.keys())
-        n = len(counts)
-        self._idf = {ch: math.log((n + 1) / (d + 0.5)) for ch, d in df.items()}
-        self._vectors = []
-        for c in counts:
-            vec = {ch: (1 + math.log(tf)) * self._idf[ch] for ch, tf in c.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            self._vectors.append({ch: v / norm for ch, v in vec.items()})
-        self._unseen = math.log((n + 1) / 0.5)
-
-    def message(self, text: str) -> dict[str, float]:
-        c: dict[str, int] = {}
-        for ch in text:
-            c[ch] = c.get(ch, 0) + 1
-        idf, unseen = self._idf, self._unseen
-        vec = {ch: (1 + math.log(tf) if tf > 1 else 1.0) * idf.get(ch, unseen) for ch, tf in c.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {ch: v / norm for ch, v in vec.items()}
-
-    def cosine(self, message: dict[str, float], entry: int) -> float:
-        vec = self._vectors[entry]
-        return sum(w * vec.get(ch, 0.0) for ch, w in message.items())
 
 
 def features(norm: str, best, runner, cos_best: float, cos_runner: float, short: int, unseen: float,
@@ -148,15 +116,17 @@ def fit_logistic(xs: list[list[float]], ys: list[int], l2: float = 1.0, iteratio
 
 
 def choose_thresholds(probs: list[float], right: list[bool], in_scope: list[bool], right_in_top: list[bool],
-                      wrong_cost: float = 2.0) -> tuple[float, float]:
+                      wrong_cost: float = 3.0) -> tuple[float, float]:
     """``answer_at`` and ``suggest_at`` that do best on the labelled messages.
 
     Answering right gains 1, answering wrong (another entry, or an off-topic message) costs
     ``wrong_cost``: a wrong answer misleads, a "not sure" only sends the user to the hotline.
-    The cost 2 was chosen by leave-one-set-out cross-validation over the tuning sets (fit on all
-    but one set, measure on the one left out): among the costs keeping wrong answers at or
-    below 1.5 %, it gave the best sum of questions answered right and off-topic messages
-    not answered (1.1: 90.3 % / 89.7 %; 2: 89.6 % / 92.3 %; 3: 85.8 % / 94.4 %).
+    ``probs`` should be probabilities each message got from a model fitted without it (fit.py).
+    The cost 3 was chosen by leave-one-set-out cross-validation over the six tuning sets
+    (scripts/cv_policy.py: fit on five, measure on the one left out): among the costs keeping
+    wrong answers at or below the 2 % target, 2.5 and 3 gave the best sum of questions answered
+    right and off-topic messages not answered (1.5: 90.9 % / 89.2 %, wrong 2.0 %; 2: 89.0 % /
+    90.9 %; 2.5 and 3: 88.4 % / 93.4 %, wrong 1.7 %; 4: 84.8 % / 94.8 %, wrong 1.2 %).
     Below ``answer_at``, suggesting gains 0.5 when the right entry is among the suggestions
     and costs 0.5 for an off-topic message.
     """

@@ -24,6 +24,19 @@ def asks_question(text: str) -> bool:
     return bool(QUESTION.search(surface(text or "")))
 
 
+# where one clause of a chat message ends and the next begins
+_CLAUSES = re.compile(r"[,，。!！?？;；~～\s]+|(?<!\d)\.(?!\d)")
+
+
+def asking_clause(text: str, min_chars: int = 3) -> str | None:
+    """The last clause that asks something, when the message has more than one clause; else None."""
+    parts = [p for p in _CLAUSES.split(surface(text or "")) if len(p) >= min_chars]
+    if len(parts) < 2:
+        return None
+    asking = [p for p in parts if QUESTION.search(p)]
+    return asking[-1] if asking else None
+
+
 @dataclass(frozen=True)
 class Reading:
     text: str
