@@ -57,9 +57,9 @@ def test_third_held_out_set_commands_and_wrong_answers_do_not_regress():
 def test_fourth_held_out_set_does_not_regress():
     """nlu_holdout4.yaml: everyday WeChat wordings never tuned on, measured with ``eval --quiet`` only.
 
-    Floors just under the figures measured on it (81.5 % answered right, 85.1 % right or first,
-    3.0 % answered wrong, 92.1 % off-topic not answered, 81.4 % commands in context) — not the
-    goals, which it misses.
+    Floors just under the figures measured on it (84.5 % answered right, 92.9 % right or first,
+    1.8 % answered wrong, 92.1 % off-topic not answered, 87.2 % commands in context) — not the
+    goals, most of which it misses.
     """
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout4.yaml")
     assert len(data["faq"]) >= 160 and len(data["oos"]) >= 70 and len(data["commands"]) >= 160
@@ -69,9 +69,9 @@ def test_fourth_held_out_set_does_not_regress():
     right, first, wrong = r.faq_accuracy, r.faq_answered_or_first, r.faq_wrong
     oos, commands = r.oos_recall, r.commands_accuracy
     del r
-    assert right >= 0.81 and first >= 0.85 and wrong <= 0.031, figures
+    assert right >= 0.84 and first >= 0.92 and wrong <= 0.019, figures
     assert oos >= 0.92, figures
-    assert commands >= 0.81, figures
+    assert commands >= 0.87, figures
 
 
 def test_new_wordings_tuning_set_does_not_regress():
