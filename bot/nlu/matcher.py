@@ -177,6 +177,11 @@ class Understanding:
                        and weights.features == list(FEATURES) else None)
         # a message is normalised for its FAQ match, the park it names and its command scores: once
         self._normalized = lru_cache(maxsize=1024)(norm)
+        # within one knowledge version a message's FAQ match is a function of its normalised text and
+        # its entities of its text: what many people type (你好, 登记, digits, the common questions,
+        # the form's answers read twice) is worked out once. Both only read the knowledge.
+        self._matched = lru_cache(maxsize=4096)(self._decide)
+        self._extracted = lru_cache(maxsize=4096)(self._extractor.extract)
         self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), self._normalized)
         # the inquiry form's readers with the rest of the knowledge version, not on a worker's first form answer
         self.field_readers = FieldReaders(self.vocab, self.entities)
@@ -186,7 +191,7 @@ class Understanding:
         return self._normalized(text)
 
     def entities(self, text: str) -> dict[str, Any]:
-        return self._extractor.extract(text)
+        return dict(self._extracted(text))  # a copy: the cached one stays as extracted (values are flat)
 
     def read(self, text: str, context: str = "idle", kind: str = "text") -> Reading:
         """Everything understanding says about one message, in its conversation context."""
@@ -208,7 +213,7 @@ class Understanding:
         return self._entry_by_id.get(entry_id)
 
     def match(self, text: str) -> Match:
-        return self._decide(self.normalize(text))
+        return self._matched(self.normalize(text))
 
     def mentions_park(self, text: str) -> ParkEntry | None:
         hits = self._park_names.find(self.normalize(text))
