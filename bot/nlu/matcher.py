@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
@@ -134,7 +134,9 @@ class Understanding:
                                       self.vocab.particles, self.vocab.keep)
         self._extractor = EntityExtractor(self.vocab, self._normalizer,
                                           names=[n for park in kb.parks for n in park.names])
-        norm = self._normalizer.normalize
+        # each text normalised once while building (questions are read for the parks they name, answers
+        # for the places the knowledge speaks of); the memo goes with the constructor
+        norm = cache(self._normalizer.normalize)
         self._items: list[Item] = build_items(kb, norm)
         self._faqs = {f.id: f for f in kb.faqs}
         self._parks: list[ParkEntry] = list(kb.parks)
@@ -176,7 +178,7 @@ class Understanding:
         self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
                        and weights.features == list(FEATURES) else None)
         # a message is normalised for its FAQ match, the park it names and its command scores: once
-        self._normalized = lru_cache(maxsize=1024)(norm)
+        self._normalized = lru_cache(maxsize=1024)(self._normalizer.normalize)
         # within one knowledge version a message's FAQ match is a function of its normalised text and
         # its entities of its text: what many people type (你好, 登记, digits, the common questions,
         # the form's answers read twice) is worked out once. Both only read the knowledge.
