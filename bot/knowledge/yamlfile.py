@@ -38,12 +38,21 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], loader: yaml.SafeLo
     return loader.construct_object(node, deep=True)
 
 
-def load_with_lines(path: Path) -> tuple[Any, dict[Loc, int]]:
-    """Parse ``path``; return the data and a map from key path to 1-based line number."""
+def load_with_lines(path: Path, texts: dict[str, str] | None = None) -> tuple[Any, dict[Loc, int]]:
+    """Parse ``path``; return the data and a map from key path to 1-based line number.
+
+    ``texts`` receives the text parsed, under the file's name (to make the map again later)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(path, 1, f"not UTF-8 text ({exc.reason})") from None
+    if texts is not None:
+        texts[path.name] = text
+    return parse_with_lines(text, path)
+
+
+def parse_with_lines(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
+    """:func:`load_with_lines` of a file's ``text``."""
     if _FAST is not None:
         # libyaml composes the node tree several times faster (seconds at 10 000 FAQ entries, at every
         # worker's start); the same constructors make the same values. A file it refuses, or whose
