@@ -12,7 +12,9 @@ gunicorn processes, and the Redis server's) and the ratios parkbot/floor and par
 * floor -- Flask + wechatpy doing only signature, decrypt, parse, a fixed reply and encrypt;
 * WeRoBot -- an echo bot with WeRoBot's Redis session storage (``werobot_app.py``; install
   with ``pip install -e '.[bench]'``);
-* parkbot -- ``wsgi:app``, answering.
+* parkbot -- ``wsgi:app``, answering;
+* before (``--before DIR``) -- parkbot as in another copy of the project, e.g. the commit before a
+  change (``git archive REV | tar -x -C DIR``), with its own keys on the same Redis.
 
 Uses the embedded Redis unless REDIS_URL is set; all three apps use the same server. The load
 comes from ``wrk`` (``apt-get install wrk``; one thread per connection, ``wrk_users.lua``): a
@@ -56,10 +58,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+def start(target: str, port: int, workers: int, env: dict, root: Path = ROOT) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
            target]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -193,6 +195,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=4, help="alternate the apps this many times")
     parser.add_argument("--max-rps", type=int, default=6000, help="more than any app can take (sizes the streams)")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also parkbot as in another copy of the project (git archive REV | tar -x -C DIR), "
+                             "as a fourth app 'before' in the same rounds: a change measured against the code before it")
     parser.add_argument("--loadgen", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
     use_wrk = args.loadgen == "wrk"
@@ -208,7 +213,8 @@ def main() -> None:
         shares = counted if shares is None else shares + counted
         rounds.append(traffic.encrypt(streams, TOKEN, AES_KEY, APP_ID, first_id=(2 + i) * 10**12))
     prepared = time.perf_counter() - t0
-    results: dict[str, list[dict]] = {name: [] for name in APPS}
+    apps = {**APPS, **({"before": "wsgi:app"} if args.before else {})}
+    results: dict[str, list[dict]] = {name: [] for name in apps}
     with tempfile.TemporaryDirectory(prefix="parkbot-bench-") as data_dir:
         import redis
 
@@ -219,7 +225,7 @@ def main() -> None:
         env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
                "BOT_DATA_DIR": data_dir, "KNOWLEDGE_DIR": str(ROOT / "knowledge"), "PYTHONPATH": str(ROOT),
                "BENCH_REDIS_URL": redis_url}
-        ports = {name: free_port() for name in APPS}
+        ports = {name: free_port() for name in apps}
         work = Path(data_dir)
         write_streams(warmup, work / "warm")
         for i, load in enumerate(rounds):
@@ -228,13 +234,20 @@ def main() -> None:
         try:
             for name, target in APPS.items():
                 procs[name] = start(target, ports[name], args.workers, env)
+            if args.before:  # its own keys (and data directory) on the same Redis server
+                before_dir = Path(data_dir) / "before"
+                before_dir.mkdir()
+                procs["before"] = start("wsgi:app", ports["before"], args.workers, {
+                    **env, "PYTHONPATH": str(args.before.resolve()), "KNOWLEDGE_DIR": str(args.before.resolve() / "knowledge"),
+                    "BOT_DATA_DIR": str(before_dir), "REDIS_URL": redis_url, "REDIS_PREFIX": "bench-before"},
+                    root=args.before.resolve())
             check_replies(ports)
-            for name in APPS:  # imports, matcher build, connections; repeats are fine here
+            for name in apps:  # imports, matcher build, connections; repeats are fine here
                 drive(ports[name], warmup, work / "warm", 2, use_wrk, strict=False)
             # all stay up and take turns, so a change in the machine's background load hits all alike
-            names = list(APPS)
+            names = list(apps)
             for i, load in enumerate(rounds):
-                for name in names[i % 3:] + names[:i % 3]:
+                for name in names[i % len(names):] + names[:i % len(names)]:
                     cpu0, rcpu0 = cpu_seconds(procs[name].pid), redis_cpu(store)
                     r = drive(ports[name], load, work / f"round{i}", slice_seconds, use_wrk)
                     r["cpu"], r["redis_cpu"] = cpu_seconds(procs[name].pid) - cpu0, redis_cpu(store) - rcpu0
@@ -262,10 +275,12 @@ def main() -> None:
     for name, r in combined.items():
         print(f"{name:<9}{r['rps']:>8.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['cpu_ms']:>12.3f}"
               f"{r['redis_ms']:>14.3f}{r['errors']:>8}")
-    bot = combined["parkbot"]
-    for other in ("floor", "werobot"):
-        per_round = " ".join(f"{b['rps'] / o['rps']:.2f}" for o, b in zip(results[other], results["parkbot"]))
-        print(f"ratio parkbot/{other} (req/s): {bot['rps'] / combined[other]['rps']:.2f}  (rounds: {per_round})")
+    pairs = [("parkbot", "floor"), ("parkbot", "werobot")]
+    if "before" in combined:
+        pairs += [("before", "floor"), ("before", "werobot"), ("parkbot", "before")]
+    for one, other in pairs:
+        per_round = " ".join(f"{b['rps'] / o['rps']:.2f}" for o, b in zip(results[other], results[one]))
+        print(f"ratio {one}/{other} (req/s): {combined[one]['rps'] / combined[other]['rps']:.2f}  (rounds: {per_round})")
 
 
 if __name__ == "__main__":

@@ -98,3 +98,13 @@ def test_bad_admin_users_stop_start_up_naming_the_variable(app_config, redis_cli
 
     with pytest.raises(ConfigError, match="ADMIN_USERS"):
         create_app({**app_config, "ADMIN_TOKEN": TOKEN, "ADMIN_USERS": value})
+
+
+def test_an_unknown_name_is_checked_against_a_hash_made_like_every_password():
+    """A wrong name costs as long as a wrong password only while the stand-in hash uses the same method."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    from bot.store.accounts import _DUMMY
+
+    assert _DUMMY.split("$")[0] == generate_password_hash("any password").split("$")[0]
+    assert check_password_hash(_DUMMY, "parkbot-no-such-user")

@@ -218,3 +218,18 @@ def test_kb_test_in_a_fresh_process_checks_every_parts_sentences(kdir, key):
                           text=True, timeout=300)
     assert proc.returncode == 1 and f"'{key}'" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert "does not load" in proc.stdout
+
+
+def test_a_loaded_version_names_the_lines_of_the_files_it_was_read_from(kdir):
+    """The line maps are made again from the text as it was loaded, not from the file as it is now."""
+    from bot.knowledge.yamlfile import load_with_lines
+
+    kb = load_knowledge(kdir)
+    faq = (kdir / "faq.yaml").read_text(encoding="utf-8")
+    second = faq.splitlines()[kb.line("faq.yaml", "faqs", 1, "id") - 1]
+    assert second.strip().startswith("- id:") and kb.faqs[1].id in second
+    assert kb.lines["faq.yaml"] == load_with_lines(kdir / "faq.yaml")[1]
+    (kdir / "faq.yaml").write_text("# an admin's edit, not loaded yet\n\n" + faq, encoding="utf-8")
+    kb.lines.forget()  # made again from the text kept, not from the edited file
+    assert faq.splitlines()[kb.line("faq.yaml", "faqs", 1, "id") - 1] == second
+    assert kb.line("no-such-file.yaml", "faqs", 1) == 1

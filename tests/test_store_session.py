@@ -168,3 +168,38 @@ def test_redis_down_before_the_turn_raises_a_redis_error(keys, openid):
     with pytest.raises(redis.RedisError):
         with make_storage(client, keys).turn(openid):
             pytest.fail("no store, no turn")
+
+
+def test_the_turns_counters_are_written_with_it_and_one_that_fails_loses_nothing(storage, redis_client, keys,
+                                                                                 openid, claim, caplog):
+    good, broken = keys.funnel("test:good"), keys.funnel("test:broken")
+    redis_client.set(broken, "not a hash")  # a counter whose key has the wrong type fails on its own
+
+    def count(pipe):
+        pipe.hincrby(good, "reached:phone", 2)
+        pipe.expire(good, 600)
+        pipe.hincrby(broken, "x", 1)
+        pipe.zincrby(good + ":z", 1, "园区在哪")
+        pipe.hset(good + ":h", "园区在哪", "园区在哪?")
+        pipe.hdel(good + ":h", "gone", "also gone")
+
+    with storage.turn(openid, claim) as session:
+        session.finish({"turn": 1}, [("user", "你好")], {"text": "您好"}, counts=[count])
+    assert redis_client.hgetall(good) == {"reached:phone": "2"}
+    assert 0 < redis_client.ttl(good) <= 600
+    assert redis_client.zscore(good + ":z", "园区在哪") == 1.0
+    assert redis_client.hgetall(good + ":h") == {"园区在哪": "园区在哪?"}
+    assert redis_client.get(broken) == "not a hash"
+    assert "1 counter(s) not counted" in caplog.text
+    assert storage.load(openid).document() == {"turn": 1}  # the turn itself was written whole
+    assert json.loads(redis_client.get(claim.key)) == {"text": "您好"}
+    assert not redis_client.exists(keys.lock(openid))
+
+
+def test_a_counter_with_a_command_the_closing_script_does_not_carry_goes_as_before(storage, redis_client, keys,
+                                                                                  openid):
+    seen = keys.funnel("test:set")
+    with storage.turn(openid) as session:
+        session.finish({"turn": 1}, [("user", "你好")], counts=[lambda pipe: pipe.sadd(seen, "a")])
+    assert redis_client.smembers(seen) == {"a"}
+    assert storage.load(openid).document() == {"turn": 1}

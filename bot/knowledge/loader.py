@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +34,37 @@ from .schema import (
     TestsFile,
 )
 from .problems import KnowledgeError, Problem
-from .yamlfile import YamlError, line_of, load_with_lines
+from .yamlfile import Loc, YamlError, line_of, load_with_lines, parse_with_lines
+
+
+class LineMaps(Mapping):
+    """Each file's map from key path to line, for naming the line of a problem.
+
+    A running bot asks for a line only when it reports a problem, yet the maps of 10 000 FAQ entries
+    take some 19 MB of every worker: each file is kept as the text it was read from, compressed, and
+    its map made again (from that same text, so the same lines) the first time it is asked for.
+    """
+
+    def __init__(self, texts: dict[str, str], made: dict[str, dict[Loc, int]] | None = None):
+        self._packed = {name: zlib.compress(text.encode("utf-8"), 1) for name, text in texts.items()}
+        self._made: dict[str, dict[Loc, int]] = dict(made or {})
+
+    def forget(self) -> None:
+        """Drop the maps made so far (they are made again when asked for)."""
+        self._made = {}
+
+    def __getitem__(self, name: str) -> dict[Loc, int]:
+        made = self._made.get(name)
+        if made is None:
+            text = zlib.decompress(self._packed[name]).decode("utf-8")
+            made = self._made[name] = parse_with_lines(text, Path(name))[1]
+        return made
+
+    def __iter__(self):
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
 
 
 @dataclass(frozen=True)
@@ -50,7 +82,7 @@ class Knowledge:
     version: str
     loaded_at: float
     # key path -> line, per file, for checks that run after validation
-    lines: dict[str, dict[tuple, int]] = field(repr=False, compare=False, default_factory=dict)
+    lines: Mapping[str, dict[tuple, int]] = field(repr=False, compare=False, default_factory=dict)  # LineMaps
     campaigns: list[Campaign] = field(default_factory=list)  # campaigns.yaml: QR code scenes
     # the answer/suggest/decline model (answer_policy.yaml); empty weights = the matcher's own rule
     answer_policy: PolicyWeights = field(repr=False, compare=False, default_factory=PolicyWeights)
@@ -111,10 +143,10 @@ def _validation_problems(file: str, exc: ValidationError, lines: dict) -> list[P
 _UNREADABLE = object()
 
 
-def _read(path: Path, problems: list[Problem], lines_out: dict) -> Any:
+def _read(path: Path, problems: list[Problem], lines_out: dict, texts: dict | None = None) -> Any:
     """The file's data (``_UNREADABLE`` after recording why), its lines kept for later checks."""
     try:
-        data, lines = load_with_lines(path)
+        data, lines = load_with_lines(path, texts)
     except YamlError as exc:
         problems.append(Problem(path.name, exc.line, exc.message))
         return _UNREADABLE
@@ -122,8 +154,8 @@ def _read(path: Path, problems: list[Problem], lines_out: dict) -> Any:
     return data
 
 
-def _load_file(path: Path, model: type[BaseModel], problems: list[Problem], lines_out: dict):
-    data = _read(path, problems, lines_out)
+def _load_file(path: Path, model: type[BaseModel], problems: list[Problem], lines_out: dict, texts: dict | None = None):
+    data = _read(path, problems, lines_out, texts)
     if data is _UNREADABLE:
         return None
     lines = lines_out[path.name]
@@ -134,8 +166,8 @@ def _load_file(path: Path, model: type[BaseModel], problems: list[Problem], line
         return None
 
 
-def _load_messages(path: Path, problems: list[Problem], lines_out: dict) -> Messages | None:
-    data = _read(path, problems, lines_out)
+def _load_messages(path: Path, problems: list[Problem], lines_out: dict, texts: dict | None = None) -> Messages | None:
+    data = _read(path, problems, lines_out, texts)
     if data is _UNREADABLE:
         return None
     lines = lines_out[path.name]
@@ -161,6 +193,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
     directory = Path(directory)
     problems: list[Problem] = []
     lines: dict[str, dict] = {}
+    texts: dict[str, str] = {}
     if not directory.is_dir():
         raise KnowledgeError([Problem(str(directory), 1, "knowledge directory not found")])
     loaded: dict[str, Any] = {}
@@ -172,11 +205,11 @@ def load_knowledge(directory: str | Path) -> Knowledge:
             else:
                 loaded[name] = model()
             continue
-        loaded[name] = _load_file(path, model, problems, lines)
+        loaded[name] = _load_file(path, model, problems, lines, texts)
     messages_path = directory / "messages.yaml"
     messages = None
     if messages_path.exists():
-        messages = _load_messages(messages_path, problems, lines)
+        messages = _load_messages(messages_path, problems, lines, texts)
     else:
         problems.append(Problem("messages.yaml", 1, "file is missing"))
     if problems:
@@ -199,7 +232,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         tests=loaded["tests.yaml"],
         version=digest.hexdigest()[:12],
         loaded_at=time.time(),
-        lines=lines,
+        lines=LineMaps(texts, made=lines),
         campaigns=loaded["campaigns.yaml"].campaigns,
         answer_policy=loaded["answer_policy.yaml"],
         command_model=loaded["command_model.yaml"],
@@ -207,4 +240,5 @@ def load_knowledge(directory: str | Path) -> Knowledge:
     problems = consistency_problems(kb)
     if problems:
         raise KnowledgeError(problems)
+    kb.lines.forget()
     return kb

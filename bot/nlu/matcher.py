@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
@@ -87,7 +87,9 @@ class Understanding:
                                       self.vocab.particles, self.vocab.keep)
         self._extractor = EntityExtractor(self.vocab, self._normalizer,
                                           names=[n for park in kb.parks for n in park.names])
-        norm = self._normalizer.normalize
+        # each text normalised once while building (questions are read for the parks they name, answers
+        # for the places the knowledge speaks of); the memo goes with the constructor
+        norm = cache(self._normalizer.normalize)
         self._items: list[Item] = build_items(kb, norm)
         self._faqs = {f.id: f for f in kb.faqs}
         self._parks: list[ParkEntry] = list(kb.parks)
@@ -131,7 +133,12 @@ class Understanding:
         self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
                        and weights.features == list(FEATURES) else None)
         # a message is normalised for its FAQ match, the park it names and its command scores: once
-        self._normalized = lru_cache(maxsize=1024)(norm)
+        self._normalized = lru_cache(maxsize=1024)(self._normalizer.normalize)
+        # within one knowledge version a message's FAQ match is a function of its normalised text and
+        # its entities of its text: what many people type (你好, 登记, digits, the common questions,
+        # the form's answers read twice) is worked out once. Both only read the knowledge.
+        self._matched = lru_cache(maxsize=4096)(self._match_normalized)
+        self._extracted = lru_cache(maxsize=4096)(self._extractor.extract)
         model = getattr(kb, "command_model", None)
         self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), self._normalized,
                                  IntentModel.from_weights(model) if model is not None else None)
@@ -143,7 +150,7 @@ class Understanding:
         return self._normalized(text)
 
     def entities(self, text: str) -> dict[str, Any]:
-        return self._extractor.extract(text)
+        return dict(self._extracted(text))  # a copy: the cached one stays as extracted (values are flat)
 
     def read(self, text: str, context: str = "idle", kind: str = "text") -> Reading:
         """Everything understanding says about one message, in its conversation context."""
@@ -166,8 +173,7 @@ class Understanding:
 
     def match(self, text: str) -> Match:
         norm = self.normalize(text)
-        ranked = self.rank(norm)
-        whole = self._decide(norm, ranked)
+        whole, first = self._matched(norm)
         if whole.status == "answer" or self._model is None:
             return whole
         # 「我们是小微企业，有什么扶持」: a preamble dilutes the question it comes with, so the clause
@@ -177,12 +183,17 @@ class Understanding:
         clause = asking_clause(text)
         if clause is None:
             return whole
-        part = self._decide(self.normalize(clause))
+        part, _ = self._matched(self.normalize(clause))
         pick = part.best if part.status == "answer" else (part.suggestions[0] if part.suggestions else None)
         if (part.status != "none" and pick is not None and (part.confidence or 0.0) > (whole.confidence or 0.0)
-                and pick.id == self._items[ranked[0].item].entry.id):
+                and pick.id == first):
             return replace(part, normalized=norm)
         return whole
+
+    def _match_normalized(self, norm: str) -> tuple[Match, str | None]:
+        """The decision on a normalised message, and the entry it ranks first (None: no evidence)."""
+        ranked = self.rank(norm)
+        return self._decide(norm, ranked), (self._items[ranked[0].item].entry.id if ranked else None)
 
     def mentions_park(self, text: str) -> ParkEntry | None:
         hits = self._park_names.find(self.normalize(text))

@@ -16,8 +16,11 @@ from .keys import Keys
 
 NAME = re.compile(r"[^\s:,/\\<>\"'&]{1,32}")
 MIN_PASSWORD = 8
-# a hash to compare against when the name is unknown, so a wrong name costs as long as a wrong password
-_DUMMY = generate_password_hash("parkbot-no-such-user")
+# a hash to compare against when the name is unknown, so a wrong name costs as long as a wrong password;
+# written out (werkzeug's generate_password_hash("parkbot-no-such-user"), its default scrypt), not made
+# at import, where scrypt cost every worker's start 0.1-0.2 s
+_DUMMY = ("scrypt:32768:8:1$AKwPV6IbiTl5l10Q$df4e4d52c87af5e3680ac3e4ae708c49b27cb08a071fa0a1f2770bf38342421d76aaac"
+          "8c17fd98fbe6d7179490d2860a2f2bea411d4256a643b32649ae3aa25b")
 
 
 class AccountError(ValueError):

@@ -26,6 +26,7 @@ from .connection import UntilReachable, atomic
 from .conversation_state import ConversationState, from_document, from_json
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
+from .turn_counts import counting, tally
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,13 @@ class Session:
                 results += pipe.execute(raise_on_error=False)
             except redis.RedisError as exc:
                 results.append(exc)
+        elif (recorded := tally(counts)) is not None:
+            # one command: the closing script runs the counters' commands itself
+            written, failed, first = s._finish_counting(keys=[*recorded.keys, *keys],
+                                                        args=[len(recorded.keys), *recorded.args, *args])
+            if failed:
+                log.warning("%d counter(s) not counted: %s", failed, first.split(" ", 1)[0])
+            return written
         else:
             pipe = real.pipeline(transaction=False)
             # EVALSHA by hand: a Script on a pipeline asks Redis whether it has the script first,
@@ -201,6 +209,7 @@ class RedisStateStorage:
         self.lock_wait = lock_wait
         self._begin = client.register_script(_BEGIN)
         self._finish = client.register_script(_FINISH)
+        self._finish_counting = client.register_script(counting(_FINISH))  # the turn's counters inside it
         self._abandon = client.register_script(_ABANDON)
 
     @contextmanager

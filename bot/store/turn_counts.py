@@ -1,0 +1,82 @@
+"""A turn's counters carried inside its closing script: one Redis command where each counter was three.
+
+The counters a message's turn queues (the admin page's funnel stages, form questions reached and
+left, unanswered questions) are written with the conversation's closing write. Queued on a
+pipeline each funnel stage cost three commands (two HINCRBY and an EXPIRE), each unanswered
+question six: every one packed by redis-py, parsed back and dispatched by Redis. Here the same
+commands, with the same arguments, are recorded and run by the closing script itself (best
+effort, as before: a counter that fails is logged, never the user's reply).
+
+Only on one Redis server (or a Sentinel's master): the counters' keys are in other hash slots than
+the user's, which a script on a Redis Cluster may not touch; there they still go as a pipeline.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+
+class Tally:
+    """Stands in for a pipeline while the turn's counters queue their commands (the few they use)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.args: list[Any] = []
+
+    def _add(self, command: str, key: str, *args: Any) -> None:
+        self.keys.append(key)
+        self.args += [command, len(args), *args]
+
+    def hincrby(self, name: str, key: str, amount: int = 1) -> None:
+        self._add("HINCRBY", name, key, amount)
+
+    def expire(self, name: str, time: int) -> None:
+        self._add("EXPIRE", name, time)
+
+    def zincrby(self, name: str, amount: float, value: str) -> None:
+        self._add("ZINCRBY", name, amount, value)
+
+    def hset(self, name: str, key: str, value: Any) -> None:
+        self._add("HSET", name, key, value)
+
+    def hdel(self, name: str, *keys: str) -> None:
+        self._add("HDEL", name, *keys)
+
+
+def tally(counts: Iterable[Callable[[Any], None]]) -> Tally | None:
+    """The counters' commands, or None when one asks for a command the tally does not carry
+    (they then go as a pipeline, as they always could)."""
+    out = Tally()
+    try:
+        for count in counts:
+            count(out)
+    except (AttributeError, TypeError):
+        return None
+    return out
+
+
+def counting(finish: str) -> str:
+    """``finish`` (a script over KEYS / ARGV) run after the counters, which come first in both:
+    KEYS: one per counter command, then ``finish``'s.  ARGV: the number of counter commands, each
+    as its name, its number of arguments and the arguments, then ``finish``'s.
+    Returns ``{finish's result, counters that failed, the first failure}``.
+    """
+    body = finish.replace("KEYS", "K").replace("ARGV", "A")
+    return """
+local n, at, failed, first = tonumber(ARGV[1]), 2, 0, ''
+for i = 1, n do
+  local argc = tonumber(ARGV[at + 1])
+  local done = redis.pcall(ARGV[at], KEYS[i], unpack(ARGV, at + 2, at + 1 + argc))
+  if type(done) == 'table' and done.err then
+    failed = failed + 1
+    if first == '' then first = done.err end
+  end
+  at = at + 2 + argc
+end
+local K, A = {}, {}
+for i = n + 1, #KEYS do K[#K + 1] = KEYS[i] end
+for i = at, #ARGV do A[#A + 1] = ARGV[i] end
+local function finish()
+""" + body + """
+end
+return {finish(), failed, first}
+"""
