@@ -27,6 +27,16 @@ def _answered_by(nlu):
     return answers
 
 
+def _mark_covered(unanswered):
+    """The unanswered log's covered marks, worked out once per knowledge version as this code reads it."""
+    def mark(kb, derived):
+        from .tools.kb_check import verdict_key
+
+        unanswered.mark_covered(_answered_by(derived["nlu"]), version=verdict_key(kb))
+
+    return mark
+
+
 def _api_factory(app):
     """The WeChat API client, made once and only when the account's AppID and AppSecret are set."""
     made: list = []
@@ -111,7 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parkbot.leads"] = leads = LeadStore(client, keys)
     app.extensions["parkbot.unanswered"] = unanswered = UnansweredLog(client, keys)
     app.extensions["parkbot.funnel"] = funnel = Funnel(client, keys)
-    knowledge.on_change(lambda kb, derived: unanswered.mark_covered(_answered_by(derived["nlu"])))
+    knowledge.on_change(_mark_covered(unanswered))
     app.extensions["parkbot.profile"] = profile = ProfileStore(client, keys)
     takeovers, health = TakeoverStore(client, keys), ChannelHealth(client, keys)
     app.extensions["parkbot.desk"] = desk = Desk(storage=storage, takeovers=takeovers, health=health,

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from .built import BuiltCache
 from .loader import Knowledge, KnowledgeError, fingerprint, load_knowledge
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,13 @@ def _give_back_memory() -> None:
 class KnowledgeHolder:
     def __init__(self, directory: str | Path, *, interval: float = 1.0, builders: dict[str, Builder] | None = None,
                  last_good: str | Path | None = None, validate: Validator | None = None,
-                 warn: Warner | None = None):
+                 warn: Warner | None = None, built: str | Path | None = None):
         self.directory = Path(directory)
         self.interval = interval
         self.builders = dict(builders or {})
         self.validate, self.warn = validate, warn
+        # what a version built to, kept for the next start on it (see built.py); None: always build
+        self.built = BuiltCache(built, list(self.builders)) if built is not None else None
         self.warnings: list[str] = []
         # a copy of the last knowledge that loaded, so a worker (re)started while the files
         # on disk are broken still serves what users had a moment ago
@@ -60,11 +63,11 @@ class KnowledgeHolder:
         self._checked_at = 0.0
         self._fingerprint = fingerprint(self.directory)
         try:
-            self._kb, self._derived = self._build(load_knowledge(self.directory))
+            self._kb, self._derived = self._load(self.directory)
         except KnowledgeError as exc:
             if self.last_good is None or not self.last_good.is_dir():
                 raise
-            self._kb, self._derived = self._build(load_knowledge(self.last_good))
+            self._kb, self._derived = self._load(self.last_good)
             self._fail(f"{exc}\n(serving the last good copy, version {self._kb.version})")
             return
         self._keep_copy()
@@ -85,8 +88,18 @@ class KnowledgeHolder:
             except Exception:  # noqa: BLE001 -- e.g. Redis down during a reload
                 log.exception("knowledge change listener failed")
 
-    def _build(self, kb: Knowledge) -> tuple[Knowledge, dict[str, Any]]:
+    def _load(self, directory: Path) -> tuple[Knowledge, dict[str, Any]]:
+        """Load and build the files of ``directory``, or read what an earlier start built of the same files."""
+        key, kept = self.built.load(directory) if self.built is not None else (None, None)
+        if kept is not None:
+            return self._build(*kept)
+        kb = load_knowledge(directory)
         derived = {name: build(kb) for name, build in self.builders.items()}
+        if self.built is not None:
+            self.built.store(key, kb, derived)
+        return self._build(kb, derived)
+
+    def _build(self, kb: Knowledge, derived: dict[str, Any]) -> tuple[Knowledge, dict[str, Any]]:
         if self.validate is not None:
             problems = self.validate(kb, derived)
             if problems:
@@ -124,7 +137,7 @@ class KnowledgeHolder:
 
     def reload(self) -> bool:
         try:
-            kb, derived = self._build(load_knowledge(self.directory))
+            kb, derived = self._load(self.directory)
         except KnowledgeError as exc:
             self._catch_up()
             self._fail(str(exc))
@@ -152,7 +165,7 @@ class KnowledgeHolder:
         if self.last_good is None or not self.last_good.is_dir():
             return
         try:
-            kb, derived = self._build(load_knowledge(self.last_good))
+            kb, derived = self._load(self.last_good)
         except Exception:  # the copy only ever holds knowledge that loaded; be safe anyway
             log.exception("the last good copy of the knowledge did not load")
             return
@@ -188,7 +201,7 @@ def init_app(app, builders: dict[str, Builder], validate: Validator | None = Non
              warn: Warner | None = None) -> KnowledgeHolder:
     holder = KnowledgeHolder(app.config["KNOWLEDGE_DIR"], interval=app.config["KNOWLEDGE_CHECK_INTERVAL"],
                              builders=builders, last_good=Path(app.config["BOT_DATA_DIR"]) / "knowledge-last-good",
-                             validate=validate, warn=warn)
+                             validate=validate, warn=warn, built=Path(app.config["BOT_DATA_DIR"]) / "knowledge-built")
     app.extensions["parkbot.knowledge"] = holder
     return holder
 

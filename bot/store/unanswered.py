@@ -60,16 +60,21 @@ class UnansweredLog:
         pipe.expire(day, DAY_TTL)
         pipe.hdel(k.unanswered("covered"), key)
 
-    def mark_covered(self, answers: Callable[[str], str | None], limit: int = 2000) -> int:
+    def mark_covered(self, answers: Callable[[str], str | None], limit: int = 2000, *,
+                     version: str | None = None) -> int | None:
         """Mark each logged question the knowledge now answers (``answers(text)`` -> entry id or None).
 
         Questions it no longer answers (an entry was removed) are open again. Returns how many
-        are covered.
+        are covered. With ``version`` (the knowledge version and the code that reads it), done once
+        per version: a restart or another worker on the version the marks were made with finds
+        nothing to change (a question logged since was logged because that version did not answer
+        it) and returns None without matching up to ``limit`` questions again.
         """
+        done = self.keys.unanswered("covered_for")
+        if version is not None and self.r.get(done) == version:
+            return None
         rows = self.r.zrevrange(self.keys.unanswered("counts"), 0, limit - 1)
-        if not rows:
-            return 0
-        texts = self.r.hmget(self.keys.unanswered("text"), rows)
+        texts = self.r.hmget(self.keys.unanswered("text"), rows) if rows else []
         covered, reopened = {}, []
         for key, text in zip(rows, texts):
             entry = answers(text or key)
@@ -82,6 +87,8 @@ class UnansweredLog:
             pipe.hset(self.keys.unanswered("covered"), mapping=covered)
         if reopened:
             pipe.hdel(self.keys.unanswered("covered"), *reopened)
+        if version is not None:  # after the marks, in the same round trip
+            pipe.set(done, version)
         pipe.execute()
         return len(covered)
 
