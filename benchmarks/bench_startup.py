@@ -157,6 +157,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3,
                         help="cold starts per knowledge base: the first checks it, the median of the others is shown")
     parser.add_argument("--messages", type=int, default=300, help="answered before RSS is read")
+    parser.add_argument("--knowledge", type=Path, default=None,
+                        help="the 10 000-entry knowledge made by an earlier run (its directory in the temporary "
+                             "directory), to compare two versions of the code on the same files")
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs: at least 2 (a first start and a restart)")
@@ -173,7 +176,7 @@ def main() -> None:
         env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
                "BOT_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT)}
         try:
-            for n, knowledge in enumerate((ROOT / "knowledge", knowledge_with(10_000))):
+            for n, knowledge in enumerate((ROOT / "knowledge", args.knowledge or knowledge_with(10_000))):
                 entries = (knowledge / "faq.yaml").read_text(encoding="utf-8").count("\n- id:") + \
                     (knowledge / "faq.yaml").read_text(encoding="utf-8").count("\n  - id:")
                 label = f"{entries} ({'shipped' if n == 0 else 'synth.'})"
