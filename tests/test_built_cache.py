@@ -110,3 +110,18 @@ def test_unanswered_marks_are_made_once_per_version(redis_client, keys):
     assert log.mark_covered(answers, version="v1") == 1  # back to the first: asked again
     assert len(asked) == 4
     assert log.mark_covered(answers) == 1 and len(asked) == 6  # without a version: every time
+
+
+def test_the_version_replaced_by_an_edit_is_freed_at_once(kdir, tmp_path):
+    import weakref
+
+    holder = KnowledgeHolder(kdir, builders=BUILDERS, built=tmp_path / "built", interval=0)
+    olds = []
+    for n in range(3):
+        olds.append(weakref.ref(holder.snapshot()[1]["nlu"]))
+        text = (kdir / "synonyms.yaml").read_text(encoding="utf-8")
+        (kdir / "synonyms.yaml").write_text(text + "\n", encoding="utf-8")
+        assert holder.current() is not None
+        # the matcher's memo caches hold it in reference cycles: only the collector frees it
+        assert olds[-1]() is None, f"edit {n}: the version before is still in memory"
+    assert readings(holder) == readings(KnowledgeHolder(kdir, builders=BUILDERS))

@@ -35,11 +35,25 @@ def _give_back_memory() -> None:
     glibc keeps freed heap memory for the process otherwise: some 10 MB of every worker's resident
     memory at 10 000 FAQ entries. Elsewhere (no ``malloc_trim``) there is nothing to do.
     """
+    gc.unfreeze()  # what the last version froze (see _freeze) may be garbage by now
     gc.collect()
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+def _freeze(collect: bool) -> None:
+    """Keep the collector off the version now serving (a million objects at 10 000 entries).
+
+    It lives until the next edit, so the collector's full passes while serving need not walk it
+    (``gc.freeze``); the next build unfreezes it. ``collect``: first collect the version it replaced,
+    if only reference cycles held it (frozen, it would stay until the edit after).
+    """
+    if collect:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
 
 
 class KnowledgeHolder:
@@ -68,8 +82,10 @@ class KnowledgeHolder:
             if self.last_good is None or not self.last_good.is_dir():
                 raise
             self._kb, self._derived = self._load(self.last_good)
+            _freeze(collect=False)
             self._fail(f"{exc}\n(serving the last good copy, version {self._kb.version})")
             return
+        _freeze(collect=False)
         self._keep_copy()
 
     def on_change(self, listener: Callable[[Knowledge, dict[str, Any]], Any]) -> None:
@@ -90,22 +106,29 @@ class KnowledgeHolder:
 
     def _load(self, directory: Path) -> tuple[Knowledge, dict[str, Any]]:
         """Load and build the files of ``directory``, or read what an earlier start built of the same files."""
+        first = not hasattr(self, "_kb")
+        if self.built is not None and first:
+            # the pass a build ends with, done before reading instead: now it walks a fresh worker's few
+            # objects, after reading a million more (frozen unwalked below, see _freeze)
+            gc.unfreeze()
+            gc.collect()
         key, kept = self.built.load(directory) if self.built is not None else (None, None)
         if kept is not None:
-            return self._build(*kept)
+            return self._build(*kept, collect=not first)
         kb = load_knowledge(directory)
         derived = {name: build(kb) for name, build in self.builders.items()}
         if self.built is not None:
             self.built.store(key, kb, derived)
         return self._build(kb, derived)
 
-    def _build(self, kb: Knowledge, derived: dict[str, Any]) -> tuple[Knowledge, dict[str, Any]]:
+    def _build(self, kb: Knowledge, derived: dict[str, Any], collect: bool = True) -> tuple[Knowledge, dict[str, Any]]:
         if self.validate is not None:
             problems = self.validate(kb, derived)
             if problems:
                 raise KnowledgeError(list(problems))
         self.warnings = [str(w) for w in self.warn(kb)] if self.warn is not None else []
-        _give_back_memory()
+        if collect:
+            _give_back_memory()
         return kb, derived
 
     def current(self) -> Knowledge:
@@ -149,8 +172,10 @@ class KnowledgeHolder:
             return False
         changed = kb.version != self._kb.version
         self._kb, self._derived = kb, derived
+        del kb, derived
+        _freeze(collect=True)
         self.last_error = self.last_error_at = None
-        log.info("knowledge reloaded: version %s", kb.version)
+        log.info("knowledge reloaded: version %s", self._kb.version)
         self._keep_copy()
         if changed:
             self._notify()
@@ -171,6 +196,8 @@ class KnowledgeHolder:
             return
         if kb.version != self._kb.version:
             self._kb, self._derived = kb, derived
+            del derived
+            _freeze(collect=True)
             log.info("serving the last good copy of the knowledge, version %s", kb.version)
 
     def _keep_copy(self) -> None:
