@@ -125,3 +125,22 @@ def test_the_version_replaced_by_an_edit_is_freed_at_once(kdir, tmp_path):
         # the matcher's memo caches hold it in reference cycles: only the collector frees it
         assert olds[-1]() is None, f"edit {n}: the version before is still in memory"
     assert readings(holder) == readings(KnowledgeHolder(kdir, builders=BUILDERS))
+
+
+def test_a_process_that_froze_its_knowledge_still_flushes_its_files_at_exit(kdir, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "out.txt"
+    script = ("from bot.knowledge.holder import KnowledgeHolder\n"
+              "from bot.app import _understanding\n"
+              f"holder = KnowledgeHolder({str(kdir)!r}, builders={{'nlu': _understanding}})\n"
+              f"out = open({str(out)!r}, 'w', encoding='utf-8')\n"
+              "def lines():\n"
+              "    return lines  # a reference cycle through the module, as any module has\n"
+              "for i in range(5000):\n"
+              "    out.write(f'{i}\\n')\n")
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=120)
+    assert out.read_text(encoding="utf-8").splitlines()[-1] == "4999"

@@ -7,6 +7,7 @@ error; otherwise the last good version keeps serving and the error is kept for /
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gc
 import logging
@@ -54,6 +55,11 @@ def _freeze(collect: bool) -> None:
         gc.unfreeze()
         gc.collect()
     gc.freeze()
+
+
+# at exit everything is handed back to the collector: what only a frozen module's reference cycle
+# holds (a file a module keeps open) is finalised, flushed and closed as without the freeze
+atexit.register(gc.unfreeze)
 
 
 class KnowledgeHolder:
