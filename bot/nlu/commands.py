@@ -53,6 +53,15 @@ WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain", "confirm"}), "confirm
 NEVER_BY_MODEL = frozenset({"forget_me"})
 # a question needs this much more to be read as a command by the model (「取消订单怎么操作」 asks)
 QUESTION_MARGIN = 10.0
+# ... but at a form's question the model may explain what it asks when the message asks something
+# (「需求指的啥」; 「不知道」 asks nothing and stays the answer "unknown"), and skip when it is this sure
+# (「不太方便讲,跳」; 「不想给」, which the phone question asks again about, stays short of it)
+PROMPT_MODEL = {"explain": 0.0, "skip": 80.0}
+# a question about what follows a command (「登记完多久有人联系」「取消的话要交违约金吗」) asks something,
+# it does not give the command: a message that asks and has one of the ``asks_about`` words
+# (intents.yaml) is no command, unless it is wholly one of the intent's words. Intents that are
+# themselves questions (什么意思, 你是谁, 有哪些房源, 还有吗) stay what they are
+ASKING_INTENTS = frozenset({"explain", "identity", "listings", "more"})
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 
 
@@ -200,6 +209,17 @@ class Commands:
 
     def read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
+        intent, scores = self._read(text, context)
+        if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
+                and self.scores(text).get(intent, 0.0) < EXACT):
+            return None, scores
+        return intent, scores
+
+    def asks_about(self, text: str) -> bool:
+        """「转人工以后要等多久」: a question about a command's consequences, cost or requirements."""
+        return asks_question(text) and self.mentions("asks_about", text)
+
+    def _read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         weights = self.plausible(context)
         raw = self.scores(text)
         weighted = {name: score * weights[name] for name, score in raw.items() if weights.get(name, 0) > 0}
@@ -225,10 +245,20 @@ class Commands:
         share = self._rule_share
         fused = {name: share * weighted.get(name, 0.0) + (1 - share) * 100 * p / total for name, p in plausible.items()}
         best = max(fused, key=lambda n: (fused[n], weights[n]))
-        if best != ruled and (best in WORD_LISTS_ONLY.get(context_row(context), ()) or best in NEVER_BY_MODEL):
+        if best != ruled and (best in NEVER_BY_MODEL or (best in WORD_LISTS_ONLY.get(context_row(context), ())
+                                                         and not self._prompt_model(best, text, context, fused[best]))):
             return ruled, fused
         accept = self._fused_accept + (QUESTION_MARGIN if asks_question(text) else 0.0)
+        if best == ruled:  # the word lists and the model agree: as sure as the surer of the two
+            fused[best] = max(fused[best], weighted[best])
         return (best if fused[best] >= accept or best == ruled else None), fused
+
+    @staticmethod
+    def _prompt_model(name: str, text: str, context: str, score: float) -> bool:
+        """Whether the model alone may read ``name`` at a form's question (see PROMPT_MODEL)."""
+        if context_row(context) != "prompt" or name not in PROMPT_MODEL:
+            return False
+        return score >= PROMPT_MODEL[name] and (name != "explain" or asks_question(text))
 
     def is_(self, name: str, text: str, context: str = "idle") -> bool:
         return self.read(text, context)[0] == name
