@@ -225,7 +225,10 @@ class Commands:
         return text.translate(self._signs) if self._signs and text else text
 
     def asks_about(self, text: str) -> bool:
-        """「转人工以后要等多久」: a question about a command's consequences, cost or requirements."""
+        """「转人工以后要等多久」: a question about a command's consequences, cost or requirements
+        (``asks_how`` words, 「这间净高有几米」, ask it without a question word)."""
+        if self.mentions("asks_how", text):
+            return True
         return asks_question(text) and self.mentions("asks_about", text)
 
     def _read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
