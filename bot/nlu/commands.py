@@ -59,7 +59,7 @@ QUESTION_MARGIN = 10.0
 # ... but at a form's question the model may explain what it asks when the message asks something
 # (「需求指的啥」; 「不知道」 asks nothing and stays the answer "unknown"), and skip when it is this sure
 # (「不太方便讲,跳」; 「不想给」, which the phone question asks again about, stays short of it)
-PROMPT_MODEL = {"explain": 0.0, "skip": 80.0}
+PROMPT_MODEL = {"explain": 0.0, "skip": 85.0}
 # a question about what follows a command (「登记完多久有人联系」「取消的话要交违约金吗」) asks something,
 # it does not give the command: a message that asks and has one of the ``asks_about`` words
 # (intents.yaml) is no command, unless it is wholly one of the intent's words. Intents that are

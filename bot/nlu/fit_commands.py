@@ -23,7 +23,8 @@ import yaml
 from .intent_model import NONE, fit_counts
 
 MODEL_FILE = "command_model.yaml"
-TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/commands_tuning3.yaml", "tests/data/form_answers.yaml")
+TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/commands_tuning3.yaml", "tests/data/commands_tuning4.yaml",
+                 "tests/data/form_answers.yaml")
 ALPHA, SHARPNESS = 0.5, 6.0
 _HEADER = ("# 指令的统计模型(按字、两字、三字片段计数):由 parkbot kb fit-commands 根据 intents.yaml、常见问题和标注集生成,\n"
            "# 请勿手改。改了 intents.yaml 的说法或常见问题后重新运行它(同样的数据得到同样的文件)。\n")
