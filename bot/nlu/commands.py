@@ -65,6 +65,8 @@ PROMPT_MODEL = {"explain": 0.0, "skip": 85.0}
 # (intents.yaml) is no command, unless it is wholly one of the intent's words. Intents that are
 # themselves questions (什么意思, 你是谁, 有哪些房源, 还有吗) stay what they are
 ASKING_INTENTS = frozenset({"explain", "identity", "listings", "more"})
+# intents whose every wording is a question: the model needs no QUESTION_MARGIN for them
+QUESTION_INTENTS = frozenset({"explain", "identity"})
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 
 
@@ -260,7 +262,8 @@ class Commands:
         if best != ruled and ((best in MODEL_NEEDS_WORDS and not self.mentions(MODEL_NEEDS_WORDS[best], text)) or (best in WORD_LISTS_ONLY.get(context_row(context), ())
                                                          and not self._prompt_model(best, text, context, fused[best]))):
             return ruled, fused
-        accept = self._fused_accept + (QUESTION_MARGIN if asks_question(text) else 0.0)
+        # asking what something means or who answers is no sign of another question (还有吗 may be one)
+        accept = self._fused_accept + (QUESTION_MARGIN if asks_question(text) and best not in QUESTION_INTENTS else 0.0)
         if best == ruled:  # the word lists and the model agree: as sure as the surer of the two
             fused[best] = max(fused[best], weighted[best])
         return (best if fused[best] >= accept or best == ruled else None), fused
