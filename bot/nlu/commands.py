@@ -103,6 +103,7 @@ class Commands:
         self._probs = lru_cache(maxsize=2048)(model.probs) if model is not None else None
         self.names = tuple(intents.intents)
         self._signs = str.maketrans({sign: f" {word} " for sign, word in intents.signs.items()})
+        self._sign_chars = frozenset(intents.signs)
         self._exact = {name: {clean(p) for p in phrases.exact} | {clean(p) for p in phrases.examples}
                        for name, phrases in intents.intents.items()}
         self._contains = {name: [clean(p) for p in phrases.contains if clean(p)]
@@ -224,7 +225,9 @@ class Commands:
 
     def signed(self, text: str) -> str:
         """``text`` with the signs people send for a word (👌) written as that word."""
-        return text.translate(self._signs) if self._signs and text else text
+        if not text or self._sign_chars.isdisjoint(text):  # most messages have none: no per-character pass
+            return text
+        return text.translate(self._signs)
 
     def asks_about(self, text: str) -> bool:
         """「转人工以后要等多久」: a question about a command's consequences, cost or requirements
