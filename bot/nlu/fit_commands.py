@@ -2,7 +2,8 @@
 
 What it learns from, each message with its class:
 - every ``exact``, ``contains`` and ``examples`` wording of each intent in intents.yaml;
-- the labelled command sets (``commands:`` of tests/data/commands.yaml: text, state, intent), a
+- the labelled command sets (``commands:`` of tests/data/commands.yaml, commands_tuning3.yaml and
+  commands_tuning4.yaml: text, state, intent), a
   ``none`` only when the same words are not a command in another context (「好的」 is nothing at
   idle but a confirmation at the confirmation step: the context, not the model, decides that);
 - every FAQ question (a question is not a command) and the form's labelled answers that are a
@@ -10,7 +11,8 @@ What it learns from, each message with its class:
   ``none``; its confirmation-step answers
   that submit or change an item, as ``confirm`` / ``modify``.
 
-The file holds counts, not floats: the same data give the same file byte for byte.
+Every message is read as commands are read, a sign (👌, intents.yaml ``signs``) as its word. The file
+holds counts, not floats: the same data give the same file byte for byte.
 """
 from __future__ import annotations
 
