@@ -78,3 +78,10 @@ def test_a_question_about_a_command_gets_no_command_in_the_conversation(chat, op
     notice = handed_over.splitlines()[0]  # 「已通知招商工作人员……」
     assert notice and notice in chat.say(f"{openid}-c", "帮我转客服")  # the command, in other words
     assert notice not in chat.say(f"{openid}-b", "转客服大概要等多久")  # the question: no one is called
+
+
+def test_starting_over_said_with_an_error_starts_over_unless_a_field_is_named(nlu):
+    assert nlu.read("全错了,从头来", "confirm").intent == "restart"
+    assert nlu.read("不对不对,全部重来", "confirm").intent == "restart"
+    reading = nlu.read("公司名写错了,重来", "prompt:phone")  # the company field is named: edit it
+    assert (reading.intent, reading.field) == ("modify", "company")

@@ -218,6 +218,9 @@ class Commands:
         """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
         text = self.signed(text)
         intent, scores = self._read(text, context)
+        if intent == "modify" and self.scores(text).get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
+            # 「全错了,从头来」: an error in no field named, and starting over said: start over
+            return "restart", scores
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
                 and self.scores(text).get(intent, 0.0) < EXACT):
             return None, scores
