@@ -1,5 +1,6 @@
 """Choose how the command model is fused with the word lists: k-fold cross-validation on the
-labelled commands (tests/data/commands.yaml), each fold read by a model fitted without it.
+labelled commands (the ``commands:`` sets among fit_commands.TRAINING_SETS), each fold read by a
+model fitted without it.
 
     .venv/bin/python scripts/cv_commands.py [--over commands|knowledge] [--folds 5] [--alpha 0.5] [--sharpness 4]
 
@@ -87,7 +88,9 @@ def main() -> int:
     args = ap.parse_args()
     kb = load_knowledge(ROOT / "knowledge")
     nlu = Understanding(kb)
-    cases = yaml.safe_load((ROOT / "tests/data/commands.yaml").read_text(encoding="utf-8"))["commands"]
+    # every labelled command set the model is fitted on (fit_commands.TRAINING_SETS)
+    cases = [case for path in fit_commands.TRAINING_SETS
+             for case in (yaml.safe_load((ROOT / path).read_text(encoding="utf-8")) or {}).get("commands") or []]
     form = fit_commands.form_samples(yaml.safe_load((ROOT / "tests/data/form_answers.yaml").read_text(encoding="utf-8")))
     if args.over == "knowledge":
         rules, totals = over_knowledge(args, kb, nlu, form)

@@ -148,8 +148,8 @@ def test_fit_commands_writes_a_file_the_knowledge_loads_and_refuses_bad_input(kd
     assert result.exit_code == 1 and "faq.yaml" in result.output
 
 
-def test_the_model_alone_never_deletes_data_nor_answers_a_question_with_a_command(nlu):
-    # read while a person holds the conversation: only the word lists can make it 删除我的信息
+def test_the_model_alone_deletes_no_data_on_a_resemblance_nor_answers_a_question_with_a_command(nlu):
+    # read while a person holds the conversation: without a word for erasing it is no 删除我的信息
     assert not nlu.commands.is_("forget_me", "重复的消息")
     assert nlu.commands.is_("forget_me", "删除我的信息")
     assert nlu.read("取消订单怎么操作", "idle").intent is None

@@ -223,6 +223,8 @@ class Intents(Strict):
     contexts: dict[ContextName, dict[IntentName, float]] = Field(default_factory=dict)
     # words that say what a message is about without being a command (附近 → nearby), found anywhere in it
     words: dict[str, list[str]] = Field(default_factory=dict)
+    # signs (emoji) that people send instead of a word (👌 → 好的): read as that word
+    signs: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("fields")
     @classmethod
@@ -232,6 +234,14 @@ class Intents(Strict):
         unknown = sorted(set(value) - set(FORM.order))
         if unknown:
             raise ValueError(f"not a field of the form: {', '.join(unknown)} (fields: {', '.join(FORM.order)})")
+        return value
+
+    @field_validator("signs")
+    @classmethod
+    def _one_sign_each(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(sign for sign, word in value.items() if len(sign) != 1 or not str(word).strip())
+        if bad:
+            raise ValueError(f"each sign is one character standing for a word: {', '.join(bad)}")
         return value
 
 

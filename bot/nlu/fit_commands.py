@@ -2,7 +2,8 @@
 
 What it learns from, each message with its class:
 - every ``exact``, ``contains`` and ``examples`` wording of each intent in intents.yaml;
-- the labelled command sets (``commands:`` of tests/data/commands.yaml: text, state, intent), a
+- the labelled command sets (``commands:`` of tests/data/commands.yaml, commands_tuning3.yaml and
+  commands_tuning4.yaml: text, state, intent), a
   ``none`` only when the same words are not a command in another context (「好的」 is nothing at
   idle but a confirmation at the confirmation step: the context, not the model, decides that);
 - every FAQ question (a question is not a command) and the form's labelled answers that are a
@@ -10,7 +11,8 @@ What it learns from, each message with its class:
   ``none``; its confirmation-step answers
   that submit or change an item, as ``confirm`` / ``modify``.
 
-The file holds counts, not floats: the same data give the same file byte for byte.
+Every message is read as commands are read, a sign (👌, intents.yaml ``signs``) as its word. The file
+holds counts, not floats: the same data give the same file byte for byte.
 """
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ import yaml
 from .intent_model import NONE, fit_counts
 
 MODEL_FILE = "command_model.yaml"
-TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/form_answers.yaml")
-ALPHA, SHARPNESS = 0.5, 4.0
+TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/commands_tuning3.yaml", "tests/data/commands_tuning4.yaml",
+                 "tests/data/form_answers.yaml")
+ALPHA, SHARPNESS = 0.5, 6.0
 _HEADER = ("# 指令的统计模型(按字、两字、三字片段计数):由 parkbot kb fit-commands 根据 intents.yaml、常见问题和标注集生成,\n"
            "# 请勿手改。改了 intents.yaml 的说法或常见问题后重新运行它(同样的数据得到同样的文件)。\n")
 
@@ -81,7 +84,9 @@ def samples(kb: Any, data_paths: Iterable[str | Path]) -> list[tuple[str, str]]:
 
 
 def fit(kb: Any, data_paths: Iterable[str | Path]) -> dict[str, Any]:
-    data = samples(kb, data_paths)
+    # read as the commands are read: a sign (👌) as the word it stands for
+    signs = str.maketrans({sign: f" {word} " for sign, word in kb.intents.signs.items()})
+    data = [(text.translate(signs), label) for text, label in samples(kb, data_paths)]
     classes, counts, docs = fit_counts(data)
     return {"alpha": ALPHA, "sharpness": SHARPNESS, "intents_digest": intents_digest(kb.intents),
             "trained_on": docs, "counts": counts}
