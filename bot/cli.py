@@ -133,16 +133,11 @@ def kb_check(directory):
     click.echo(f"{directory}: ok")
 
 
-@kb.command("fit-policy")
-@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
-              help="labelled set (repeatable); default: tests/data/nlu.yaml and the first two held-out sets")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
-def kb_fit_policy(data, directory):
-    """Fit the answer/suggest/decline model and write DIRECTORY/answer_policy.yaml."""
+def _knowledge_to_fit(directory, data, defaults):
+    """The knowledge a ``kb fit-…`` command fits on, its directory and the labelled sets (or exit)."""
     import os
 
     from .knowledge.loader import KnowledgeError, load_knowledge
-    from .nlu.fit import TUNING_SETS, fit, write
 
     directory = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
     try:
@@ -151,7 +146,18 @@ def kb_fit_policy(data, directory):
         click.echo(str(exc), err=True)
         click.echo("the knowledge does not load: run `parkbot kb check`", err=True)
         sys.exit(1)
-    paths = list(data) or [p for p in TUNING_SETS if os.path.isfile(p)]
+    return kb_value, directory, list(data) or [p for p in defaults if os.path.isfile(p)]
+
+
+@kb.command("fit-policy")
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="labelled set (repeatable); default: the tuning sets listed in bot/nlu/fit.py")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def kb_fit_policy(data, directory):
+    """Fit the answer/suggest/decline model and write DIRECTORY/answer_policy.yaml."""
+    from .nlu.fit import TUNING_SETS, fit, write
+
+    kb_value, directory, paths = _knowledge_to_fit(directory, data, TUNING_SETS)
     if not paths:
         click.echo("no labelled set found: pass --data", err=True)
         sys.exit(1)
@@ -169,19 +175,9 @@ def kb_fit_policy(data, directory):
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def kb_fit_commands(data, directory):
     """Fit the command model and write DIRECTORY/command_model.yaml."""
-    import os
-
-    from .knowledge.loader import KnowledgeError, load_knowledge
     from .nlu.fit_commands import TRAINING_SETS, fit, write
 
-    directory = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
-    try:
-        kb_value = load_knowledge(directory)
-    except KnowledgeError as exc:
-        click.echo(str(exc), err=True)
-        click.echo("the knowledge does not load: run `parkbot kb check`", err=True)
-        sys.exit(1)
-    paths = list(data) or [p for p in TRAINING_SETS if os.path.isfile(p)]
+    kb_value, directory, paths = _knowledge_to_fit(directory, data, TRAINING_SETS)
     try:
         content = fit(kb_value, paths)
     except (ValueError, KeyError, IndexError, TypeError) as exc:

@@ -58,7 +58,7 @@ def test_fourth_held_out_set_does_not_regress():
     """nlu_holdout4.yaml: everyday WeChat wordings never tuned on, measured with ``eval --quiet`` only.
 
     Floors just under the figures measured on it (84.5 % answered right, 92.9 % right or first,
-    1.8 % answered wrong, 92.1 % off-topic not answered, 87.2 % commands in context) — not the
+    1.8 % answered wrong, 92.1 % off-topic not answered, 91.9 % commands in context) — not the
     goals, most of which it misses.
     """
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout4.yaml")
@@ -71,7 +71,7 @@ def test_fourth_held_out_set_does_not_regress():
     del r
     assert right >= 0.84 and first >= 0.92 and wrong <= 0.019, figures
     assert oos >= 0.92, figures
-    assert commands >= 0.87, figures
+    assert commands >= 0.91, figures
 
 
 def test_new_wordings_tuning_set_does_not_regress():
