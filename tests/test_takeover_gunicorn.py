@@ -68,9 +68,10 @@ def served(tmp_path, redis_url, prefix, redis_client, wechat_api):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
-        if not redis_url:
+        if not redis_url:  # the workers' embedded server outlives them by design; this test owns it
             from bot.store import embedded
 
+            embedded.socket_path(tmp_path / "var")  # attach to it: stop() shuts only servers this process holds
             embedded.stop(tmp_path / "var")
 
 
