@@ -56,17 +56,12 @@ def _code_digest() -> bytes:
 def key_of(directory: Path, builders: list[str]) -> tuple[str, str]:
     """Names the files of ``directory`` as read by this code (equal keys, equal built values), and
     their knowledge version as :func:`~.loader.load_knowledge` names it."""
-    from .loader import knowledge_files
+    from .loader import knowledge_version
 
-    digest, version = hashlib.sha1(_code_digest()), hashlib.sha1()
-    digest.update(",".join(builders).encode())
-    for path in knowledge_files(directory):
-        data = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big"))
-        digest.update(data)
-        version.update(path.name.encode())
-        version.update(data)
-    return digest.hexdigest()[:24], version.hexdigest()[:12]
+    version = knowledge_version(directory)
+    digest = hashlib.sha1(_code_digest())
+    digest.update(",".join(builders).encode() + b"\0" + version.encode())
+    return digest.hexdigest()[:24], version
 
 
 def _remade_cache(method, maxsize, typed):

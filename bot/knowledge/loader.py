@@ -122,6 +122,15 @@ def knowledge_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.is_file())
 
 
+def knowledge_version(directory: Path) -> str:
+    """The version of the files in ``directory``: a digest of their names and bytes."""
+    digest = hashlib.sha1()
+    for path in knowledge_files(directory):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def fingerprint(directory: Path) -> tuple:
     """Cheap change detector: names, sizes and mtimes of the YAML files."""
     out = []
@@ -215,10 +224,6 @@ def load_knowledge(directory: str | Path) -> Knowledge:
     if problems:
         raise KnowledgeError(problems)
 
-    digest = hashlib.sha1()
-    for path in knowledge_files(directory):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
     kb = Knowledge(
         directory=directory,
         park=loaded["park.yaml"],
@@ -230,7 +235,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         intents=loaded["intents.yaml"],
         messages=messages,
         tests=loaded["tests.yaml"],
-        version=digest.hexdigest()[:12],
+        version=knowledge_version(directory),
         loaded_at=time.time(),
         lines=LineMaps(texts, made=lines),
         campaigns=loaded["campaigns.yaml"].campaigns,

@@ -265,14 +265,21 @@ class Commands:
         share = self._rule_share
         fused = {name: share * weighted.get(name, 0.0) + (1 - share) * 100 * p / total for name, p in plausible.items()}
         best = max(fused, key=lambda n: (fused[n], weights[n]))
-        if best != ruled and ((best in MODEL_NEEDS_WORDS and not self.mentions(MODEL_NEEDS_WORDS[best], text)) or (best in WORD_LISTS_ONLY.get(context_row(context), ())
-                                                         and not self._prompt_model(best, text, context, fused[best]))):
+        if best != ruled and not self._model_may_read(best, text, context, fused[best]):
             return ruled, fused
         # asking what something means or who answers is no sign of another question (还有吗 may be one)
         accept = self._fused_accept + (QUESTION_MARGIN if asks_question(text) and best not in QUESTION_INTENTS else 0.0)
         if best == ruled:  # the word lists and the model agree: as sure as the surer of the two
             fused[best] = max(fused[best], weighted[best])
         return (best if fused[best] >= accept or best == ruled else None), fused
+
+    def _model_may_read(self, name: str, text: str, context: str, score: float) -> bool:
+        """Whether the model alone, against the word lists, may read ``name`` here (see
+        MODEL_NEEDS_WORDS and WORD_LISTS_ONLY)."""
+        if name in MODEL_NEEDS_WORDS and not self.mentions(MODEL_NEEDS_WORDS[name], text):
+            return False
+        return (name not in WORD_LISTS_ONLY.get(context_row(context), ())
+                or self._prompt_model(name, text, context, score))
 
     @staticmethod
     def _prompt_model(name: str, text: str, context: str, score: float) -> bool:

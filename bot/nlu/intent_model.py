@@ -66,8 +66,8 @@ class IntentModel:
     """Posterior of each class for a message; built from the counts in command_model.yaml."""
 
     classes: tuple[str, ...]
-    loglik: dict[str, tuple[float, ...]]  # gram -> log P(gram | class), per class
-    known: frozenset[str]  # grams seen in training: unknown ones say nothing to any class
+    loglik: dict[str, tuple[float, ...]]  # gram -> log P(gram | class), per class; grams not in it
+    # were never seen in training and say nothing to any class
     sharpness: float
 
     @classmethod
@@ -77,7 +77,7 @@ class IntentModel:
         totals = [sum(counts[c].values()) + alpha * (len(vocab) + 1) for c in classes]
         loglik = {g: tuple(math.log((counts[c].get(g, 0) + alpha) / t) for c, t in zip(classes, totals))
                   for g in vocab}
-        return cls(classes, loglik, frozenset(vocab), sharpness)
+        return cls(classes, loglik, sharpness)
 
     @classmethod
     def from_weights(cls, weights: Any) -> "IntentModel | None":
@@ -88,12 +88,13 @@ class IntentModel:
 
     def probs(self, text: str) -> dict[str, float]:
         """P(class | message): averaged log-likelihood (uniform prior), sharpened, normalised."""
-        g = [x for x in grams(text) if x in self.known]
+        loglik = self.loglik
+        g = [x for x in grams(text) if x in loglik]
         if not g:
             return {}
         sums = [0.0] * len(self.classes)
         for x in g:
-            for k, v in enumerate(self.loglik[x]):
+            for k, v in enumerate(loglik[x]):
                 sums[k] += v
         scaled = [self.sharpness * s / len(g) for s in sums]
         top = max(scaled)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from bot.knowledge.schema import ParkEntry
@@ -20,7 +21,9 @@ QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|多久|几[
                       r"|行不行")
 
 
+@lru_cache(maxsize=4096)
 def asks_question(text: str) -> bool:
+    # asked of one message by the command scores, the command model, the fusion and the reading
     return bool(QUESTION.search(surface(text or "")))
 
 
