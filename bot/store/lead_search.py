@@ -28,7 +28,7 @@ _NOT_DIGIT = re.compile(r"\D")
 _REPEAT_FIELDS = ("number", "f:phone", "f:company")
 # KEYS: leads (one hash slot, the {leads} tag)   ARGV: field names. Each lead's fields in one command,
 # not one HMGET per lead, which cost every submitted form a command per lead of the last 90 days
-_FIELDS_OF = """
+FIELDS_OF = """
 local out = {}
 for i, key in ipairs(KEYS) do out[i] = redis.call('HMGET', key, unpack(ARGV)) end
 return out
@@ -168,8 +168,7 @@ def find_repeat(store: LeadStore, phone: str, company: str, now: float, days: in
     numbers = store.r.zrevrangebyscore(store.keys.lead_index(), "+inf", repr(now - days * 86400))
     if not numbers:
         return None
-    fields_of = store.r.register_script(_FIELDS_OF)
-    for number, phone, company in fields_of(keys=[store.keys.lead(n) for n in numbers], args=_REPEAT_FIELDS):
+    for number, phone, company in store.fields_of(keys=[store.keys.lead(n) for n in numbers], args=_REPEAT_FIELDS):
         if number and ((want_phone and phone_key(_text(phone)) == want_phone) or (
                 want_company and company_key(_text(company)) == want_company)):
             return number

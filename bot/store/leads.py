@@ -23,7 +23,7 @@ import redis
 
 from ..form_spec import FORM
 from .keys import Keys
-from .lead_search import find_repeat
+from .lead_search import FIELDS_OF, find_repeat
 from .lead_terms import SHANGHAI, STATUSES
 
 # the lead's fields and the personal ones among them come from the form's specification
@@ -178,6 +178,7 @@ class LeadStore:
         self._erase = client.register_script(_ERASE)
         self._requeue = client.register_script(_REQUEUE)
         self._withdraw = client.register_script(_WITHDRAW)
+        self.fields_of = client.register_script(FIELDS_OF)  # many leads' fields in one command (lead_search)
 
     # writing -----------------------------------------------------------------------
     def submit(self, *, form_id: str, openid: str, fields: dict, listings: list[str],
