@@ -208,3 +208,32 @@ def test_a_question_about_another_park_is_at_most_suggested(park_nlu, place):
 def test_a_question_to_us_naming_where_the_asker_is_still_answered(park_nlu):
     m = park_nlu.match("我们工厂在昆山,你们高新区的主导产业是什么")
     assert (m.status, m.best.id) == ("answer", "leading-industries")
+
+
+def test_the_words_that_address_us_are_knowledge(tmp_path):
+    """synonyms.yaml ``to_us``: without 你们 there, a question naming 昆山 is held back even when it asks us."""
+    from bot.knowledge.loader import load_knowledge
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    path = target / "synonyms.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "to_us: [你们, " in text
+    path.write_text(text.replace("to_us: [你们, ", "to_us: ["), encoding="utf-8")
+    question = "我们工厂在昆山想问你们高新区的主导产业是什么"  # one clause: no part without 昆山 is tried alone
+    assert Understanding(load_knowledge(target)).match(question).status != "answer"
+    assert Understanding(load_knowledge(KNOWLEDGE)).match(question).status == "answer"
+
+
+@pytest.mark.parametrize("bad", ["你", "贵 园", ""])
+def test_kb_check_rejects_a_word_that_would_address_us_in_every_message(tmp_path, bad):
+    from bot.tools.kb_check import check
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    path = target / "synonyms.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("to_us: [你们, ", f"to_us: ['{bad}', 你们, "), encoding="utf-8")
+    line = text[: text.index("to_us:")].count("\n") + 1
+    problems = [str(p) for p in check(target)]
+    assert any(p.startswith(f"synonyms.yaml:{line}:") and "to_us" in p and "two characters" in p for p in problems), problems

@@ -164,6 +164,17 @@ class Synonyms(Strict):
     elsewhere: list[str] = Field(default_factory=list)
     # more of them, used only to hold back an answer (not as an input of the fitted answer model)
     other_parks: list[str] = Field(default_factory=list)
+    # words that address this office (你们, 贵园): a question naming another place that says one asks about ours
+    to_us: list[str] = Field(default_factory=list)
+
+    @field_validator("to_us")
+    @classmethod
+    def _addresses(cls, words: list[str]) -> list[str]:
+        for word in words:
+            # one character (你) would be in nearly every message: no question would be held back
+            if len(word) < 2 or re.search(r"\s", word):
+                raise ValueError(f"{word!r}: a word that addresses us has at least two characters and no spaces")
+        return words
 
 
 class MenuItem(Strict):

@@ -22,7 +22,6 @@ runner-up entry and enough of the message explained (:class:`Policy`), not a sin
 """
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -43,6 +42,7 @@ from .entries import Entry, Item, build_items
 from .fields import FieldReaders
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface, with_park_aliases
+from .places import Places
 from .policy import FEATURES, AnswerModel, features
 from .reading import Reading, asking_clause, asks_question
 from .tfidf import CharTfidf
@@ -51,10 +51,6 @@ from .weights import Policy, Scored
 
 Status = Literal["answer", "suggest", "none"]
 __all__ = ["Conflict", "Entry", "Match", "Policy", "Understanding"]
-
-
-# words that address this park's office: the question is about ours whatever else it names
-_TO_US = re.compile(r"你们|您们|贵园|贵区|贵司|你这|您这")
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,6 @@ class Understanding:
         norm = cache(self._normalizer.normalize)
         self._items: list[Item] = build_items(kb, norm)
         self._faqs = {f.id: f for f in kb.faqs}
-        self._parks: list[ParkEntry] = list(kb.parks)
 
         docs: list[str] = []
         self._doc_item: list[int] = []
@@ -110,19 +105,11 @@ class Understanding:
         idf, unseen = idf_table(it.own | it.told for it in self._items)
         self._idf, self._idf_unseen = idf, unseen * p.unseen_boost
         self._idf_known_char = self._idf_unseen * p.unseen_known_char
-        self._park_names: PhraseIndex[int] = PhraseIndex(
-            (norm(n), i) for i, park in enumerate(self._parks) for n in park.names)
         self._entry_by_id = {it.entry.id: it.entry for it in self._items}
-        # a knowledge value without commands (a bare FAQ set) reads no message as a command
-        # names of other places, less any our own knowledge speaks of (盐城 in a park's news)
+        # what the knowledge says itself: a place named there (盐城 in a park's news) is not elsewhere
         ours = " ".join([*(norm(f.answer) for f in kb.faqs), *(norm(p.summary) for p in kb.parks),
                          *(t for it in self._items for t in it.texts)])
-        self._elsewhere: PhraseIndex[bool] = PhraseIndex(
-            (n, True) for n in (norm(x) for x in getattr(kb.synonyms, "elsewhere", ())) if n and n not in ours)
-        # every place not ours, for holding back an answer (the model's feature above uses the first list only)
-        self._not_ours: PhraseIndex[bool] = PhraseIndex(
-            (n, True) for n in (norm(x) for x in (*getattr(kb.synonyms, "elsewhere", ()),
-                                                  *getattr(kb.synonyms, "other_parks", ()))) if n and n not in ours)
+        self.places = Places(kb, norm, ours)
         self._content_cache = lru_cache(maxsize=512)(self._content_chars_uncached)
         # each text as a tuple of interned characters: the vectors keep one string per distinct
         # character, not one per character of every paraphrase (~20 MB at 10 000 entries)
@@ -140,6 +127,7 @@ class Understanding:
         self._matched = lru_cache(maxsize=4096)(self._match_normalized)
         self._extracted = lru_cache(maxsize=4096)(self._extractor.extract)
         model = getattr(kb, "command_model", None)
+        # a knowledge value without commands (a bare FAQ set) reads no message as a command
         self.commands = Commands(getattr(kb, "intents", None) or Intents(intents={}), self._normalized,
                                  IntentModel.from_weights(model) if model is not None else None)
         # the inquiry form's readers with the rest of the knowledge version, not on a worker's first form answer
@@ -196,12 +184,7 @@ class Understanding:
         return self._decide(norm, ranked), (self._items[ranked[0].item].entry.id if ranked else None)
 
     def mentions_park(self, text: str) -> ParkEntry | None:
-        hits = self._park_names.find(self.normalize(text))
-        if not hits:
-            return None
-        # the longest name wins: 即墨科技创新园 names a park; a shorter alias inside it does not
-        _, _, owners = max(hits, key=lambda h: (len(h[1]), -h[0]))
-        return self._parks[min(owners)]
+        return self.places.park_named(self.normalize(text))
 
     def conflicts(self, min_gap: float = 0.0) -> list[Conflict]:
         """FAQ paraphrases answered with another entry once left out of their own entry.
@@ -350,7 +333,7 @@ class Understanding:
         content = self._content_chars(norm)
         total = sum(w for w, _, _ in content)
         unseen = sum(w for w, _, _ in content if w == self._idf_unseen) / total if total else 0.0
-        elsewhere = 1.0 if self._elsewhere.find(norm) else 0.0
+        elsewhere = 1.0 if self.places.names_elsewhere(norm) else 0.0
         item = self._items[ranked[0].item]
         # characters the best entry can say nothing about (出生 in 爱因斯坦是哪一年出生的)
         unexplained = sum(1 for _, left, right in content
@@ -392,9 +375,8 @@ class Understanding:
         # a message that is one of the entry's paraphrases, give or take a character, or wholly one
         # of its keywords (园区有多大), is answered: an admin wrote those words for that entry
         verbatim = (best.ratio >= p.verbatim or best.keys >= 0.999) and best.score > runner
-        # a question about another city or park (济南高新区…) is not answered with ours, at most
-        # suggested; one that also speaks to us (我们在苏州,你们园区…) still asks about ours
-        elsewhere = self._not_ours.find(norm) and not _TO_US.search(norm)
+        # a question about another city or park (济南高新区…) is not answered with ours, at most suggested
+        elsewhere = self.places.about_another_place(norm)
         if (confidence >= model.answer_at or verbatim) and not elsewhere:
             return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
         # a bare topic word (以色列) is as close to every entry about it: the model, trained on
