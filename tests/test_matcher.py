@@ -237,3 +237,10 @@ def test_kb_check_rejects_a_word_that_would_address_us_in_every_message(tmp_path
     line = text[: text.index("to_us:")].count("\n") + 1
     problems = [str(p) for p in check(target)]
     assert any(p.startswith(f"synonyms.yaml:{line}:") and "to_us" in p and "two characters" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("question", ["我在苏州工业园区，那边有什么优惠政策", "合肥那边，有补贴吗"])
+def test_a_question_about_another_place_is_held_back_whatever_its_asking_clause_says(park_nlu, question):
+    """The asking clause alone (那边有什么优惠政策) names no place; the message does."""
+    assert park_nlu.match(question).status != "answer"
+    assert park_nlu.match("我们厂在昆山，你们有什么优惠政策").status == "answer"  # it speaks to us

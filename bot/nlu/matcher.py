@@ -169,7 +169,9 @@ class Understanding:
         # first (the preamble's own words are context, not a new topic), and only when the model is
         # surer of it; the unanswered-questions log keeps the whole message.
         clause = asking_clause(text)
-        if clause is None:
+        # a question that is about another place (我在苏州工业园区，那边有什么优惠政策) stays held back, whatever
+        # its asking clause would say alone
+        if clause is None or self.places.about_another_place(norm):
             return whole
         part, _ = self._matched(self.normalize(clause))
         pick = part.best if part.status == "answer" else (part.suggestions[0] if part.suggestions else None)
