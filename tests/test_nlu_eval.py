@@ -119,3 +119,20 @@ def test_fifth_round_of_new_wordings_does_not_regress():
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
     assert right >= 0.86 and first >= 0.95 and wrong <= 0.011 and oos >= 0.95, figures
+
+
+def test_sixth_round_of_new_wordings_does_not_regress():
+    """nlu_dev6.yaml (may be tuned on) and nlu_unseen6.yaml (written with it, never tuned on, read only as
+    figures). Floors just under the figures when they were written (dev6 79.2 % answered right, 87.5 %
+    right or first, 3.1 % wrong, 95.2 % off-topic not answered; unseen6 79.4 %, 87.3 %, 9.5 % wrong,
+    93.9 %): new wordings are still answered with the wrong entry far too often."""
+    kb = load_knowledge(KNOWLEDGE)
+    dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev6.yaml"))
+    assert dev.faq_total >= 90 and dev.oos_total >= 40
+    assert dev.faq_accuracy >= 0.79 and dev.faq_answered_or_first >= 0.87 and dev.faq_wrong <= 0.032, format_report(dev)
+    assert dev.oos_recall >= 0.95, format_report(dev)
+    unseen = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_unseen6.yaml"))
+    figures = format_report(unseen, quiet=True)
+    right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
+    del unseen
+    assert right >= 0.79 and first >= 0.87 and wrong <= 0.096 and oos >= 0.93, figures
