@@ -86,3 +86,6 @@ def test_words_kept_as_typed_and_small_words_recognised():
     assert tidy_text("嗯，租厂房，层高8米吧。") == "租厂房，层高8米"
     assert is_affirm("好的！") and not is_affirm("好的厂房")
     assert declines("暂时保密") and not declines("保税仓")
+    # a bare "I don't know" is no value either; inside a real answer it stays part of it
+    assert declines("不知道") and declines("我也不清楚。") and declines("暂时还没定")
+    assert not declines("做什么还不确定，大概是新能源") and not declines("不知道科技有限公司")

@@ -98,8 +98,13 @@ def is_yes(text: str) -> bool:
 
 
 def declines(text: str) -> bool:
-    """暂时保密 / 不方便说: the user would rather not say."""
-    return bool(_DECLINE.search(written(text or "")))
+    """暂时保密 / 不方便说: the user would rather not say; or the whole answer is 不知道 / 不清楚 / 还没定,
+    which at an optional question means the same (「不知道」 is no company's name)."""
+    s = written(text or "")
+    if _DECLINE.search(s):
+        return True
+    core = re.sub(rf"[{re.escape(_PUNCT)}\s]+", "", _TRAILING.sub("", tidy_text(s)))
+    return len(core) <= 6 and bool(_UNKNOWN.fullmatch(re.sub(r"^(?:我们|我|也|都|暂时|目前|现在|还)+", "", core)))
 
 
 def approx_ranges(text: str) -> str:
