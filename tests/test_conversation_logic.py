@@ -65,6 +65,16 @@ def test_listing_search_lists_numbered_results_and_details(chat, openid, kb, msg
     assert first in details and ("租赁" in details)
 
 
+@pytest.mark.parametrize("pick, n", [("第二个", 2), ("第2个怎么样", 2), ("看看第三套", 3), ("我要1号", 1), ("一", 1)])
+def test_an_item_picked_in_words_opens_like_its_digit(chat, openid, pick, n):
+    listed = chat.say(openid, "有没有2000平的厂房")
+    title = listed.split(f"{n}. ", 1)[1].split("\n")[0]
+    details = chat.say(openid, pick)
+    assert details.startswith(f"【{title}】"), details
+    # what is no pick stays what it was: a question, not item 1
+    assert not chat.say(openid, "第一次来青岛投资要注意什么").startswith("【")
+
+
 def test_nothing_fits_offers_alternatives(chat, openid, msg):
     text = chat.say(openid, "求租50万平厂房")
     assert msg("search_alternatives") in text and msg("search_none", hotline="400 0123 021") not in text
