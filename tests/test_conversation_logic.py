@@ -75,6 +75,60 @@ def test_an_item_picked_in_words_opens_like_its_digit(chat, openid, pick, n):
     assert not chat.say(openid, "第一次来青岛投资要注意什么").startswith("【")
 
 
+def _listed(kb, text):
+    by_title = {x.title: x for x in kb.listings}
+    return [by_title[line.split(". ", 1)[1]] for line in text.split("\n")
+            if re.match(r"^\d\. ", line) and line.split(". ", 1)[1] in by_title]
+
+
+def test_the_last_search_narrowed_by_place_deal_and_size_words(chat, openid, kb, msg):
+    first = _listed(kb, chat.say(openid, "有没有厂房出租"))
+    assert first and all(x.type == "factory" and x.deal == "rent" for x in first)
+    bigger = chat.say(openid, "有没有更大的")
+    larger = [x for x in kb.listings if x.available and x.type == "factory" and x.deal == "rent"
+              and x.area > max(y.area for y in first)]
+    assert bigger.startswith(msg("search_beyond", what=msg("refine_bigger"), count=len(larger))), bigger
+    assert all(x.area > max(y.area for y in first) and x.type == "factory" and x.deal == "rent"
+               for x in _listed(kb, bigger))
+    district = next(x.district for x in kb.listings if x.type == "factory" and x.deal == "rent" and x.available)
+    short = district[:-1]  # 「城阳的呢」: the district's short name
+    narrowed = _listed(kb, chat.say(openid, f"{short}的呢"))
+    assert narrowed and all(x.district == district and x.type == "factory" and x.deal == "rent" for x in narrowed)
+    sale = _listed(kb, chat.say(openid, "出售的呢"))
+    assert all(x.deal == "sale" and x.type == "factory" for x in sale)
+
+
+def test_cheaper_compares_prices_in_the_same_unit_and_says_when_there_is_none(chat, openid, kb, msg):
+    from bot.dialogue.listings import price_value
+
+    first = _listed(kb, chat.say(openid, "有没有厂房出租"))
+    dearest = max(range(len(first)), key=lambda i: price_value(first[i].price)[0])
+    chat.say(openid, str(dearest + 1))  # looking at the dearest of the page: cheaper means cheaper than it
+    cheaper = chat.say(openid, "便宜一点的有吗")
+    found = _listed(kb, cheaper)
+    assert found and all(price_value(x.price)[0] < price_value(first[dearest].price)[0] for x in found), cheaper
+    assert [price_value(x.price)[0] for x in found] == sorted(price_value(x.price)[0] for x in found)
+    for _ in range(5):  # cheaper again until nothing is: then it says so, and the list stays
+        cheaper = chat.say(openid, "还有更便宜的吗")
+        if not _listed(kb, cheaper):
+            break
+    assert cheaper == msg("search_beyond_none", what=msg("refine_cheaper"), kind=msg("type_factory"))
+    assert price_value("1.1元/㎡/天") == (1.1, "元/㎡/天") and price_value("面议") is None
+
+
+def test_asking_for_cheap_ones_lists_them_cheapest_first(chat, openid, kb):
+    from bot.dialogue.listings import price_value
+
+    listed = _listed(kb, chat.say(openid, "有没有便宜的厂房出租"))
+    assert len(listed) >= 2
+    assert [price_value(x.price)[0] for x in listed] == sorted(price_value(x.price)[0] for x in listed)
+
+
+def test_a_place_word_without_a_list_shown_is_no_narrowing(chat, openid, msg):
+    # nothing listed yet: 「更大的」 has nothing to be bigger than, and is not read as a search
+    assert not chat.say(openid, "有没有更大的").startswith(msg("search_beyond", what=msg("refine_bigger"), count=1)[:4])
+
+
 def test_nothing_fits_offers_alternatives(chat, openid, msg):
     text = chat.say(openid, "求租50万平厂房")
     assert msg("search_alternatives") in text and msg("search_none", hotline="400 0123 021") not in text

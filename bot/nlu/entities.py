@@ -1,7 +1,8 @@
 """Typed slots from free text: a pure function of the text and the vocabulary.
 
 Slots (only those the text states): type, deal, area_sqm, area_min, area_max, budget_wan,
-district, tax_wan, phone, company, contact, industry.
+district, tax_wan, phone, company, contact, industry; and refine (bigger, smaller, cheaper:
+「有没有更大的」 said of the listings shown).
 
 Numbers are claimed in a fixed order -- phone numbers, then areas (a number needs an area unit
 to be an area), then money -- and each claimed span is blanked out, so an 11-digit phone
@@ -62,6 +63,8 @@ class EntityExtractor:
         for w in v.not_districts:
             self._district_of[prep(w)] = False  # matched, so it hides the district inside it
         self._districts = re.compile(_alternation(self._district_of))
+        self._refine_of: dict[str, str] = {prep(w): how for how, words in v.refine.items() for w in words}
+        self._refine = re.compile(_alternation(self._refine_of)) if self._refine_of else None
 
         units = {prep(u): f for u, f in v.area_units.items()}
         self._unit_factor = units
@@ -136,6 +139,9 @@ class EntityExtractor:
                 out[key] = value
         if "type" not in out and unit in self._land_units:
             out["type"] = "land"  # 30亩的地: only land is measured in 亩
+        refine = self._refine.search(words) if self._refine else None
+        if refine:
+            out["refine"] = self._refine_of[refine.group(0)]
         return out
 
     # ------------------------------------------------------------------ numbers

@@ -6,6 +6,7 @@ filler word), so they live in YAML beside the other knowledge files, not in Pyth
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -46,6 +47,8 @@ class Vocab(_Strict):
     vague_more: list[str] = Field(default_factory=list)
     lower_bounds: Bounds = Field(default_factory=Bounds)
     upper_bounds: Bounds = Field(default_factory=Bounds)
+    # 「有没有更大的」「便宜点的呢」 after a list: the last search again, bigger / smaller / cheaper
+    refine: dict[Literal["bigger", "smaller", "cheaper"], list[str]] = Field(default_factory=dict)
 
     # money: budget and tax
     money_units: dict[str, float]
