@@ -208,3 +208,16 @@ def test_a_question_about_another_park_is_at_most_suggested(park_nlu, place):
 def test_a_question_to_us_naming_where_the_asker_is_still_answered(park_nlu):
     m = park_nlu.match("我们工厂在昆山,你们高新区的主导产业是什么")
     assert (m.status, m.best.id) == ("answer", "leading-industries")
+
+
+def test_an_unknown_refine_word_group_is_refused_with_its_line(tmp_path):
+    from bot.knowledge.loader import KnowledgeError
+    from bot.nlu.vocab import load_vocab
+
+    text = (KNOWLEDGE / "entities.yaml").read_text(encoding="utf-8")
+    assert "\n  cheaper: [" in text
+    (tmp_path / "entities.yaml").write_text(text.replace("\n  cheaper: [", "\n  cheapest: ["), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_vocab(tmp_path)
+    line = text[:text.index("\n  cheaper: [") + 1].count("\n") + 1
+    assert f"entities.yaml:{line}" in str(caught.value) and "cheapest" in str(caught.value)
