@@ -108,6 +108,9 @@ class EntityExtractor:
             rf"(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
         self._surname = re.compile(f"(?:{plain})")
         self._contact_cue = re.compile(rf"(?:{_alternation(v.contact_cues)})[:\s]*")
+        # 我姓王: the surname alone is the contact (with its title when one follows: 我姓王,王经理 reads 王经理 above)
+        self._surname_cue = (re.compile(rf"(?:{_alternation(map(prep, v.surname_cues))})\s*(?P<name>{surnames})"
+                                        rf"(?![{_CJK.pattern[1:-1]}])") if v.surname_cues else None)
         self._name_stops = tuple(w for w in map(prep, v.name_stops) if w)
         self._industry_cue = re.compile(_alternation(map(prep, v.industry_cues)))
         self._industry_stops = tuple(w for w in map(prep, v.industry_stops) if w)
@@ -299,6 +302,9 @@ class EntityExtractor:
             if end - at >= 2:
                 out["contact"] = written[at:end]
                 return
+        by_surname = self._surname_cue.search(s) if self._surname_cue else None
+        if by_surname and (company is None or by_surname.start() not in company):
+            out["contact"] = written[by_surname.start("name"):by_surname.end("name")]
 
     def _industry(self, s: str, out: dict) -> range | None:
         for cue in self._industry_cue.finditer(s):

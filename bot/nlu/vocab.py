@@ -63,6 +63,7 @@ class Vocab(_Strict):
     contact_before: list[str] = Field(default_factory=list)
     contact_titles: list[str]
     contact_cues: list[str]
+    surname_cues: list[str] = Field(default_factory=list)
     surnames: str
     ambiguous_surnames: str = ""
     compound_surnames: list[str] = Field(default_factory=list)
