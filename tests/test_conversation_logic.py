@@ -129,6 +129,31 @@ def test_a_place_word_without_a_list_shown_is_no_narrowing(chat, openid, msg):
     assert not chat.say(openid, "有没有更大的").startswith(msg("search_beyond", what=msg("refine_bigger"), count=1)[:4])
 
 
+def _answer_of(kb, entry_id):
+    return next(f.answer.strip() for f in kb.faqs if f.id == entry_id)
+
+
+def test_a_follow_up_that_leaves_out_its_subject_is_read_with_it(chat, openid, kb, storage):
+    assert chat.say(openid, "国际客厅是干嘛的").startswith(_answer_of(kb, "israel-hall-intro"))
+    assert storage.load(openid).topic == "青岛以色列国际客厅"
+    assert chat.say(openid, "它在哪").startswith(_answer_of(kb, "israel-hall-location"))
+    # the subject carries on through follow-ups, and a new one replaces it
+    assert chat.say(openid, "里面能吃饭吗").startswith(_answer_of(kb, "israel-hall-dining"))
+    assert chat.say(openid, "工研院是干什么的").startswith(_answer_of(kb, "iti-intro"))
+    assert chat.say(openid, "获过什么荣誉").startswith(_answer_of(kb, "iti-award"))
+
+
+def test_a_follow_up_long_after_its_subject_is_read_alone(chat, openid, kb, storage):
+    chat.say(openid, "国际客厅是干嘛的")
+    alone = chat.say(openid, "它在哪")
+    for text in ("你好", "谢谢", "好的"):
+        chat.say(openid, text)
+    assert chat.say(openid, "它在哪") != alone  # three messages later 「它」 is no longer the hall
+    # a question about nothing the bot knows keeps no subject
+    chat.say(openid, "明天天气怎么样")
+    assert storage.load(openid).topic is None
+
+
 def test_nothing_fits_offers_alternatives(chat, openid, msg):
     text = chat.say(openid, "求租50万平厂房")
     assert msg("search_alternatives") in text and msg("search_none", hotline="400 0123 021") not in text

@@ -50,6 +50,11 @@ class Vocab(_Strict):
     # 「有没有更大的」「便宜点的呢」 after a list: the last search again, bigger / smaller / cheaper
     refine: dict[Literal["bigger", "smaller", "cheaper"], list[str]] = Field(default_factory=dict)
 
+    # follow-up questions (bot/nlu/topics.py): what 「它在哪」 may be about besides the parks, and
+    # the words that stand for it
+    subjects: dict[str, list[str]] = Field(default_factory=dict)
+    pronouns: list[str] = Field(default_factory=list)
+
     # money: budget and tax
     money_units: dict[str, float]
     tax_cues: list[str]
