@@ -96,6 +96,9 @@ def test_the_last_search_narrowed_by_place_deal_and_size_words(chat, openid, kb,
     assert narrowed and all(x.district == district and x.type == "factory" and x.deal == "rent" for x in narrowed)
     sale = _listed(kb, chat.say(openid, "出售的呢"))
     assert all(x.deal == "sale" and x.type == "factory" for x in sale)
+    # what the list already is, said again in a question, is no new list: 「租金怎么算」 after rentals
+    chat.say(openid, "有没有厂房出租")
+    assert not _listed(kb, chat.say(openid, "租金怎么算"))
 
 
 def test_cheaper_compares_prices_in_the_same_unit_and_says_when_there_is_none(chat, openid, kb, msg):

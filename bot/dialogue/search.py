@@ -102,9 +102,12 @@ def refines_last_search(t: Turn) -> bool:
     e = t.entities
     if e.get("type") and e["type"] != last.filters.get("type"):
         return False
-    if not (e.get("refine") or any(e.get(k) for k in NARROWING) or t.park is not None):
-        return False
-    return not (t.reading.asks and t.match.status == "answer" and not e.get("refine"))
+    if e.get("refine"):
+        return True
+    # 「租金怎么算」 names the deal already searched for: a question about it, not a new list
+    new = search_filters(e, t.park.id if t.park else None)
+    changes = any(new[k] != last.filters.get(k) for k in new if k != "type")
+    return changes and not (t.reading.asks and t.match.status == "answer")
 
 
 def refine(t: Turn) -> State:
