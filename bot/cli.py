@@ -205,13 +205,19 @@ def kb_test(directory):
 @click.option("--form", "form", is_flag=True, help="how the inquiry form reads answers, per field")
 @click.option("--conversations", default=None, type=click.Path(dir_okay=False),
               help="with --form: multi-turn set [default: tests/data/form_conversations.yaml with the default data]")
+@click.option("--follow-ups", "follow_ups", is_flag=True,
+              help="elliptical follow-up questions after an answer [default data: tests/data/followups.yaml]")
 @click.option("--quiet", is_flag=True, help="figures only, not the items missed (for a held-out set)")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-def eval_command(data, form, conversations, quiet, directory):
+def eval_command(data, form, conversations, follow_ups, quiet, directory):
     """Accuracy of matching and entities (or, with --form, of the inquiry form) on a labelled set."""
     import os
 
     knowledge = directory or os.environ.get("KNOWLEDGE_DIR") or "knowledge"
+    if follow_ups:
+        from .tools.followup_eval import main as follow_up_main
+
+        sys.exit(follow_up_main(knowledge, data or "tests/data/followups.yaml", quiet=quiet, echo=click.echo))
     if form:
         from .tools.form_eval import run
 

@@ -65,6 +65,98 @@ def test_listing_search_lists_numbered_results_and_details(chat, openid, kb, msg
     assert first in details and ("租赁" in details)
 
 
+@pytest.mark.parametrize("pick, n", [("第二个", 2), ("第2个怎么样", 2), ("看看第三套", 3), ("我要1号", 1), ("一", 1)])
+def test_an_item_picked_in_words_opens_like_its_digit(chat, openid, pick, n):
+    listed = chat.say(openid, "有没有2000平的厂房")
+    title = listed.split(f"{n}. ", 1)[1].split("\n")[0]
+    details = chat.say(openid, pick)
+    assert details.startswith(f"【{title}】"), details
+    # what is no pick stays what it was: a question, not item 1
+    assert not chat.say(openid, "第一次来青岛投资要注意什么").startswith("【")
+
+
+def _listed(kb, text):
+    by_title = {x.title: x for x in kb.listings}
+    return [by_title[line.split(". ", 1)[1]] for line in text.split("\n")
+            if re.match(r"^\d\. ", line) and line.split(". ", 1)[1] in by_title]
+
+
+def test_the_last_search_narrowed_by_place_deal_and_size_words(chat, openid, kb, msg):
+    first = _listed(kb, chat.say(openid, "有没有厂房出租"))
+    assert first and all(x.type == "factory" and x.deal == "rent" for x in first)
+    bigger = chat.say(openid, "有没有更大的")
+    larger = [x for x in kb.listings if x.available and x.type == "factory" and x.deal == "rent"
+              and x.area > max(y.area for y in first)]
+    assert bigger.startswith(msg("search_beyond", what=msg("refine_bigger"), count=len(larger))), bigger
+    assert all(x.area > max(y.area for y in first) and x.type == "factory" and x.deal == "rent"
+               for x in _listed(kb, bigger))
+    district = next(x.district for x in kb.listings if x.type == "factory" and x.deal == "rent" and x.available)
+    short = district[:-1]  # 「城阳的呢」: the district's short name
+    narrowed = _listed(kb, chat.say(openid, f"{short}的呢"))
+    assert narrowed and all(x.district == district and x.type == "factory" and x.deal == "rent" for x in narrowed)
+    sale = _listed(kb, chat.say(openid, "出售的呢"))
+    assert all(x.deal == "sale" and x.type == "factory" for x in sale)
+    # what the list already is, said again in a question, is no new list: 「租金怎么算」 after rentals
+    chat.say(openid, "有没有厂房出租")
+    assert not _listed(kb, chat.say(openid, "租金怎么算"))
+
+
+def test_cheaper_compares_prices_in_the_same_unit_and_says_when_there_is_none(chat, openid, kb, msg):
+    from bot.dialogue.listings import price_value
+
+    first = _listed(kb, chat.say(openid, "有没有厂房出租"))
+    dearest = max(range(len(first)), key=lambda i: price_value(first[i].price)[0])
+    chat.say(openid, str(dearest + 1))  # looking at the dearest of the page: cheaper means cheaper than it
+    cheaper = chat.say(openid, "便宜一点的有吗")
+    found = _listed(kb, cheaper)
+    assert found and all(price_value(x.price)[0] < price_value(first[dearest].price)[0] for x in found), cheaper
+    assert [price_value(x.price)[0] for x in found] == sorted(price_value(x.price)[0] for x in found)
+    for _ in range(5):  # cheaper again until nothing is: then it says so, and the list stays
+        cheaper = chat.say(openid, "还有更便宜的吗")
+        if not _listed(kb, cheaper):
+            break
+    assert cheaper == msg("search_beyond_none", what=msg("refine_cheaper"), kind=msg("type_factory"))
+    assert price_value("1.1元/㎡/天") == (1.1, "元/㎡/天") and price_value("面议") is None
+
+
+def test_asking_for_cheap_ones_lists_them_cheapest_first(chat, openid, kb):
+    from bot.dialogue.listings import price_value
+
+    listed = _listed(kb, chat.say(openid, "有没有便宜的厂房出租"))
+    assert len(listed) >= 2
+    assert [price_value(x.price)[0] for x in listed] == sorted(price_value(x.price)[0] for x in listed)
+
+
+def test_a_place_word_without_a_list_shown_is_no_narrowing(chat, openid, msg):
+    # nothing listed yet: 「更大的」 has nothing to be bigger than, and is not read as a search
+    assert not chat.say(openid, "有没有更大的").startswith(msg("search_beyond", what=msg("refine_bigger"), count=1)[:4])
+
+
+def _answer_of(kb, entry_id):
+    return next(f.answer.strip() for f in kb.faqs if f.id == entry_id)
+
+
+def test_a_follow_up_that_leaves_out_its_subject_is_read_with_it(chat, openid, kb, storage):
+    assert chat.say(openid, "国际客厅是干嘛的").startswith(_answer_of(kb, "israel-hall-intro"))
+    assert storage.load(openid).topic == "青岛以色列国际客厅"
+    assert chat.say(openid, "它在哪").startswith(_answer_of(kb, "israel-hall-location"))
+    # the subject carries on through follow-ups, and a new one replaces it
+    assert chat.say(openid, "里面能吃饭吗").startswith(_answer_of(kb, "israel-hall-dining"))
+    assert chat.say(openid, "工研院是干什么的").startswith(_answer_of(kb, "iti-intro"))
+    assert chat.say(openid, "获过什么荣誉").startswith(_answer_of(kb, "iti-award"))
+
+
+def test_a_follow_up_long_after_its_subject_is_read_alone(chat, openid, kb, storage):
+    chat.say(openid, "国际客厅是干嘛的")
+    alone = chat.say(openid, "它在哪")
+    for text in ("你好", "谢谢", "好的"):
+        chat.say(openid, text)
+    assert chat.say(openid, "它在哪") != alone  # three messages later 「它」 is no longer the hall
+    # a question about nothing the bot knows keeps no subject
+    chat.say(openid, "明天天气怎么样")
+    assert storage.load(openid).topic is None
+
+
 def test_nothing_fits_offers_alternatives(chat, openid, msg):
     text = chat.say(openid, "求租50万平厂房")
     assert msg("search_alternatives") in text and msg("search_none", hotline="400 0123 021") not in text

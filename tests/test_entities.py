@@ -110,6 +110,14 @@ def test_one_sentence_lead(extract):
                    "area_sqm": 2000, "industry": "海洋生物", "tax_wan": 300, "phone": "13912345678"}
 
 
+@pytest.mark.parametrize("text, contact", [
+    ("我姓王,电话13912345678", "王"), ("免贵姓欧阳", "欧阳"), ("我姓王，王经理", "王经理"),
+    ("想租厂房 本人姓李 13912345678", "李"), ("我姓王的朋友介绍来的", None),
+])
+def test_a_surname_given_alone_is_the_contact(extract, text, contact):
+    assert extract(text).get("contact") == contact
+
+
 @pytest.mark.parametrize("text,tax", [
     ("年税收300万", 300), ("税收三百万", 300), ("纳税1.2亿", 12000), ("税收大概一点二亿", 12000),
     ("年纳税一个亿", 10000), ("一年交四百万的税", 400), ("300万", 300), ("三百万左右", 300),

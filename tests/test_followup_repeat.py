@@ -14,7 +14,7 @@ from bot.leads.channels.wecom import WeComChannel
 from bot.leads.followup import FollowUp, deadline, is_overdue
 from bot.leads.worker import Worker
 from bot.store.lead_desk import LeadDesk
-from bot.store.lead_search import company_key, find_repeat, phone_key
+from bot.store.lead_repeat import company_key, find_repeat, phone_key
 from tests.conftest import KNOWLEDGE
 from tests.support.capture_server import server  # noqa: F401  (fixture)
 from tests.support.redis import clock, leads_redis, leads_redis_dir, store  # noqa: F401  (fixtures)

@@ -80,9 +80,16 @@ def test_other_fields_are_found_only_when_unambiguous(readers):
         "company": "青岛蓝海科技有限公司", "contact": "王经理", "phone": "13912345678"}
     assert readers.others("冷链仓储配送") == {}
     assert readers.others("海洋生物科技") == {}  # a bare 科技 is not a company's legal name
+    # a company described is not a company named
+    assert "company" not in readers.others("我们是一家做芯片设计的公司")
+    assert "company" not in readers.others("我们是一家外资企业")
+    assert readers.others("我们是蓝海科技公司")["company"][0] == "蓝海科技公司"
 
 
 def test_words_kept_as_typed_and_small_words_recognised():
     assert tidy_text("嗯，租厂房，层高8米吧。") == "租厂房，层高8米"
     assert is_affirm("好的！") and not is_affirm("好的厂房")
     assert declines("暂时保密") and not declines("保税仓")
+    # a bare "I don't know" is no value either; inside a real answer it stays part of it
+    assert declines("不知道") and declines("我也不清楚。") and declines("暂时还没定")
+    assert not declines("做什么还不确定，大概是新能源") and not declines("不知道科技有限公司")

@@ -43,6 +43,22 @@ def test_a_phone_at_another_question_fills_the_phone_only_while_it_is_empty(chat
     assert slots(storage, openid)["phone"] == "13912345678" and "industry" not in slots(storage, openid)
 
 
+def test_i_dont_know_at_the_company_skips_it_and_a_company_named_later_fills_it(chat, openid, storage, msg):
+    say_all(chat, openid, "登记", "租1500平厂房", "海洋生物", "300万")
+    text = chat.say(openid, "不知道")
+    assert msg("ask_contact") in text and slots(storage, openid)["company"] is None
+    say_all(chat, openid, "王经理")
+    text = chat.say(openid, "青岛蓝海科技有限公司")  # remembered at the phone question: it fills the skipped one
+    assert slots(storage, openid)["company"] == "青岛蓝海科技有限公司" and msg("ask_phone") in text
+
+
+def test_an_edit_mid_form_says_what_changed_then_asks_on(chat, openid, storage, msg):
+    say_all(chat, openid, "登记", "租1500平厂房 电话13912345678")
+    text = chat.say(openid, "电话写错了，应该是13912345679")
+    assert text.startswith(msg("form_changed", field=msg("field_phone"), value="13912345679"))
+    assert msg("ask_industry") in text and slots(storage, openid)["phone"] == "13912345679"
+
+
 def test_a_name_next_to_a_phone_keeps_both(chat, openid, storage):
     say_all(chat, openid, "登记", "租1500平厂房", "海洋生物", "300万", "蓝海科技")
     chat.say(openid, "李工,139 1234 5678")

@@ -244,3 +244,16 @@ def test_a_question_about_another_place_is_held_back_whatever_its_asking_clause_
     """The asking clause alone (那边有什么优惠政策) names no place; the message does."""
     assert park_nlu.match(question).status != "answer"
     assert park_nlu.match("我们厂在昆山，你们有什么优惠政策").status == "answer"  # it speaks to us
+
+
+def test_an_unknown_refine_word_group_is_refused_with_its_line(tmp_path):
+    from bot.knowledge.loader import KnowledgeError
+    from bot.nlu.vocab import load_vocab
+
+    text = (KNOWLEDGE / "entities.yaml").read_text(encoding="utf-8")
+    assert "\n  cheaper: [" in text
+    (tmp_path / "entities.yaml").write_text(text.replace("\n  cheaper: [", "\n  cheapest: ["), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_vocab(tmp_path)
+    line = text[:text.index("\n  cheaper: [") + 1].count("\n") + 1
+    assert f"entities.yaml:{line}" in str(caught.value) and "cheapest" in str(caught.value)

@@ -86,3 +86,15 @@ def test_strip_marks_keeps_letters_and_digits():
 def test_long_input_is_linear(norm):
     text = "园区厂房" * 1250  # 5000 characters
     assert len(norm.normalize(text)) == 5000
+
+
+@pytest.mark.parametrize("text, n", [
+    ("2", 2), ("１２", 12), ("第一个", 1), ("第一个怎么样", 1), ("看看第2套", 2), ("我要1号", 1), ("选3", 3),
+    ("一号", 1), ("一", 1), ("第十二个", 12), ("看一下第三个房源", 3), ("第3个吧", 3),
+    ("第一次来青岛", None), ("要5个车位", None), ("100", None), ("第二产业", None), ("2号楼", None), ("", None),
+])
+def test_a_pick_is_read_only_from_a_message_that_is_nothing_but_the_pick(text, n):
+    from bot.nlu.commands import clean
+    from bot.nlu.numbers import picked_number
+
+    assert picked_number(clean(text)) == n

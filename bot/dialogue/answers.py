@@ -5,8 +5,12 @@ The form answers a question asked mid-form the same way, so this sits below both
 from __future__ import annotations
 
 from ..knowledge.messages import declare
+from ..nlu.topics import subjects_of
 from .states import State
 from .turn import Turn
+
+TOPIC_TURNS = 2  # a follow-up 「它在哪」 refers to what was answered at most this many messages before
+_RANK = {"answer": 2, "suggest": 1}
 
 declare("answer_invite", "did_you_mean", "suggestion_line", "pick_by_digit", "not_sure", "follow_up_line",
         owner="dialogue")
@@ -36,8 +40,29 @@ def answer_entry(t: Turn, entry_id: str) -> State:
     return State.IDLE
 
 
+def _in_context(t: Turn):
+    """The match of this question, read with the subject of the last answer when it leaves it out.
+
+    「它在哪」 after 「国际客厅是干嘛的」 is 「国际客厅在哪」. The reading with the subject wins when
+    it is at least as sure as the message alone; either way the subject named (or carried) is kept
+    for the next follow-up.
+    """
+    subjects = subjects_of(t.nlu, t.kb.parks)
+    named = subjects.named(t.text)
+    match, topic = t.match, named
+    data = t.data
+    recent = data.topic is not None and data.topic_turn is not None and data.topic_turn >= data.turn - TOPIC_TURNS
+    if named is None and recent and subjects.is_follow_up(t.text):
+        with_topic = t.nlu.match(subjects.with_subject(t.text, data.topic))
+        if _RANK.get(with_topic.status, 0) >= _RANK.get(match.status, 0) and with_topic.status in _RANK:
+            match, topic = with_topic, data.topic
+    data.topic = topic if match.status in _RANK else None
+    data.topic_turn = data.turn if data.topic else None
+    return match
+
+
 def answer_question(t: Turn) -> State:
-    match = t.match
+    match = _in_context(t)
     if match.status == "answer" and match.best is not None:
         return answer_entry(t, match.best.id)
     if match.status == "suggest" and match.suggestions:

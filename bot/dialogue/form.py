@@ -277,7 +277,10 @@ def modify(t: Turn) -> State:
 def _edit(t: Turn, name: str, rest: str) -> State:
     form = t.data.form
     if rest and _apply_edit(t, name, rest):
-        return confirm(t) if t.state is State.FORM_CONFIRM or not missing_unasked(t) else next_step(t)
+        if t.state is State.FORM_CONFIRM or not missing_unasked(t):
+            return confirm(t)  # the summary shows the new value
+        t.say("form_changed", field=_label(t, name), value=display(t, name, form.slots.get(name)))
+        return next_step(t)
     form.editing = t.state is State.FORM_CONFIRM or not missing_unasked(t, name)
     return ask(t, name)
 

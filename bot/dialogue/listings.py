@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Iterable
 
 from ..knowledge.schema import Listing
@@ -9,6 +10,7 @@ from ..knowledge.schema import Listing
 # what narrows a property type down to listings: the deal, the size, the place
 NARROWING = ("deal", "area_sqm", "area_min", "area_max", "district")
 SEARCH_KEYS = ("type", *NARROWING, "park")
+AREA_KEYS = ("area_sqm", "area_min", "area_max")
 
 
 def area_text(messages, item: Listing) -> str:
@@ -76,6 +78,48 @@ def rank(listings: Iterable[Listing], filters: dict[str, Any], park_names: set[s
         return misses, _closeness(item, filters), item.id
 
     return sorted(near, key=score), True
+
+
+_PRICE = re.compile(r"(\d+(?:\.\d+)?)\s*(.*)")
+
+
+def price_value(price: str) -> tuple[float, str] | None:
+    """A listing's price as (number, unit): 「1.1元/㎡/天」 -> (1.1, "元/㎡/天"); None when it has no number.
+    Only prices in the same unit compare (a rent per day is no cheaper than a sale price per ㎡)."""
+    m = _PRICE.search((price or "").replace(",", ""))
+    return (float(m.group(1)), re.sub(r"\s+", "", m.group(2))) if m else None
+
+
+def cheapest_first(items: list[Listing]) -> list[Listing]:
+    """「有没有便宜的仓库」: each price unit's listings cheapest first (units in the order they came),
+    listings without a price last."""
+    units: dict[str, int] = {}
+    keyed = []
+    for item in items:
+        value = price_value(item.price)
+        rank_of_unit = units.setdefault(value[1], len(units)) if value else len(items)
+        keyed.append(((rank_of_unit, value[0] if value else 0.0), item))
+    return [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def beyond(items: list[Listing], shown: list[Listing], how: str) -> list[Listing]:
+    """Of ``items``, those bigger / smaller / cheaper than every listing ``shown``, nearest first."""
+    if not shown:
+        return []
+    if how == "bigger":
+        top = max(item.area for item in shown)
+        return sorted((x for x in items if x.area > top), key=lambda x: (x.area, x.id))
+    if how == "smaller":
+        low = min(item.area for item in shown)
+        return sorted((x for x in items if x.area < low), key=lambda x: (-x.area, x.id))
+    prices = [p for p in map(price_value, (item.price for item in shown)) if p]
+    cheaper = []
+    for item in items:
+        value = price_value(item.price)
+        floor = min((v for v, unit in prices if value and unit == value[1]), default=None)
+        if value and floor is not None and value[0] < floor:
+            cheaper.append((value[0], item.id, item))
+    return [item for _, _, item in sorted(cheaper)]
 
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

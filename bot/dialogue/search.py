@@ -7,10 +7,10 @@ from ..knowledge.messages import declare
 from ..knowledge.schema import Listing
 from ..store.conversation_state import LastSearch
 from .choices import picked
-from .listings import NARROWING, area_text, distance_km, nearest, rank, search_filters
+from .listings import AREA_KEYS, NARROWING, area_text, beyond, cheapest_first, distance_km, nearest, rank, search_filters
 from .replies import Article
 from .states import State
-from .turn import Turn
+from .turn import Turn, context_of
 
 declare("button_register", owner="web chat buttons")
 
@@ -22,7 +22,8 @@ declare(
     "listing_details_footer", "listing_gone", "search_all_types", "location_results", "location_line", "location_none",
     "location_type_results", "location_far", "location_what_any", "location_reported", "nearby_ask_location",
     "area_sqm", "area_mu", "type_factory", "type_land", "type_office", "type_apartment", "type_warehouse",
-    "type_lab", "deal_rent", "deal_sale", owner="search",
+    "type_lab", "deal_rent", "deal_sale", "search_beyond", "search_beyond_none", "refine_bigger", "refine_smaller",
+    "refine_cheaper", "search_what_any", owner="search",
 )
 
 
@@ -65,8 +66,14 @@ def run(t: Turn) -> State:
     filters = search_filters(t.entities, park.id if park else None)
     if not filters and not t.is_("listings"):
         return ask(t)
+    return _show(t, filters)
+
+
+def _show(t: Turn, filters: dict[str, Any]) -> State:
     t.hit("searches")
-    items, relaxed = rank(t.kb.listings, filters, set(park.names) if park else set())
+    items, relaxed = rank(t.kb.listings, filters, _park_names(t, filters))
+    if t.entities.get("refine") == "cheaper":  # 「有没有便宜的仓库」
+        items = cheapest_first(items)
     t.data.search = LastSearch(filters=filters, ids=[item.id for item in items])
     if not items:
         t.say("search_none", hotline=t.kb.park.contacts.hotline)
@@ -76,6 +83,68 @@ def run(t: Turn) -> State:
     t.say("search_alternatives" if relaxed else "search_results", count=len(items))
     _list_page(t, items, 0)
     return State.IDLE
+
+
+def _park_names(t: Turn, filters: dict[str, Any]) -> set[str]:
+    park = next((p for p in t.kb.parks if p.id == filters.get("park")), None)
+    return set(park.names) if park else set()
+
+
+def refines_last_search(t: Turn) -> bool:
+    """「城阳区的呢」「出售的呢」「有没有更大的」 right after listings were shown: the last search, changed.
+
+    A new property type is a new search; a question the knowledge answers (「城阳区有什么政策」)
+    is answered; a search by location is not narrowed (its order is the distance).
+    """
+    last = t.data.search
+    if last is None or last.km is not None or context_of(t.data, t.state) not in ("list_shown", "listing_details"):
+        return False
+    e = t.entities
+    if e.get("type") and e["type"] != last.filters.get("type"):
+        return False
+    if e.get("refine"):
+        return True
+    # 「租金怎么算」 names the deal already searched for: a question about it, not a new list
+    new = search_filters(e, t.park.id if t.park else None)
+    changes = any(new[k] != last.filters.get(k) for k in new if k != "type")
+    return changes and not (t.reading.asks and t.match.status == "answer")
+
+
+def refine(t: Turn) -> State:
+    """The last search with what this message changes: a place, a deal, a size, or bigger/smaller/cheaper
+    than the listings just shown."""
+    last = t.data.search
+    new = search_filters(t.entities, t.park.id if t.park else None)
+    filters = dict(last.filters)
+    if any(k in new for k in AREA_KEYS):
+        filters = {k: v for k, v in filters.items() if k not in AREA_KEYS}
+    filters.update(new)
+    how = t.entities.get("refine")
+    if not how:
+        return _show(t, filters)
+    t.hit("searches")
+    loose = {k: v for k, v in filters.items() if k not in AREA_KEYS}  # 「更大的」 leaves the size asked behind
+    items, relaxed = rank(t.kb.listings, loose, _park_names(t, loose))
+    m = t.kb.messages
+    what = m.render(f"refine_{how}")
+    found = [] if relaxed else beyond(items, _shown(t), how)
+    if not found:
+        kind = filters.get("type")
+        t.say("search_beyond_none", what=what, kind=m.render(f"type_{kind}") if kind else m.render("search_what_any"))
+        return State.IDLE
+    t.data.search = LastSearch(filters=loose, ids=[item.id for item in found])
+    t.say("search_beyond", what=what, count=len(found))
+    _list_page(t, found, 0)
+    return State.IDLE
+
+
+def _shown(t: Turn) -> list[Listing]:
+    """The listings the user is looking at: the one just opened, else the page just listed."""
+    by_id = t.kb.listing_by_id
+    if context_of(t.data, t.state) == "listing_details" and t.data.viewed and t.data.viewed[-1] in by_id:
+        return [by_id[t.data.viewed[-1]]]
+    ids = [c["id"] for c in t.data.choices if c.get("kind") == "listing"]
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def more(t: Turn) -> State:

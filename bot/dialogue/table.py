@@ -154,6 +154,7 @@ _IDLE_ROUTES = [
     Route("small talk", lambda t: t.is_("thanks") or t.is_("bye") or t.is_("identity"), general.small_talk,
           (State.IDLE,)),
     *_pick_routes(mid_form=False),
+    Route("narrow the list", search.refines_last_search, search.refine, (State.IDLE,)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
     Route("listings", search.wants_listings, search.run, (State.IDLE, State.SEARCH)),

@@ -20,6 +20,7 @@ from ..knowledge.schema import Intents
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import surface
+from .numbers import picked_number
 from .reading import asks_question
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -323,8 +324,8 @@ class Commands:
 
     @staticmethod
     def digit(text: str) -> int | None:
-        cleaned = clean(text)
-        return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 2 else None
+        """The list item a message picks (「2」「第二个」「我要1号」), or None."""
+        return picked_number(clean(text))
 
     def collisions(self, faq_questions: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
         """Paraphrases that read as another intent too, or are an FAQ question: (intent, text, other).

@@ -1,7 +1,8 @@
 """Typed slots from free text: a pure function of the text and the vocabulary.
 
 Slots (only those the text states): type, deal, area_sqm, area_min, area_max, budget_wan,
-district, tax_wan, phone, company, contact, industry.
+district, tax_wan, phone, company, contact, industry; and refine (bigger, smaller, cheaper:
+「有没有更大的」 said of the listings shown).
 
 Numbers are claimed in a fixed order -- phone numbers, then areas (a number needs an area unit
 to be an area), then money -- and each claimed span is blanked out, so an 11-digit phone
@@ -62,6 +63,8 @@ class EntityExtractor:
         for w in v.not_districts:
             self._district_of[prep(w)] = False  # matched, so it hides the district inside it
         self._districts = re.compile(_alternation(self._district_of))
+        self._refine_of: dict[str, str] = {prep(w): how for how, words in v.refine.items() for w in words}
+        self._refine = re.compile(_alternation(self._refine_of)) if self._refine_of else None
 
         units = {prep(u): f for u, f in v.area_units.items()}
         self._unit_factor = units
@@ -105,6 +108,9 @@ class EntityExtractor:
             rf"(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
         self._surname = re.compile(f"(?:{plain})")
         self._contact_cue = re.compile(rf"(?:{_alternation(v.contact_cues)})[:\s]*")
+        # 我姓王: the surname alone is the contact (with its title when one follows: 我姓王,王经理 reads 王经理 above)
+        self._surname_cue = (re.compile(rf"(?:{_alternation(map(prep, v.surname_cues))})\s*(?P<name>{surnames})"
+                                        rf"(?![{_CJK.pattern[1:-1]}])") if v.surname_cues else None)
         self._name_stops = tuple(w for w in map(prep, v.name_stops) if w)
         self._industry_cue = re.compile(_alternation(map(prep, v.industry_cues)))
         self._industry_stops = tuple(w for w in map(prep, v.industry_stops) if w)
@@ -136,6 +142,9 @@ class EntityExtractor:
                 out[key] = value
         if "type" not in out and unit in self._land_units:
             out["type"] = "land"  # 30亩的地: only land is measured in 亩
+        refine = self._refine.search(words) if self._refine else None
+        if refine:
+            out["refine"] = self._refine_of[refine.group(0)]
         return out
 
     # ------------------------------------------------------------------ numbers
@@ -293,6 +302,9 @@ class EntityExtractor:
             if end - at >= 2:
                 out["contact"] = written[at:end]
                 return
+        by_surname = self._surname_cue.search(s) if self._surname_cue else None
+        if by_surname and (company is None or by_surname.start() not in company):
+            out["contact"] = written[by_surname.start("name"):by_surname.end("name")]
 
     def _industry(self, s: str, out: dict) -> range | None:
         for cue in self._industry_cue.finditer(s):

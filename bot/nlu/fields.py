@@ -31,6 +31,8 @@ _AFFIRM = frozenset("""好 好的 好嘞 好滴 好吧 好哒 嗯 嗯嗯 嗯呢 
 _DECLINE = re.compile(r"保密|不方便|不想说|不想透露|先不说|不透露|暂不透露|不告诉|不便|不想填|先不填|不想给")
 _UNKNOWN = re.compile(r"不确定|不知道|不清楚|说不好|不好说|说不准|待定|未知|没想好|还没算|没算过|没测算|还没测|"
                       r"看情况|要看|不一定|还没定|没定|估不出|算不出|保密|不方便|不透露|不想说")
+# what an introduced company "name" begins with or holds when it only describes the company
+_NOT_A_NAME = re.compile(r"^(?:一家|一个|一所|某|这家|那家|家|个|做|搞)|的")
 _LEADING_FILLER = re.compile(r"^(?:嗯+|呃+|额+|那个|就是|这个)?[,，\s]*")
 _TRAILING = re.compile(r"(?:吧|啊|呀|哈|呢|嘛|哦|啦|嘞|哟|了吧)+$")
 _TITLES_EXTRA = ("工", "博士", "教授", "处长", "科长", "所长", "院长", "书记", "律师", "医生", "总工", "会计", "助理",
@@ -98,8 +100,13 @@ def is_yes(text: str) -> bool:
 
 
 def declines(text: str) -> bool:
-    """暂时保密 / 不方便说: the user would rather not say."""
-    return bool(_DECLINE.search(written(text or "")))
+    """暂时保密 / 不方便说: the user would rather not say; or the whole answer is 不知道 / 不清楚 / 还没定,
+    which at an optional question means the same (「不知道」 is no company's name)."""
+    s = written(text or "")
+    if _DECLINE.search(s):
+        return True
+    core = re.sub(rf"[{re.escape(_PUNCT)}\s]+", "", _TRAILING.sub("", tidy_text(s)))
+    return len(core) <= 6 and bool(_UNKNOWN.fullmatch(re.sub(r"^(?:我们|我|也|都|暂时|目前|现在|还)+", "", core)))
 
 
 def approx_ranges(text: str) -> str:
@@ -178,6 +185,8 @@ class FieldReaders:
         if skip != "company":
             m = self._legal.search(s) or None
             cue = self._company_cue.search(s) or self._company_intro.search(s)
+            if cue and _NOT_A_NAME.search(cue.group("name")):
+                cue = None  # 「我们是一家做芯片设计的公司」 says what the company is, not its name
             if cue:
                 out["company"] = (cue.group("name"), cue.span())
             elif m:

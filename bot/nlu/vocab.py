@@ -6,6 +6,7 @@ filler word), so they live in YAML beside the other knowledge files, not in Pyth
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -46,6 +47,13 @@ class Vocab(_Strict):
     vague_more: list[str] = Field(default_factory=list)
     lower_bounds: Bounds = Field(default_factory=Bounds)
     upper_bounds: Bounds = Field(default_factory=Bounds)
+    # 「有没有更大的」「便宜点的呢」 after a list: the last search again, bigger / smaller / cheaper
+    refine: dict[Literal["bigger", "smaller", "cheaper"], list[str]] = Field(default_factory=dict)
+
+    # follow-up questions (bot/nlu/topics.py): what 「它在哪」 may be about besides the parks, and
+    # the words that stand for it
+    subjects: dict[str, list[str]] = Field(default_factory=dict)
+    pronouns: list[str] = Field(default_factory=list)
 
     # money: budget and tax
     money_units: dict[str, float]
@@ -60,6 +68,7 @@ class Vocab(_Strict):
     contact_before: list[str] = Field(default_factory=list)
     contact_titles: list[str]
     contact_cues: list[str]
+    surname_cues: list[str] = Field(default_factory=list)
     surnames: str
     ambiguous_surnames: str = ""
     compound_surnames: list[str] = Field(default_factory=list)

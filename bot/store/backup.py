@@ -4,7 +4,7 @@ What is kept: every key :meth:`Keys.lead_keys` names for each lead (the lead's h
 field it has, and whatever per-lead keys features add there), plus the notification outbox and
 the dead letters, so notifications not yet delivered at backup time are delivered after a
 restore. What is rebuilt on import from the leads themselves: the indexes (all, per status,
-per user), the form ids that guard against double submission, and each day's number sequence
+per user, per phone and company for repeat inquiries), the form ids that guard against double submission, and each day's number sequence
 (set past the highest restored number, so new leads never collide with restored ones).
 
 Values are written by type (string, hash, list, set, sorted set, stream) as JSON, not as
@@ -30,6 +30,8 @@ from typing import IO, Any, Iterator
 import redis
 
 from .keys import Keys
+from .lead_repeat import file_lead
+from .lead_search import field_text
 from .leads import FORM_TTL, SEQ_TTL, STATUSES
 
 FORMAT, VERSION = "parkbot-leads", 1
@@ -237,3 +239,4 @@ def _index(pipe, keys: Keys, number: str, fields: dict) -> None:
         pipe.sadd(keys.user_leads(fields["openid"]), number)
     if fields.get("form_id"):
         pipe.set(keys.lead_form(fields["form_id"]), number, ex=FORM_TTL)
+    file_lead(pipe, keys, number, created, field_text(fields.get("f:phone")), field_text(fields.get("f:company")))

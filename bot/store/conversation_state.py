@@ -73,6 +73,8 @@ class ConversationState(BaseModel):
     viewed_turn: int | None = None  # the turn that showed the last of them
     search: LastSearch | None = None  # the last search: filters, offset, the ids found (and km)
     invited: bool = False  # the invitation to 登记 was said once after an answer
+    topic: str | None = None  # what the last answered question was about (国际客厅): 「它在哪」 means it
+    topic_turn: int | None = None  # the turn that answered it
     form: InquiryForm | None = None  # the open inquiry form (bot/dialogue/form.py)
 
     def document(self) -> dict[str, Any]:

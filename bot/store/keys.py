@@ -85,6 +85,14 @@ class Keys:
     def lead_status(self, status: str) -> str:
         return self.shared(f"status:{status}")
 
+    def lead_same(self, digest: str) -> str:
+        """The leads with one phone or one company (a digest of it: no personal data in key names)."""
+        return self.shared(f"same:{digest}")
+
+    def lead_same_marker(self) -> str:
+        """Set once the leads before :meth:`lead_same` existed were filed under it."""
+        return self.shared("same-filed")
+
     def lead_form(self, form_id: str) -> str:
         return self.shared(f"form:{form_id}")
 

@@ -20,22 +20,13 @@ if TYPE_CHECKING:
     from .leads import LeadStore
 
 SORTS = ("-created", "created", "company", "status", "assignee")
-REPEAT_DAYS = 90
 PER_PAGE_MAX = 200
 _FIELDS = ("number", "created", "status", "source", "assignee", "f:phone", "f:company", "f:contact")
-_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司")
 _NOT_DIGIT = re.compile(r"\D")
-_REPEAT_FIELDS = ("number", "f:phone", "f:company")
-# KEYS: leads (one hash slot, the {leads} tag)   ARGV: field names. Each lead's fields in one command,
-# not one HMGET per lead, which cost every submitted form a command per lead of the last 90 days
-FIELDS_OF = """
-local out = {}
-for i, key in ipairs(KEYS) do out[i] = redis.call('HMGET', key, unpack(ARGV)) end
-return out
-"""
 
 
-def _text(raw: str | None) -> str:
+def field_text(raw: str | None) -> str:
+    """A lead field as stored (JSON-encoded) as the text a person reads."""
     if raw is None:
         return ""
     try:
@@ -48,21 +39,6 @@ def _text(raw: str | None) -> str:
 def fold(text: str) -> str:
     """Full-width to half-width, case and spaces ignored: how staff type a search."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
-
-
-def company_key(text: str) -> str:
-    """海智源有限公司 and 海智源公司 are one company; an empty key matches nothing."""
-    key = fold(text)
-    for suffix in _SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix) + 1:
-            key = key[: -len(suffix)]
-            break
-    return key if len(key) >= 2 and key not in _SUFFIXES else ""
-
-
-def phone_key(text: str) -> str:
-    digits = _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", text or ""))
-    return digits[-11:] if len(digits) >= 7 else ""
 
 
 @dataclass(frozen=True)
@@ -121,8 +97,8 @@ def _rows(store: LeadStore, numbers: list[str]) -> list[dict]:
         except ValueError:
             created_at = 0.0
         rows.append({"number": number, "created": created_at, "status": status or "new", "source": source or "",
-                     "assignee": assignee or "", "phone": _text(phone), "company": _text(company),
-                     "contact": _text(contact)})
+                     "assignee": assignee or "", "phone": field_text(phone), "company": field_text(company),
+                     "contact": field_text(contact)})
     return rows
 
 
@@ -158,21 +134,6 @@ def _load(store: LeadStore, numbers: Iterable[str]) -> list[dict]:
     for number in numbers:
         pipe.hgetall(store.keys.lead(number))
     return [lead for lead in map(store._decode, pipe.execute()) if lead]
-
-
-def find_repeat(store: LeadStore, phone: str, company: str, now: float, days: int = REPEAT_DAYS) -> str | None:
-    """The newest lead of the last ``days`` days with the same phone or the same company."""
-    want_phone, want_company = phone_key(phone), company_key(company)
-    if not want_phone and not want_company:
-        return None
-    numbers = store.r.zrevrangebyscore(store.keys.lead_index(), "+inf", repr(now - days * 86400))
-    if not numbers:
-        return None
-    for number, phone, company in store.fields_of(keys=[store.keys.lead(n) for n in numbers], args=_REPEAT_FIELDS):
-        if number and ((want_phone and phone_key(_text(phone)) == want_phone) or (
-                want_company and company_key(_text(company)) == want_company)):
-            return number
-    return None
 
 
 def per_day(store: LeadStore, today: date, days: int = 30) -> list[tuple[date, int]]:

@@ -23,7 +23,7 @@ import redis
 
 from ..form_spec import FORM
 from .keys import Keys
-from .lead_search import FIELDS_OF, find_repeat
+from .lead_repeat import CANDIDATES_SCRIPT, FIELDS_OF, REPEAT_DAYS, REPEAT_TTL, find_repeat, same_sets
 from .lead_terms import SHANGHAI, STATUSES
 
 # the lead's fields and the personal ones among them come from the form's specification
@@ -60,6 +60,12 @@ redis.call('XADD', KEYS[6], '*', 'kind', 'lead', 'job', 'lead:' .. number, 'numb
 redis.call('SET', KEYS[1], number, 'EX', tonumber(ARGV[7]))
 redis.call('ZADD', KEYS[7], created, number)
 redis.call('HINCRBY', KEYS[8], ARGV[8], 1)
+-- the same-phone / same-company sets (lead_repeat), trimmed to the days a repeat is looked for
+for i = 9, #KEYS do
+  redis.call('ZADD', KEYS[i], created, number)
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[9])
+  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[10]))
+end
 return number
 """
 
@@ -83,10 +89,13 @@ redis.call('ZADD', KEYS[1 + tonumber(ARGV[4])], created, ARGV[3])
 return old
 """
 
-# KEYS[1] the user's lead set, KEYS[2..] the leads; ARGV: now, then the numbers.
+# KEYS[1] the user's lead set, KEYS[2..n+1] the leads, then the same-phone/company sets they are
+# filed under; ARGV: now, n, then the numbers.
 _ERASE = """
 local count = 0
-for i = 2, #KEYS do
+local n = tonumber(ARGV[2])
+for i = n + 2, #KEYS do redis.call('ZREM', KEYS[i], unpack(ARGV, 3, n + 2)) end
+for i = 2, n + 1 do
   if redis.call('EXISTS', KEYS[i]) == 1 then
     for _, slot in ipairs({PERSONAL}) do
       if redis.call('HEXISTS', KEYS[i], slot) == 1 then redis.call('HSET', KEYS[i], slot, '""') end
@@ -94,7 +103,7 @@ for i = 2, #KEYS do
     redis.call('HSET', KEYS[i], 'transcript', '[]', 'openid', '', 'erased_at', ARGV[1])
     count = count + 1
   end
-  redis.call('SREM', KEYS[1], ARGV[i])
+  redis.call('SREM', KEYS[1], ARGV[i + 1])
 end
 return count
 """.replace("PERSONAL", ", ".join(f"'f:{slot}'" for slot in PERSONAL_SLOTS))
@@ -178,7 +187,9 @@ class LeadStore:
         self._erase = client.register_script(_ERASE)
         self._requeue = client.register_script(_REQUEUE)
         self._withdraw = client.register_script(_WITHDRAW)
-        self.fields_of = client.register_script(FIELDS_OF)  # many leads' fields in one command (lead_search)
+        # lead_repeat's: a repeat's few candidates in one command; many leads' fields, once
+        self.repeat_candidates = client.register_script(CANDIDATES_SCRIPT)
+        self.fields_of = client.register_script(FIELDS_OF)
 
     # writing -----------------------------------------------------------------------
     def submit(self, *, form_id: str, openid: str, fields: dict, listings: list[str],
@@ -215,9 +226,11 @@ class LeadStore:
         return self._submit(
             keys=[k.lead_form(form_id), k.lead_seq(shanghai_day(created)), k.lead_index(),
                   k.lead_status("new"), k.user_leads(openid or "-"), k.outbox(),
-                  k.lead_source((source or "")[:VALUE_LIMIT]), k.lead_sources()],
+                  k.lead_source((source or "")[:VALUE_LIMIT]), k.lead_sources(),
+                  *same_sets(k, str(fields.get("phone") or ""), str(fields.get("company") or ""))],
             args=["L" + shanghai_day(created) + "-", k.lead_prefix(), json.dumps(values, ensure_ascii=False),
-                  SEQ_TTL, repr(float(created)), openid or "", FORM_TTL, (source or "")[:VALUE_LIMIT]],
+                  SEQ_TTL, repr(float(created)), openid or "", FORM_TTL, (source or "")[:VALUE_LIMIT],
+                  repr(float(created) - REPEAT_DAYS * 86400), REPEAT_TTL],
         )
 
     def alert_handoff(self, *, openid: str, transcript: list[dict], source: str,
@@ -263,8 +276,11 @@ class LeadStore:
         numbers = sorted(self.r.smembers(self.keys.user_leads(openid)))
         if not numbers:
             return 0
-        return int(self._erase(keys=[self.keys.user_leads(openid), *(self.keys.lead(n) for n in numbers)],
-                               args=[repr(float(self.now())), *numbers]))
+        sets = sorted({name for lead in (self.get(n) for n in numbers) if lead
+                       for name in same_sets(self.keys, str(lead["fields"].get("phone") or ""),
+                                             str(lead["fields"].get("company") or ""))})
+        return int(self._erase(keys=[self.keys.user_leads(openid), *(self.keys.lead(n) for n in numbers), *sets],
+                               args=[repr(float(self.now())), len(numbers), *numbers]))
 
     def _withdraw_handoffs(self, openid: str) -> None:
         outbox, dead = self.keys.outbox(), self.keys.dead_letters()
