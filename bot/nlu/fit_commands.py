@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import yaml
 
 from .intent_model import NONE, fit_counts
+from .reading import use_question_words
 
 MODEL_FILE = "command_model.yaml"
 TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/commands_tuning3.yaml", "tests/data/commands_tuning4.yaml",
@@ -85,6 +86,7 @@ def samples(kb: Any, data_paths: Iterable[str | Path]) -> list[tuple[str, str]]:
 
 
 def fit(kb: Any, data_paths: Iterable[str | Path]) -> dict[str, Any]:
+    use_question_words(kb.intents.question)  # a message asks by this knowledge's words, as when it is read
     # read as the commands are read: a sign (👌) as the word it stands for
     signs = str.maketrans({sign: f" {word} " for sign, word in kb.intents.signs.items()})
     data = [(text.translate(signs), label) for text, label in samples(kb, data_paths)]

@@ -34,14 +34,18 @@ QUESTION = "?"  # a pseudo-gram: the message asks something
 WORD = "="  # marks a latin word (or a pair of them) among the character grams
 
 
-@lru_cache(maxsize=4096)
 def grams(text: str) -> tuple[str, ...]:
     """The n-grams of a message: its surface form without punctuation, digits each as one symbol
     (a phone number is 'a number', not its digits), between ^ and $ so that the whole short message
     (「停」) differs from the same characters inside a longer one; and latin words as words, each and
     each pair of neighbours (「cancel the form」 is cancel, the, form -- not a run of letters, and a
     name the model never saw, 「Siemens」, says nothing to any class)."""
-    folded = surface(text or "")
+    return _grams(text or "", asks_question(text))  # the question words may change with the knowledge
+
+
+@lru_cache(maxsize=4096)
+def _grams(text: str, asks: bool) -> tuple[str, ...]:
+    folded = surface(text)
     words = _LATIN.findall(folded)
     cleaned = _NOISE.sub("", _DIGITS.sub("0", _LATIN.sub(" ", folded)))
     out: list[str] = []
@@ -52,7 +56,7 @@ def grams(text: str) -> tuple[str, ...]:
     out += [f"{WORD}{a}_{b}" for a, b in zip(words, words[1:])]
     if words and not cleaned:  # a message only of latin words: its first and its last
         out += [f"{WORD}^{words[0]}", f"{WORD}{words[-1]}$"]
-    if asks_question(text):
+    if asks:
         out.append(QUESTION)
     return tuple(out)
 
