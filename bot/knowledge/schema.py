@@ -217,6 +217,10 @@ class Phrases(Strict):
     not_in: list[str] = Field(default_factory=list)
 
 
+# the question words when intents.yaml names none (a bare knowledge value in tests)
+QUESTION_WORDS = (r"[?？]|吗|呢|什么|哪|怎么|怎样|多少|多久|几[个家年天]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么"
+                  r"|行不行")
+
 IntentName = Literal[
     "greeting", "lead", "handoff", "cancel", "confirm", "affirm", "deny", "restart", "skip", "more",
     "forget_me", "interest", "modify", "thanks", "bye", "identity", "explain", "listings",
@@ -236,6 +240,10 @@ class Intents(Strict):
     words: dict[str, list[str]] = Field(default_factory=dict)
     # signs (emoji) that people send instead of a word (👌 → 好的): read as that word
     signs: dict[str, str] = Field(default_factory=dict)
+    # what makes a message a question rather than a value or a command (吗, 什么, ?...): a regular
+    # expression, searched in the message's surface form; one list for commands, FAQ matching and
+    # the form's answers alike
+    question: str = QUESTION_WORDS
 
     @field_validator("fields")
     @classmethod
@@ -245,6 +253,21 @@ class Intents(Strict):
         unknown = sorted(set(value) - set(FORM.order))
         if unknown:
             raise ValueError(f"not a field of the form: {', '.join(unknown)} (fields: {', '.join(FORM.order)})")
+        return value
+
+    @field_validator("question")
+    @classmethod
+    def _a_pattern(cls, value: str) -> str:
+        import re
+
+        if not value.strip():
+            raise ValueError("the question words are empty: every message would be no question")
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc}): write the words as 吗|什么|怎么 ...") from None
+        if compiled.search(""):
+            raise ValueError("the question words match an empty message: every message would be a question")
         return value
 
     @field_validator("signs")

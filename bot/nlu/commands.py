@@ -17,11 +17,12 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
+from .command_shapes import CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, offer_pattern
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import surface
 from .numbers import picked_number
-from .reading import asks_question
+from .reading import asks_question, use_question_words
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _TRAILING = re.compile(r"(?:一下|下|吧|啊|呀|呢|哦|嘛|了|哈|啦|的|么)+$")
@@ -31,7 +32,7 @@ EXACT = 100.0  # the whole message is one of the intent's words
 CONTAINS = 92.0  # the message contains one of its phrases
 COVER_BASE, COVER_SPAN = 60.0, 40.0  # the intent's words inside a longer message: by the share they cover
 FUZZY_FLOOR = 50.0  # ratios below this are not worth keeping
-_NEGATION = frozenset("不别没甭勿")
+COVER_TOP = 99.9  # a message wholly an intent's words reads just below one of its exact wordings
 ACCEPT = 80.0  # weighted score a message needs to be read as a command at all
 # the context of a form prompt is "prompt:<field>"; its plausibility row is "prompt"
 # with the command model: a message the word lists read at CONTAINS or better keeps that reading;
@@ -68,6 +69,12 @@ PROMPT_MODEL = {"explain": 0.0, "skip": 85.0}
 ASKING_INTENTS = frozenset({"explain", "identity", "listings", "more"})
 # intents whose every wording is a question: the model needs no QUESTION_MARGIN for them
 QUESTION_INTENTS = frozenset({"explain", "identity"})
+# what is said around a command rather than as one: a clause of these (「您好,…」「…,谢谢」) does not
+# make the message that command
+_COURTESY = frozenset({"greeting", "thanks"})
+# intents a negation turns into their opposite or into nothing (「别提交」「没想登记」「不要人工」); in
+# the others' words a 没 or 不 says something else (「接上回没填完的」 continues)
+NEGATABLE = frozenset({"confirm", "lead", "handoff", "modify", "interest", "restart", "more", "forget_me"})
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 
 
@@ -85,12 +92,6 @@ def bare(text: str) -> str:
     return stripped or cleaned
 
 
-def _allowed(text: str, at: int, word: str) -> bool:
-    """「不提交了」「不想登记」 are not 提交 / 登记: a negated word says the opposite (words that are
-    themselves negations, 不填, stay)."""
-    return word[0] in _NEGATION or not _NEGATION.intersection(text[max(0, at - 2):at])
-
-
 def context_row(context: str) -> str:
     return context.split(":", 1)[0]
 
@@ -99,6 +100,7 @@ class Commands:
     def __init__(self, intents: Intents, normalize: Callable[[str], str] | None = None,
                  model: IntentModel | None = None, fusion: tuple[float, float] = (RULE_SHARE, FUSED_ACCEPT)):
         self._norm = normalize or clean
+        use_question_words(intents.question)
         self.model = model
         self._rule_share, self._fused_accept = fusion
         self._probs = lru_cache(maxsize=2048)(model.probs) if model is not None else None
@@ -126,7 +128,7 @@ class Commands:
                     seen.add(p)
                     self._texts.append(p)
                     self._owner.append(name)
-                    self._negative.append(bool(_NEGATION.intersection(p)))
+                    self._negative.append(bool(NEGATION.intersection(p)))
         self._plausible = {row: dict(weights) for row, weights in intents.contexts.items()}
         # words of each intent, for messages made of several of them (「没问题,提交吧」)
         self._words = {name: sorted(self._exact[name] | set(self._contains[name])
@@ -143,6 +145,8 @@ class Commands:
             + [(w, ("neutral", "")) for w in neutral]
             + [(w, ("not_in", name)) for name in self.names for w in self._not_in[name]])
         self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
+        # 「有没有仓库」: asking what is on offer, then a property type that ends the message
+        self._offer = offer_pattern(*(self._words_about.get(g, []) for g in ("offer", "types", "tail")))
         # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
         # and a message asked about twice (the 「删除我的信息」 check while a person holds the
         # conversation, then its reading) once
@@ -166,27 +170,33 @@ class Commands:
         single: dict[str, set[int]] = {}  # ... and inside its one-character words
         for at, word, owners in self._spotter.find(cleaned):
             span = range(at, at + len(word))
-            allowed = _allowed(cleaned, at, word)
+            said = allowed(cleaned, at, word)
             into = long_words if len(word) >= 2 else single
             for role, name in owners:
                 if role == "word":
                     present.setdefault(name, set()).add(word)
-                    if allowed:
+                    if said:
                         into.setdefault(name, set()).update(span)
                 elif role == "neutral":
                     neutral.update(span)
                 else:
                     blocked.add(name)
+        clauses = self._clauses(text)
         for name in self.names:
             if whole & self._exact[name]:
                 out[name] = EXACT
             elif name not in blocked and name in present and not self._contains_set[name].isdisjoint(present[name]):
                 out[name] = CONTAINS
+            elif name not in _COURTESY and not clauses.isdisjoint(self._exact[name]):
+                out[name] = CONTAINS  # 「这个我不清楚,跳」: one clause of the message is wholly the command
+        if ("listings" in self._exact and self._offer is not None and self._offer.search(cleaned)
+                and not self.mentions("other", text)):
+            out["listings"] = EXACT  # asking what is on offer of a type: a search, in any context that lists
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
             norm = cleaned
         asks = asks_question(text)
-        negative = bool(_NEGATION.intersection(norm))
+        negative = bool(NEGATION.intersection(norm))
         for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
                                            limit=None, score_cutoff=FUZZY_FLOOR):
             if self._negative[i] != negative:  # 「接着填」 is close to 「不接着填了」 in letters only
@@ -207,10 +217,18 @@ class Commands:
             share = min(1.0, len(covered) / rest) if rest > 0 else 0.0
             # a statement made partly of an intent's words leans to it; a question must be mostly them
             # (「取消订单怎么操作」 asks about something else)
-            score = COVER_BASE + COVER_SPAN * (share if asks else math.sqrt(share))
+            score = min(COVER_TOP, COVER_BASE + COVER_SPAN * (share if asks else math.sqrt(share)))
             if score > out.get(name, 0.0):
                 out[name] = score
         return out
+
+    @staticmethod
+    def _clauses(text: str) -> frozenset[str]:
+        """The clauses of a message of several (「不了,谢谢」), each as a whole-message command is read."""
+        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
+        if len(parts) < 2:
+            return frozenset()
+        return frozenset(b for p in parts for b in (clean(p), bare(p)) if b)
 
     def plausible(self, context: str) -> dict[str, float]:
         return self._plausible.get(context_row(context), {})
@@ -222,10 +240,38 @@ class Commands:
         if intent == "modify" and self.scores(text).get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
             # 「全错了,从头来」: an error in no field named, and starting over said: start over
             return "restart", scores
+        if intent == "restart" and self.scores(text).get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
+            return "modify", scores  # 「公司名写错了,重来」: a field named wrong is edited, the rest kept
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
                 and self.scores(text).get(intent, 0.0) < EXACT):
             return None, scores
+        if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
+                                   or self._a_value(intent, text, context)):
+            return None, scores
         return intent, scores
+
+    def _negated(self, name: str, text: str) -> bool:
+        """「别提交」「没想登记」: the intent's words are all there negated and none as said (the words of
+        cancel, deny and skip, 不提交, are negations themselves and stay)."""
+        cleaned = clean(text)
+        if cleaned in self._exact[name]:
+            return False
+        found = [(at, word) for at, word, owners in self._spotter.find(cleaned) if ("word", name) in owners]
+        return bool(found) and not any(allowed(cleaned, at, word) for at, word in found)
+
+    def _a_value(self, name: str, text: str, context: str) -> bool:
+        """At the form's company or name question, a name holding a command word is that name:
+        「重来餐饮有限公司」 is a company, 「王更正」 a contact (a surname's one character before the word)."""
+        row, _, field = context.partition(":")
+        if row != "prompt" or name in ("handoff", "forget_me") or asks_question(text):
+            return False
+        cleaned = bare(text)
+        if field == "company":
+            return name != "modify" and company_name(text, cleaned, self._words_about.get("company_ends", ()))
+        if field == "contact":
+            return contact_name(cleaned, [w for at, w, owners in self._spotter.find(cleaned)
+                                          if at == 1 and ("word", name) in owners])
+        return False
 
     def signed(self, text: str) -> str:
         """``text`` with the signs people send for a word (👌) written as that word."""

@@ -31,18 +31,32 @@ _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _LATIN = re.compile(r"[a-z]+")
 QUESTION = "?"  # a pseudo-gram: the message asks something
+WORD = "="  # marks a latin word (or a pair of them) among the character grams
+
+
+def grams(text: str) -> tuple[str, ...]:
+    """The n-grams of a message: its surface form without punctuation, digits each as one symbol
+    (a phone number is 'a number', not its digits), between ^ and $ so that the whole short message
+    (「停」) differs from the same characters inside a longer one; and latin words as words, each and
+    each pair of neighbours (「cancel the form」 is cancel, the, form -- not a run of letters, and a
+    name the model never saw, 「Siemens」, says nothing to any class)."""
+    return _grams(text or "", asks_question(text))  # the question words may change with the knowledge
 
 
 @lru_cache(maxsize=4096)
-def grams(text: str) -> tuple[str, ...]:
-    """The n-grams of a message: its surface form without punctuation, digits and latin words
-    each as one symbol (a phone number is 'a number', not its digits), between ^ and $ so that the
-    whole short message (「停」) differs from the same characters inside a longer one."""
-    cleaned = _NOISE.sub("", surface(text or ""))
-    cleaned = _LATIN.sub(lambda m: m.group(0) if len(m.group(0)) <= 4 else "w", _DIGITS.sub("0", cleaned))
-    s = f"^{cleaned}$"
-    out = [s[i:i + n] for n in ORDERS for i in range(len(s) - n + 1) if s[i:i + n] not in ("^", "$", "^$")]
-    if asks_question(text):
+def _grams(text: str, asks: bool) -> tuple[str, ...]:
+    folded = surface(text)
+    words = _LATIN.findall(folded)
+    cleaned = _NOISE.sub("", _DIGITS.sub("0", _LATIN.sub(" ", folded)))
+    out: list[str] = []
+    if cleaned:
+        s = f"^{cleaned}$"
+        out = [s[i:i + n] for n in ORDERS for i in range(len(s) - n + 1) if s[i:i + n] not in ("^", "$", "^$")]
+    out += [f"{WORD}{w}" for w in words]
+    out += [f"{WORD}{a}_{b}" for a, b in zip(words, words[1:])]
+    if words and not cleaned:  # a message only of latin words: its first and its last
+        out += [f"{WORD}^{words[0]}", f"{WORD}{words[-1]}$"]
+    if asks:
         out.append(QUESTION)
     return tuple(out)
 

@@ -11,20 +11,37 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from bot.knowledge.schema import ParkEntry
+from bot.knowledge.schema import QUESTION_WORDS, ParkEntry
 
 from .normalize import surface
 
-# what makes a message a question rather than a value or a command: one list for commands, FAQ
-# matching and the inquiry form's answers alike
-QUESTION = re.compile(r"[??]|吗|呢|什么|哪|怎么|怎样|多少|多久|几[个家年天]|啥|咋|是不是|有没有|能不能|可不可以|为何|为什么"
-                      r"|行不行")
+# what makes a message a question rather than a value or a command is knowledge (intents.yaml
+# ``question``): the pattern of the knowledge version built last, for commands, FAQ matching and the
+# inquiry form's answers alike. Every knowledge version's commands set it (use_question_words) when
+# they are built; until one is, the schema's default
+_question = re.compile(QUESTION_WORDS)
+
+
+def use_question_words(pattern: str) -> None:
+    """Read questions by ``pattern`` from now on (already checked by the schema)."""
+    global _question
+    if pattern != _question.pattern:
+        _question = re.compile(pattern)
+        _asks.cache_clear()
+
+
+def question_words() -> re.Pattern[str]:
+    return _question
 
 
 @lru_cache(maxsize=4096)
+def _asks(text: str, pattern: re.Pattern[str]) -> bool:
+    return bool(pattern.search(surface(text or "")))
+
+
 def asks_question(text: str) -> bool:
     # asked of one message by the command scores, the command model, the fusion and the reading
-    return bool(QUESTION.search(surface(text or "")))
+    return _asks(text, _question)
 
 
 # where one clause of a chat message ends and the next begins
@@ -36,7 +53,7 @@ def asking_clause(text: str, min_chars: int = 3) -> str | None:
     parts = [p for p in _CLAUSES.split(surface(text or "")) if len(p) >= min_chars]
     if len(parts) < 2:
         return None
-    asking = [p for p in parts if QUESTION.search(p)]
+    asking = [p for p in parts if _question.search(p)]
     return asking[-1] if asking else None
 
 
