@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def over_knowledge(args, kb, nlu, form) -> tuple[float, dict]:
     for intents, left_faq, held in knowledge_folds(kb, args.folds):
         base = [(t, n) for n, p in intents.intents.items() for t in (*p.exact, *p.contains, *p.examples)]
         base += [(q, "none") for f in kb.faqs for q in f.questions if q not in left_faq] + form
-        _, counts, docs = fit_counts(base)
+        _, counts, docs = fit_counts(base, re.compile(kb.intents.question))
         model = IntentModel.from_counts(counts, args.alpha, args.sharpness)
         rules += accuracy(nlu, Commands(intents, nlu.normalize), held) / args.folds
         for fusion in GRID:
@@ -103,7 +104,7 @@ def main() -> int:
     for k in range(args.folds):
         held = [cases[i] for j, i in enumerate(order) if j % args.folds == k]
         train = [cases[i] for j, i in enumerate(order) if j % args.folds != k]
-        _, counts, docs = fit_counts(base + fit_commands.command_samples(train))
+        _, counts, docs = fit_counts(base + fit_commands.command_samples(train), re.compile(kb.intents.question))
         model = IntentModel.from_counts(counts, args.alpha, args.sharpness)
         rules += accuracy(nlu, Commands(kb.intents, nlu.normalize), held) / args.folds
         for fusion in GRID:

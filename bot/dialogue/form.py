@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from ..nlu.fields import declines, is_affirm, is_question, is_unknown, is_yes, readers_for, tidy_text
+from ..nlu.fields import declines, is_affirm, is_unknown, is_yes, readers_for, tidy_text
 from ..store.conversation_state import InquiryForm, NeedDraft
 from .answers import answer_question
 from .form_messages import CONFIRM_BUTTONS
@@ -182,7 +182,7 @@ def fill(t: Turn) -> State:
     if declines(t.text) and not f.required and f.reader != "amount":  # 暂时保密: skipped, not a name
         _store(t, name, None, None)
         return next_step(t)
-    if read.ok and not (free_text and is_question(t.text)):
+    if read.ok and not (free_text and t.reading.asks):
         value, detail = read.value, (read.detail if f.reader == "need" else None)
         draft, form.draft = form.draft, None
         if draft and f.reader == "need":  # 「1500平」 then 「厂房」: one need
@@ -192,7 +192,7 @@ def fill(t: Turn) -> State:
     # an FAQ match counts as a question only when the message holds nothing of the field (no size, no number)
     plausible = bool(read.detail) or any(ch.isdigit() for ch in t.text)
     if read.problem != "phone_wrong" and (
-            is_question(t.text) or (not free_text and not plausible and t.match.status == "answer"
+            t.reading.asks or (not free_text and not plausible and t.match.status == "answer"
                                     and not answer.filled)):
         return _answer_then_ask(t, name)
     if f.reader == "need" and read.detail:
@@ -217,7 +217,7 @@ def _size(t: Turn) -> State:
     if area:
         slots.setdefault("need_detail", {}).update(area)
         slots["need"] = f"{slots['need']}，{tidy_text(t.text)}"
-    elif is_question(t.text) and not is_unknown(t.text):
+    elif t.reading.asks and not is_unknown(t.text):
         form.follow_up = "size"
         return _answer_then_ask(t, "need")
     elif is_unknown(t.text) or is_affirm(t.text):
@@ -299,7 +299,7 @@ def at_confirmation(t: Turn) -> State:
     name, rest = edit_in(t, t.text)
     if name is not None and rest and _apply_edit(t, name, rest):
         return confirm(t)
-    if name is not None and not rest and not is_question(t.text):
+    if name is not None and not rest and not t.reading.asks:
         form.editing = True  # 「电话不对」: ask for it again
         return ask(t, name)
     readers = readers_for(t.nlu)
@@ -307,7 +307,7 @@ def at_confirmation(t: Turn) -> State:
     if not found:
         found = {k: v for k, v in values_from(t, heard(t.entities)).items() if k in ("need", "need_detail", "tax")}
     gaps = missing(t)
-    if not found and gaps and not is_question(t.text):
+    if not found and gaps and not t.reading.asks:
         read = readers.read(t.spec.by_name[gaps[0]].reader, t.text)
         if read.ok:
             found = {gaps[0]: read.value}

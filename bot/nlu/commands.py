@@ -22,7 +22,7 @@ from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import surface
 from .numbers import picked_number
-from .reading import asks_question, use_question_words
+from .reading import asks_question
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 _TRAILING = re.compile(r"(?:一下|下|吧|啊|呀|呢|哦|嘛|了|哈|啦|的|么)+$")
@@ -100,7 +100,7 @@ class Commands:
     def __init__(self, intents: Intents, normalize: Callable[[str], str] | None = None,
                  model: IntentModel | None = None, fusion: tuple[float, float] = (RULE_SHARE, FUSED_ACCEPT)):
         self._norm = normalize or clean
-        use_question_words(intents.question)
+        self.question = re.compile(intents.question)  # this knowledge's question words (intents.yaml)
         self.model = model
         self._rule_share, self._fused_accept = fusion
         self._probs = lru_cache(maxsize=2048)(model.probs) if model is not None else None
@@ -195,7 +195,7 @@ class Commands:
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
             norm = cleaned
-        asks = asks_question(text)
+        asks = self.asks(text)
         negative = bool(NEGATION.intersection(norm))
         for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
                                            limit=None, score_cutoff=FUZZY_FLOOR):
@@ -263,7 +263,7 @@ class Commands:
         """At the form's company or name question, a name holding a command word is that name:
         「重来餐饮有限公司」 is a company, 「王更正」 a contact (a surname's one character before the word)."""
         row, _, field = context.partition(":")
-        if row != "prompt" or name in ("handoff", "forget_me") or asks_question(text):
+        if row != "prompt" or name in ("handoff", "forget_me") or self.asks(text):
             return False
         cleaned = bare(text)
         if field == "company":
@@ -279,12 +279,16 @@ class Commands:
             return text
         return text.translate(self._signs)
 
+    def asks(self, text: str) -> bool:
+        """Whether ``text`` asks something, by this knowledge's question words."""
+        return asks_question(text, self.question)
+
     def asks_about(self, text: str) -> bool:
         """「转人工以后要等多久」: a question about a command's consequences, cost or requirements
         (``asks_how`` words, 「这间净高有几米」, ask it without a question word)."""
         if self.mentions("asks_how", text):
             return True
-        return asks_question(text) and self.mentions("asks_about", text)
+        return self.asks(text) and self.mentions("asks_about", text)
 
     def _read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         weights = self.plausible(context)
@@ -304,7 +308,7 @@ class Commands:
     def _fuse(self, text: str, context: str, weights: dict[str, float], weighted: dict[str, float],
               ruled: str | None) -> tuple[str | None, dict[str, float]]:
         """The word lists' reading and the model's, weighed together (see RULE_SHARE)."""
-        probs = self._probs(text)
+        probs = self._probs(text, self.asks(text))
         plausible = {name: probs.get(name, 0.0) * w for name, w in weights.items() if w > 0}
         total = sum(plausible.values()) + NO_COMMAND.get(context_row(context), 1.0) * probs.get(NONE, 0.0)
         if not plausible or total <= 0:
@@ -315,7 +319,7 @@ class Commands:
         if best != ruled and not self._model_may_read(best, text, context, fused[best]):
             return ruled, fused
         # asking what something means or who answers is no sign of another question (还有吗 may be one)
-        accept = self._fused_accept + (QUESTION_MARGIN if asks_question(text) and best not in QUESTION_INTENTS else 0.0)
+        accept = self._fused_accept + (QUESTION_MARGIN if self.asks(text) and best not in QUESTION_INTENTS else 0.0)
         if best == ruled:  # the word lists and the model agree: as sure as the surer of the two
             fused[best] = max(fused[best], weighted[best])
         return (best if fused[best] >= accept or best == ruled else None), fused
@@ -328,12 +332,11 @@ class Commands:
         return (name not in WORD_LISTS_ONLY.get(context_row(context), ())
                 or self._prompt_model(name, text, context, score))
 
-    @staticmethod
-    def _prompt_model(name: str, text: str, context: str, score: float) -> bool:
+    def _prompt_model(self, name: str, text: str, context: str, score: float) -> bool:
         """Whether the model alone may read ``name`` at a form's question (see PROMPT_MODEL)."""
         if context_row(context) != "prompt" or name not in PROMPT_MODEL:
             return False
-        return score >= PROMPT_MODEL[name] and (name != "explain" or asks_question(text))
+        return score >= PROMPT_MODEL[name] and (name != "explain" or self.asks(text))
 
     def is_(self, name: str, text: str, context: str = "idle") -> bool:
         return self.read(text, context)[0] == name

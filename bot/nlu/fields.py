@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 from .normalize import written
 from .numbers import NUMBER, parse_number
-from .reading import asks_question
 
 _CJK = r"\u4e00-\u9fff"
 _PUNCT = " \t\r\n,，.。;；:：!！?？、~～…·'\"“”‘’()（）[]【】<>《》-—_/|"
@@ -75,10 +74,6 @@ def tidy_text(text: str) -> str:
     s = _LEADING_FILLER.sub("", s).strip().strip(_PUNCT)
     s = _TRAILING.sub("", s).strip().strip(_PUNCT)
     return re.sub(r"\s+", " ", s)
-
-
-def is_question(text: str) -> bool:
-    return asks_question(text)
 
 
 def is_affirm(text: str) -> bool:

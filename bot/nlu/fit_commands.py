@@ -16,6 +16,8 @@ holds counts, not floats: the same data give the same file byte for byte.
 """
 from __future__ import annotations
 
+import re
+
 import hashlib
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,7 +25,6 @@ from typing import Any, Iterable
 import yaml
 
 from .intent_model import NONE, fit_counts
-from .reading import use_question_words
 
 MODEL_FILE = "command_model.yaml"
 TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/commands_tuning3.yaml", "tests/data/commands_tuning4.yaml",
@@ -86,11 +87,11 @@ def samples(kb: Any, data_paths: Iterable[str | Path]) -> list[tuple[str, str]]:
 
 
 def fit(kb: Any, data_paths: Iterable[str | Path]) -> dict[str, Any]:
-    use_question_words(kb.intents.question)  # a message asks by this knowledge's words, as when it is read
     # read as the commands are read: a sign (👌) as the word it stands for
     signs = str.maketrans({sign: f" {word} " for sign, word in kb.intents.signs.items()})
     data = [(text.translate(signs), label) for text, label in samples(kb, data_paths)]
-    classes, counts, docs = fit_counts(data)
+    # a message asks by this knowledge's question words, as when it is read
+    classes, counts, docs = fit_counts(data, re.compile(kb.intents.question))
     return {"alpha": ALPHA, "sharpness": SHARPNESS, "intents_digest": intents_digest(kb.intents),
             "trained_on": docs, "counts": counts}
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from .normalize import surface
-from .reading import asks_question
+from .reading import DEFAULT_QUESTION, asks_question
 
 NONE = "none"  # the class of messages that are no command (questions, a form's answers)
 ORDERS = (1, 2, 3)
@@ -34,13 +34,13 @@ QUESTION = "?"  # a pseudo-gram: the message asks something
 WORD = "="  # marks a latin word (or a pair of them) among the character grams
 
 
-def grams(text: str) -> tuple[str, ...]:
+def grams(text: str, asks: bool) -> tuple[str, ...]:
     """The n-grams of a message: its surface form without punctuation, digits each as one symbol
     (a phone number is 'a number', not its digits), between ^ and $ so that the whole short message
     (「停」) differs from the same characters inside a longer one; and latin words as words, each and
     each pair of neighbours (「cancel the form」 is cancel, the, form -- not a run of letters, and a
     name the model never saw, 「Siemens」, says nothing to any class)."""
-    return _grams(text or "", asks_question(text))  # the question words may change with the knowledge
+    return _grams(text or "", asks)  # whether it asks is read by the knowledge's question words
 
 
 @lru_cache(maxsize=4096)
@@ -61,12 +61,14 @@ def _grams(text: str, asks: bool) -> tuple[str, ...]:
     return tuple(out)
 
 
-def fit_counts(samples: Iterable[tuple[str, str]]) -> tuple[list[str], dict[str, dict[str, int]], dict[str, int]]:
-    """(classes, per class the count of each gram, per class the number of messages)."""
+def fit_counts(samples: Iterable[tuple[str, str]], question: re.Pattern[str] = DEFAULT_QUESTION,
+               ) -> tuple[list[str], dict[str, dict[str, int]], dict[str, int]]:
+    """(classes, per class the count of each gram, per class the number of messages); a message
+    asks by ``question``, the knowledge's question words."""
     counts: dict[str, Counter] = {}
     docs: Counter = Counter()
     for text, label in samples:
-        g = grams(text)
+        g = grams(text, asks_question(text, question))
         if not g:
             continue
         counts.setdefault(label, Counter()).update(g)
@@ -100,10 +102,11 @@ class IntentModel:
             return None
         return cls.from_counts(weights.counts, weights.alpha, weights.sharpness)
 
-    def probs(self, text: str) -> dict[str, float]:
-        """P(class | message): averaged log-likelihood (uniform prior), sharpened, normalised."""
+    def probs(self, text: str, asks: bool) -> dict[str, float]:
+        """P(class | message): averaged log-likelihood (uniform prior), sharpened, normalised.
+        ``asks``: whether the message asks something, by the knowledge's question words."""
         loglik = self.loglik
-        g = [x for x in grams(text) if x in loglik]
+        g = [x for x in grams(text, asks) if x in loglik]
         if not g:
             return {}
         sums = [0.0] * len(self.classes)

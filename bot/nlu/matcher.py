@@ -44,7 +44,7 @@ from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface, with_park_aliases
 from .places import Places
 from .policy import FEATURES, AnswerModel, features
-from .reading import Reading, asking_clause, asks_question
+from .reading import Reading, asking_clause
 from .tfidf import CharTfidf
 from .vocab import load_vocab
 from .weights import Policy, Scored
@@ -147,7 +147,7 @@ class Understanding:
             return Reading(text or "", context, None, None, {}, None, {}, False,
                            Match("none", None, [], 0.0, ""), None)
         match = self.match(text)
-        asks = asks_question(text)
+        asks = self.commands.asks(text)
         intent, scores = self.commands.read(text, context)
         if intent is not None and asks and match.status == "answer" and scores[intent] < OVERRIDE:
             # a question the knowledge answers outright is not a command that only resembles it
@@ -168,7 +168,7 @@ class Understanding:
         # that asks is tried alone. It may only confirm the entry the whole message already ranks
         # first (the preamble's own words are context, not a new topic), and only when the model is
         # surer of it; the unanswered-questions log keeps the whole message.
-        clause = asking_clause(text)
+        clause = asking_clause(text, self.commands.question)
         # a question that is about another place (我在苏州工业园区，那边有什么优惠政策) stays held back, whatever
         # its asking clause would say alone
         if clause is None or self.places.about_another_place(norm):

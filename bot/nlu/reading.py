@@ -16,44 +16,34 @@ from bot.knowledge.schema import QUESTION_WORDS, ParkEntry
 from .normalize import surface
 
 # what makes a message a question rather than a value or a command is knowledge (intents.yaml
-# ``question``): the pattern of the knowledge version built last, for commands, FAQ matching and the
-# inquiry form's answers alike. Every knowledge version's commands set it (use_question_words) when
-# they are built; until one is, the schema's default
-_question = re.compile(QUESTION_WORDS)
+# ``question``): each knowledge version's commands hold its pattern and hand it to whatever reads
+# (commands, the command model, FAQ matching), so a version being built or refused never changes
+# how the version in use reads; the schema's default serves a reading without knowledge
+DEFAULT_QUESTION = re.compile(QUESTION_WORDS)
 
 
-def use_question_words(pattern: str) -> None:
-    """Read questions by ``pattern`` from now on (already checked by the schema)."""
-    global _question
-    if pattern != _question.pattern:
-        _question = re.compile(pattern)
-        _asks.cache_clear()
-
-
-def question_words() -> re.Pattern[str]:
-    return _question
-
-
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def _asks(text: str, pattern: re.Pattern[str]) -> bool:
     return bool(pattern.search(surface(text or "")))
 
 
-def asks_question(text: str) -> bool:
-    # asked of one message by the command scores, the command model, the fusion and the reading
-    return _asks(text, _question)
+def asks_question(text: str, pattern: re.Pattern[str] = DEFAULT_QUESTION) -> bool:
+    """Whether ``text`` asks something by ``pattern`` (asked of one message by the command scores,
+    the command model, the fusion and the reading: worked out once)."""
+    return _asks(text, pattern)
 
 
 # where one clause of a chat message ends and the next begins
 _CLAUSES = re.compile(r"[,，。!！?？;；~～\s]+|(?<!\d)\.(?!\d)")
 
 
-def asking_clause(text: str, min_chars: int = 3) -> str | None:
-    """The last clause that asks something, when the message has more than one clause; else None."""
+def asking_clause(text: str, question: re.Pattern[str] = DEFAULT_QUESTION, min_chars: int = 3) -> str | None:
+    """The last clause that asks something (by ``question``), when the message has more than one
+    clause; else None."""
     parts = [p for p in _CLAUSES.split(surface(text or "")) if len(p) >= min_chars]
     if len(parts) < 2:
         return None
-    asking = [p for p in parts if _question.search(p)]
+    asking = [p for p in parts if question.search(p)]
     return asking[-1] if asking else None
 
 
