@@ -59,6 +59,16 @@ def test_an_edit_mid_form_says_what_changed_then_asks_on(chat, openid, storage, 
     assert msg("ask_industry") in text and slots(storage, openid)["phone"] == "13912345679"
 
 
+@pytest.mark.parametrize("word, first", [("谢谢", "form_thanks"), ("好的谢谢", "form_thanks"), ("你是机器人吗", "identity")])
+def test_thanks_or_who_are_you_mid_form_get_a_word_back_and_the_question_again(chat, openid, storage, msg, kb,
+                                                                              word, first):
+    chat.say(openid, "登记")
+    text = chat.say(openid, word)
+    said = msg(first, park=kb.park.name) if first == "identity" else msg(first)
+    assert text.startswith(said) and msg("ask_need") in text
+    assert storage.load(openid).form is not None  # the form goes on: 谢谢 is no 取消
+
+
 def test_a_name_next_to_a_phone_keeps_both(chat, openid, storage):
     say_all(chat, openid, "登记", "租1500平厂房", "海洋生物", "300万", "蓝海科技")
     chat.say(openid, "李工,139 1234 5678")

@@ -394,6 +394,15 @@ def explain(t: Turn) -> State:
     return ask(t, slot)
 
 
+def courtesy(t: Turn) -> State:
+    """谢谢 / 你是谁 mid-form: a word back (「不客气！」, who the bot is), then the pending question."""
+    if t.is_("identity"):
+        t.say("identity", park=t.kb.park.name, hotline=t.kb.park.contacts.hotline)
+    else:
+        t.say("form_thanks")
+    return remind(t)
+
+
 def remind(t: Turn) -> State:
     """A greeting or a pick mid-form: the pending question again."""
     t.say("back_to_form")

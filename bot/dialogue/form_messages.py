@@ -12,7 +12,7 @@ FORM_MESSAGES = (
     "tax_amount", "tax_amount_yi", "tax_range", "tax_range_yi", "tax_unknown", "submitted", "callback_today",
     "callback_later", "weekdays", "form_cancelled", "form_dropped", "form_restarted", "need_area",
     "need_area_range", "need_area_min", "need_area_max", "need_area_unknown", "need_area_changed",
-    "modify_which", "back_to_form", "form_resume_offer", "form_noted", "form_changed", "form_already_filled",
+    "modify_which", "back_to_form", "form_thanks", "identity", "form_resume_offer", "form_noted", "form_changed", "form_already_filled",
     "form_skipped_required", "form_way_out", "form_way_out_skip", "form_not_an_answer", "form_too_short",
     "form_too_long", "form_no_words", "form_empty_answer", "need_no_type", "contact_unclear", "amount_unclear",
     "phone_wrong", "phone_missing", "type_factory", "type_land", "type_office", "type_apartment",

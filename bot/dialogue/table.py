@@ -168,6 +168,7 @@ _FORM_COMMANDS = [
     Route("cancel", _is("cancel"), form.cancel, (State.IDLE,)),
     Route("restart", _is("restart"), form.restart, ALL_FORM),
     Route("greeting", _is("greeting"), form.remind, ALL_FORM),
+    Route("courtesy", lambda t: t.is_("thanks") or t.is_("identity"), form.courtesy, ALL_FORM),
     Route("what it means", _is("explain"), form.explain, ALL_FORM),
     *_pick_routes(mid_form=True),
 ]

@@ -50,9 +50,9 @@ NO_COMMAND = {"prompt": 100.0}
 # intents the model alone does not decide in a context, the word lists must read them too: at a
 # form's question 「不知道」「不想给」 are answers the form reads (unknown, asked again), not 跳过 or
 # 什么意思; at the confirmation step cancelling or restarting throws the filled form away; and an
-# assent (「可以的呀」) submits only where a form waits for it
-WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain", "confirm"}), "confirm": frozenset({"cancel", "restart"}),
-                   "idle": frozenset({"confirm"})}
+# assent (「可以的呀」) submits only where a form waits for it; thanks and who-are-you mid-form are said in words
+WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain", "confirm", "thanks", "identity"}),
+                   "confirm": frozenset({"cancel", "restart"}), "idle": frozenset({"confirm"})}
 # ... nor in any context, deleting someone's data unless the message has a word for erasing (the
 # ``erase`` words of intents.yaml: 「删我数据」 asks it, 「重复的消息」 is no 删除我的信息)
 MODEL_NEEDS_WORDS = {"forget_me": "erase"}
@@ -122,7 +122,7 @@ class Commands:
             for x in (*phrases.examples, *phrases.exact):
                 p = self._norm(x)
                 # a wording normalisation mostly erased (了解这个 -> 了解) is compared as written
-                if len(p) * 2 < len(clean(x)):
+                if len(p) * 2 <= len(clean(x)):
                     p = clean(x)
                 if p and p not in seen:
                     seen.add(p)
@@ -248,6 +248,8 @@ class Commands:
         if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
                                    or self._a_value(intent, text, context)):
             return None, scores
+        if intent == "identity" and context_row(context) == "prompt" and not self.asks(text):
+            return None, scores  # 「人工智能」 answering 用途 is the usage; 「你是机器人吗」 asks who we are
         return intent, scores
 
     def _negated(self, name: str, text: str) -> bool:
