@@ -122,7 +122,7 @@ class Commands:
             for x in (*phrases.examples, *phrases.exact):
                 p = self._norm(x)
                 # a wording normalisation mostly erased (了解这个 -> 了解) is compared as written
-                if len(p) * 2 <= len(clean(x)):
+                if len(p) * 2 < len(clean(x)):
                     p = clean(x)
                 if p and p not in seen:
                     seen.add(p)
@@ -248,8 +248,10 @@ class Commands:
         if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
                                    or self._a_value(intent, text, context)):
             return None, scores
-        if intent == "identity" and context_row(context) == "prompt" and not self.asks(text):
-            return None, scores  # 「人工智能」 answering 用途 is the usage; 「你是机器人吗」 asks who we are
+        if context_row(context) == "prompt" and (
+                (intent == "identity" and not self.asks(text))  # 「人工智能」 answering 用途 is the usage
+                or (intent == "thanks" and not self.mentions("thanking", text))):  # 「好的」 is no thanks
+            return None, scores
         return intent, scores
 
     def _negated(self, name: str, text: str) -> bool:
