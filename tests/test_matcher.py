@@ -257,3 +257,13 @@ def test_an_unknown_refine_word_group_is_refused_with_its_line(tmp_path):
         load_vocab(tmp_path)
     line = text[:text.index("\n  cheaper: [") + 1].count("\n") + 1
     assert f"entities.yaml:{line}" in str(caught.value) and "cheapest" in str(caught.value)
+
+
+@pytest.mark.parametrize("question, entry", [
+    ("即墨的科创园在哪", "park-jimo"), ("即墨那个科创园在哪", "park-jimo"), ("即墨科创园在哪", "park-jimo"),
+    ("科创园在哪", "park-scc"),  # the bare alias still names the park it belongs to
+])
+def test_a_place_then_a_word_then_a_park_alias_names_the_park_of_that_place(park_nlu, question, entry):
+    """科创园 alone is SCC's alias; 即墨的科创园 is 即墨科创园 (即墨科技创新园), not SCC in 即墨."""
+    m = park_nlu.match(question)
+    assert m.best is not None and m.best.id == entry, m

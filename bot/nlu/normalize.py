@@ -129,6 +129,21 @@ class Normalizer:
         return strip_marks(text)
 
 
+_CONNECTORS = ("的", "那个", "这个", "那边的", "这边的")
+
+
+def _qualified_variants(park: ParkEntry, owner: dict[str, str]) -> list[str]:
+    """「即墨的科创园」「即墨那个科创园」 for the alias 即墨科创园, whose tail 科创园 names another park:
+    with a word between the place and the tail, the tail alone would fold to that other park."""
+    out = []
+    for name in park.names:
+        for cut in range(2, len(name) - 2):
+            head, tail = name[:cut], name[cut:]
+            if owner.get(tail) not in (None, park.name):
+                out += [head + c + tail for c in _CONNECTORS]
+    return out
+
+
 def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
     """synonyms.yaml plus every park alias folded to the park's name.
 
@@ -138,8 +153,10 @@ def with_park_aliases(synonyms: Synonyms, parks: list[ParkEntry]) -> Synonyms:
     """
     taken = {v for vs in synonyms.synonyms.values() for v in vs} | set(synonyms.synonyms)
     merged = {k: list(v) for k, v in synonyms.synonyms.items()}
+    owner = {n: park.name for park in parks for n in park.names}
     for park in parks:
         extra = [a for a in park.aliases if a not in taken and a != park.name]
+        extra += [v for v in _qualified_variants(park, owner) if v not in taken and v not in extra]
         if extra:
             merged.setdefault(park.name, []).extend(extra)
             taken.update(extra)
