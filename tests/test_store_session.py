@@ -196,10 +196,16 @@ def test_the_turns_counters_are_written_with_it_and_one_that_fails_loses_nothing
     assert not redis_client.exists(keys.lock(openid))
 
 
-def test_a_counter_with_a_command_the_closing_script_does_not_carry_goes_as_before(storage, redis_client, keys,
-                                                                                  openid):
-    seen = keys.funnel("test:set")
-    with storage.turn(openid) as session:
-        session.finish({"turn": 1}, [("user", "你好")], counts=[lambda pipe: pipe.sadd(seen, "a")])
-    assert redis_client.smembers(seen) == {"a"}
-    assert storage.load(openid).document() == {"turn": 1}
+@pytest.mark.parametrize("broken", [
+    lambda pipe: pipe.sadd("anything", "a"),  # a command the closing script does not carry
+    lambda pipe: pipe.hincrby("anything"),  # a counter calling a command wrongly
+], ids=["unknown command", "wrong arguments"])
+def test_a_broken_counter_raises_and_the_turn_writes_nothing(storage, redis_client, keys, openid, claim, broken):
+    """A bug in a counter shows as an error, not as a quietly slower way of counting."""
+    with pytest.raises((AttributeError, TypeError)):
+        with storage.turn(openid, claim) as session:
+            session.finish({"turn": 1}, [("user", "你好")], {"text": "您好"}, counts=[broken])
+    assert storage.load(openid).document() == {}
+    assert not redis_client.exists(keys.transcript(openid))
+    assert not redis_client.exists(keys.lock(openid))  # let go, as for any error in a turn
+    assert not redis_client.exists(claim.key)  # so WeChat's retry is answered

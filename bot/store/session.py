@@ -165,21 +165,14 @@ class Session:
                 results += pipe.execute(raise_on_error=False)
             except redis.RedisError as exc:
                 results.append(exc)
-        elif (recorded := tally(counts)) is not None:
-            # one command: the closing script runs the counters' commands itself
+        else:
+            # one server (or a Sentinel's master): one command, the closing script runs the counters itself
+            recorded = tally(counts)
             written, failed, first = s._finish_counting(keys=[*recorded.keys, *keys],
                                                         args=[len(recorded.keys), *recorded.args, *args])
             if failed:
                 log.warning("%d counter(s) not counted: %s", failed, first.split(" ", 1)[0])
             return written
-        else:
-            pipe = real.pipeline(transaction=False)
-            # EVALSHA by hand: a Script on a pipeline asks Redis whether it has the script first,
-            # a round trip of its own
-            pipe.evalsha(s._finish.sha, len(keys), *keys, *args)
-            for count in counts:
-                count(pipe)
-            results = pipe.execute(raise_on_error=False)
         written = results[0]
         if isinstance(written, redis.exceptions.NoScriptError):
             written = s._finish(keys=keys, args=args)  # a restarted Redis: loads the script and runs it

@@ -42,15 +42,13 @@ class Tally:
         self._add("HDEL", name, *keys)
 
 
-def tally(counts: Iterable[Callable[[Any], None]]) -> Tally | None:
-    """The counters' commands, or None when one asks for a command the tally does not carry
-    (they then go as a pipeline, as they always could)."""
+def tally(counts: Iterable[Callable[[Any], None]]) -> Tally:
+    """The counters' commands, recorded. A counter that fails here (a command the tally does not
+    carry, a wrong argument) is a bug and raises: whether the counters go inside the script or as a
+    pipeline is decided by the client (see ``Session.finish``), never by a counter failing."""
     out = Tally()
-    try:
-        for count in counts:
-            count(out)
-    except (AttributeError, TypeError):
-        return None
+    for count in counts:
+        count(out)
     return out
 
 
