@@ -13,11 +13,11 @@ import time
 from dataclasses import replace
 
 from flask import Blueprint, Response, abort, current_app, request
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.exceptions import InvalidAppIdException
 
 from ..dialogue.replies import Reply
 from . import wxevents, wxmsg
+from .wxcrypto import SafeModeCrypto
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
@@ -40,7 +40,7 @@ def _checked_query() -> tuple[str, str]:
     return timestamp, nonce
 
 
-def _crypto() -> WeChatCrypto | None:
+def _crypto() -> SafeModeCrypto | None:
     cfg = current_app.config
     if not cfg["WECHAT_ENCODING_AES_KEY"]:
         return None
@@ -48,8 +48,8 @@ def _crypto() -> WeChatCrypto | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _crypto_for(token: str, aes_key: str, app_id: str) -> WeChatCrypto:
-    return WeChatCrypto(token, aes_key, app_id)  # keeps no per-message state; decoding the key once is enough
+def _crypto_for(token: str, aes_key: str, app_id: str) -> SafeModeCrypto:
+    return SafeModeCrypto(token, aes_key, app_id)  # keeps no per-message state: the key and cipher made once
 
 
 @bp.get("/wechat")
@@ -77,8 +77,8 @@ def receive():
             if not wxmsg.signature_ok(expected, request.args.get("msg_signature")):
                 abort(403)
             try:
-                body = crypto.decrypt_message({"Encrypt": payload}, request.args["msg_signature"], timestamp, nonce)
-            except (InvalidSignatureException, InvalidAppIdException, ValueError, TypeError, IndexError,
+                body = crypto.decrypt(payload)  # its signature, checked just above
+            except (InvalidAppIdException, ValueError, TypeError, IndexError,
                     KeyError, struct.error) as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
                 raise wxmsg.BadMessage(f"cannot decrypt ({type(exc).__name__})") from None
         message = wxmsg.parse(body)
@@ -96,7 +96,7 @@ def receive():
     reply = respond(incoming, wxmsg.message_key(message), started=started)
     xml = wxmsg.render(reply, message)
     if crypto is not None and xml != "success":
-        xml = crypto.encrypt_message(xml, nonce, timestamp)
+        xml = crypto.encrypt(xml, nonce, timestamp)
     return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
 
 
