@@ -209,3 +209,31 @@ def test_a_broken_counter_raises_and_the_turn_writes_nothing(storage, redis_clie
     assert not redis_client.exists(keys.transcript(openid))
     assert not redis_client.exists(keys.lock(openid))  # let go, as for any error in a turn
     assert not redis_client.exists(claim.key)  # so WeChat's retry is answered
+
+
+def test_commands_riding_on_the_opening_give_what_a_pipeline_gives(storage, redis_client, keys, openid, claim):
+    """The takeover's look at the user runs inside the opening script: its replies read as a pipeline's."""
+    held, recent = keys.takeover(openid), keys.handoffs("recent")
+    redis_client.hset(held, mapping={"state": "taken", "by": "staff"})
+    redis_client.zadd(recent, {"o-older": 1.0, "o-oldest": 0.5})
+
+    def ahead(pipe):
+        pipe.hgetall(held)
+        pipe.hgetall(keys.takeover("o-nobody"))
+        pipe.zadd(recent, {openid: 1234.5})
+        pipe.zremrangebyrank(recent, 0, -3)
+
+    with storage.turn(openid, claim, ahead=ahead) as session:
+        assert session.ahead == [{"state": "taken", "by": "staff"}, {}, 1, 1]
+        session.finish({"turn": 1})
+    assert redis_client.zrange(recent, 0, -1, withscores=True) == [("o-older", 1.0), (openid, 1234.5)]
+
+
+def test_a_failing_command_on_the_opening_raises_and_leaves_no_lock(storage, redis_client, keys, openid, claim):
+    held = keys.takeover(openid)
+    redis_client.set(held, "not a hash")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        with storage.turn(openid, claim, ahead=lambda pipe: pipe.hgetall(held)):
+            pytest.fail("the turn must not begin")
+    assert not redis_client.exists(keys.lock(openid))
+    assert not redis_client.exists(claim.key)  # WeChat's retry is answered

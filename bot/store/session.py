@@ -26,7 +26,7 @@ from .connection import UntilReachable, atomic
 from .conversation_state import ConversationState, from_document, from_json
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
-from .turn_counts import counting, tally
+from .turn_counts import ahead_of, counting, tally
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ class RedisStateStorage:
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
         self._begin = client.register_script(_BEGIN)
+        self._begin_ahead = client.register_script(ahead_of(_BEGIN))  # with the takeover's commands inside it
         self._finish = client.register_script(_FINISH)
         self._finish_counting = client.register_script(counting(_FINISH))  # the turn's counters inside it
         self._abandon = client.register_script(_ABANDON)
@@ -270,19 +271,16 @@ class RedisStateStorage:
         return session
 
     def _begin_after(self, ahead: Callable[[Any], None], keys: list[str], args: list[Any]) -> tuple[Any, list]:
-        """``ahead``'s commands and the opening script in one round trip: their results, the script's status."""
+        """``ahead``'s commands and the opening script in one round trip: the script's status, their results."""
         real = self.r.resolve() if isinstance(self.r, UntilReachable) else self.r
-        pipe = real.pipeline(transaction=False)
-        ahead(pipe)
-        if isinstance(real, RedisCluster):  # its pipelines run no scripts: the script goes next
+        if isinstance(real, RedisCluster):  # its scripts may not touch other slots, its pipelines run none
+            pipe = real.pipeline(transaction=False)
+            ahead(pipe)
             return self._begin(keys=keys, args=args), pipe.execute()
-        pipe.evalsha(self._begin.sha, len(keys), *keys, *args)  # a Script would ask first whether Redis has it
-        *before, status = pipe.execute(raise_on_error=False)
-        if isinstance(status, redis.exceptions.NoScriptError):
-            status = self._begin(keys=keys, args=args)  # a restarted Redis: loads the script and runs it
-        elif isinstance(status, Exception):
-            raise status
-        return status, before
+        # one server (or a Sentinel's master): one command, the opening script runs them first
+        recorded = tally([ahead])
+        seen, status = self._begin_ahead(keys=[*recorded.keys, *keys], args=[len(recorded.keys), *recorded.args, *args])
+        return status, recorded.results(seen)
 
     def entries(self, turns: Iterable[tuple[str, str]]) -> list[str]:
         now = round(time.time())
