@@ -237,3 +237,11 @@ def test_a_failing_command_on_the_opening_raises_and_leaves_no_lock(storage, red
             pytest.fail("the turn must not begin")
     assert not redis_client.exists(keys.lock(openid))
     assert not redis_client.exists(claim.key)  # WeChat's retry is answered
+
+
+@pytest.mark.parametrize("text", ["你好", 'a"b\\c\n\t\x00\u2028 💡', "x" * 600])
+def test_a_transcript_line_is_the_json_of_its_fields(storage, text):
+    (line,) = storage.entries([("user", text)])
+    value = json.loads(line)
+    assert line == json.dumps(value, ensure_ascii=False)
+    assert value["who"] == "user" and value["text"] == text[:500] and abs(value["t"] - time.time()) < 5

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # json.dumps(..., ensure_ascii=False) builds an encoder on every call; a turn writes three objects
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
+_json_string = json.encoder.encode_basestring  # a str as _to_json writes it (C), quotes included
 
 # KEYS: lock, state[, claim]   ARGV: token, expiry (unix ms), pending marker, 'at' | 'px', lock ms
 # The lock and the pending claim expire at an absolute time counted from the message's own
@@ -283,8 +284,9 @@ class RedisStateStorage:
         return status, recorded.results(seen)
 
     def entries(self, turns: Iterable[tuple[str, str]]) -> list[str]:
+        # the JSON _to_json makes of {"t": now, "who": who, "text": text}, without walking a dict twice a message
         now = round(time.time())
-        return [_to_json({"t": now, "who": who, "text": text[:500]})
+        return [f'{{"t": {now}, "who": {_json_string(who)}, "text": {_json_string(text[:500])}}}'
                 for who, text in turns if text]
 
     # single operations, for code outside a message's turn --------------------------------
