@@ -9,6 +9,7 @@ import time
 
 import pytest
 import redis
+from redis.cluster import RedisCluster
 
 from bot.store.connection import connect
 from bot.store.dedup import PENDING, AlreadyClaimed, Claim, ReplyCache, decode
@@ -196,19 +197,37 @@ def test_the_turns_counters_are_written_with_it_and_one_that_fails_loses_nothing
     assert not redis_client.exists(keys.lock(openid))
 
 
-@pytest.mark.parametrize("broken", [
-    lambda pipe: pipe.sadd("anything", "a"),  # a command the closing script does not carry
-    lambda pipe: pipe.hincrby("anything"),  # a counter calling a command wrongly
-], ids=["unknown command", "wrong arguments"])
-def test_a_broken_counter_raises_and_the_turn_writes_nothing(storage, redis_client, keys, openid, claim, broken):
-    """A bug in a counter shows as an error, not as a quietly slower way of counting."""
+def _broken_turn_raises(storage, redis_client, keys, openid, claim, counter) -> None:
     with pytest.raises((AttributeError, TypeError)):
         with storage.turn(openid, claim) as session:
-            session.finish({"turn": 1}, [("user", "你好")], {"text": "您好"}, counts=[broken])
+            session.finish({"turn": 1}, [("user", "你好")], {"text": "您好"}, counts=[counter])
     assert storage.load(openid).document() == {}
     assert not redis_client.exists(keys.transcript(openid))
     assert not redis_client.exists(keys.lock(openid))  # let go, as for any error in a turn
     assert not redis_client.exists(claim.key)  # so WeChat's retry is answered
+
+
+def test_a_broken_counter_raises_and_the_turn_writes_nothing(storage, redis_client, keys, openid, claim):
+    """A bug in a counter shows as an error, not as a quietly slower way of counting."""
+    _broken_turn_raises(storage, redis_client, keys, openid, claim, lambda pipe: pipe.hincrby(keys.funnel("x")))
+
+
+def test_where_the_counters_go_is_decided_by_the_client(storage, redis_client, keys, openid, claim):
+    """On one server the closing script carries a fixed set of commands, and a counter asking for
+    another is a bug that raises; on a Cluster the counters go as a pipeline, which carries any."""
+    seen = keys.funnel("test:set")
+
+    def counter(pipe):
+        pipe.sadd(seen, "a")
+
+    if isinstance(redis_client, RedisCluster):
+        with storage.turn(openid, claim) as session:
+            session.finish({"turn": 1}, [("user", "你好")], counts=[counter])
+        assert redis_client.smembers(seen) == {"a"}
+        assert storage.load(openid).document() == {"turn": 1}
+    else:
+        _broken_turn_raises(storage, redis_client, keys, openid, claim, counter)
+        assert not redis_client.exists(seen)
 
 
 def test_commands_riding_on_the_opening_give_what_a_pipeline_gives(storage, redis_client, keys, openid, claim):

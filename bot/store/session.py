@@ -158,10 +158,10 @@ class Session:
         s = self.storage
         real = s.r.resolve() if isinstance(s.r, UntilReachable) else s.r
         if isinstance(real, RedisCluster):  # its pipelines run no scripts: the counters go next
-            results = [s._finish(keys=keys, args=args)]
             pipe = real.pipeline(transaction=False)
-            for count in counts:
+            for count in counts:  # queued first: a broken counter raises before anything is written
                 count(pipe)
+            results = [s._finish(keys=keys, args=args)]
             try:
                 results += pipe.execute(raise_on_error=False)
             except redis.RedisError as exc:
@@ -277,7 +277,8 @@ class RedisStateStorage:
         if isinstance(real, RedisCluster):  # its scripts may not touch other slots, its pipelines run none
             pipe = real.pipeline(transaction=False)
             ahead(pipe)
-            return self._begin(keys=keys, args=args), pipe.execute()
+            # their errors come back as results: the caller lets go of the lock and the claim
+            return self._begin(keys=keys, args=args), pipe.execute(raise_on_error=False)
         # one server (or a Sentinel's master): one command, the opening script runs them first
         recorded = tally([ahead])
         seen, status = self._begin_ahead(keys=[*recorded.keys, *keys], args=[len(recorded.keys), *recorded.args, *args])
