@@ -23,7 +23,8 @@ import redis
 
 
 class Tally:
-    """Stands in for a pipeline while the turn's counters queue their commands (the few they use)."""
+    """Stands in for a pipeline while the turn's counters, or the takeover's look at the user, queue
+    their commands (the few they use)."""
 
     def __init__(self) -> None:
         self.keys: list[str] = []
