@@ -9,6 +9,7 @@ import time
 
 import pytest
 import redis
+from redis.cluster import RedisCluster
 
 from bot.store.connection import connect
 from bot.store.dedup import PENDING, AlreadyClaimed, Claim, ReplyCache, decode
@@ -196,10 +197,70 @@ def test_the_turns_counters_are_written_with_it_and_one_that_fails_loses_nothing
     assert not redis_client.exists(keys.lock(openid))
 
 
-def test_a_counter_with_a_command_the_closing_script_does_not_carry_goes_as_before(storage, redis_client, keys,
-                                                                                  openid):
+def _broken_turn_raises(storage, redis_client, keys, openid, claim, counter) -> None:
+    with pytest.raises((AttributeError, TypeError)):
+        with storage.turn(openid, claim) as session:
+            session.finish({"turn": 1}, [("user", "你好")], {"text": "您好"}, counts=[counter])
+    assert storage.load(openid).document() == {}
+    assert not redis_client.exists(keys.transcript(openid))
+    assert not redis_client.exists(keys.lock(openid))  # let go, as for any error in a turn
+    assert not redis_client.exists(claim.key)  # so WeChat's retry is answered
+
+
+def test_a_broken_counter_raises_and_the_turn_writes_nothing(storage, redis_client, keys, openid, claim):
+    """A bug in a counter shows as an error, not as a quietly slower way of counting."""
+    _broken_turn_raises(storage, redis_client, keys, openid, claim, lambda pipe: pipe.hincrby(keys.funnel("x")))
+
+
+def test_where_the_counters_go_is_decided_by_the_client(storage, redis_client, keys, openid, claim):
+    """On one server the closing script carries a fixed set of commands, and a counter asking for
+    another is a bug that raises; on a Cluster the counters go as a pipeline, which carries any."""
     seen = keys.funnel("test:set")
-    with storage.turn(openid) as session:
-        session.finish({"turn": 1}, [("user", "你好")], counts=[lambda pipe: pipe.sadd(seen, "a")])
-    assert redis_client.smembers(seen) == {"a"}
-    assert storage.load(openid).document() == {"turn": 1}
+
+    def counter(pipe):
+        pipe.sadd(seen, "a")
+
+    if isinstance(redis_client, RedisCluster):
+        with storage.turn(openid, claim) as session:
+            session.finish({"turn": 1}, [("user", "你好")], counts=[counter])
+        assert redis_client.smembers(seen) == {"a"}
+        assert storage.load(openid).document() == {"turn": 1}
+    else:
+        _broken_turn_raises(storage, redis_client, keys, openid, claim, counter)
+        assert not redis_client.exists(seen)
+
+
+def test_commands_riding_on_the_opening_give_what_a_pipeline_gives(storage, redis_client, keys, openid, claim):
+    """The takeover's look at the user runs inside the opening script: its replies read as a pipeline's."""
+    held, recent = keys.takeover(openid), keys.handoffs("recent")
+    redis_client.hset(held, mapping={"state": "taken", "by": "staff"})
+    redis_client.zadd(recent, {"o-older": 1.0, "o-oldest": 0.5})
+
+    def ahead(pipe):
+        pipe.hgetall(held)
+        pipe.hgetall(keys.takeover("o-nobody"))
+        pipe.zadd(recent, {openid: 1234.5})
+        pipe.zremrangebyrank(recent, 0, -3)
+
+    with storage.turn(openid, claim, ahead=ahead) as session:
+        assert session.ahead == [{"state": "taken", "by": "staff"}, {}, 1, 1]
+        session.finish({"turn": 1})
+    assert redis_client.zrange(recent, 0, -1, withscores=True) == [("o-older", 1.0), (openid, 1234.5)]
+
+
+def test_a_failing_command_on_the_opening_raises_and_leaves_no_lock(storage, redis_client, keys, openid, claim):
+    held = keys.takeover(openid)
+    redis_client.set(held, "not a hash")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        with storage.turn(openid, claim, ahead=lambda pipe: pipe.hgetall(held)):
+            pytest.fail("the turn must not begin")
+    assert not redis_client.exists(keys.lock(openid))
+    assert not redis_client.exists(claim.key)  # WeChat's retry is answered
+
+
+@pytest.mark.parametrize("text", ["你好", 'a"b\\c\n\t\x00\u2028 💡', "x" * 600])
+def test_a_transcript_line_is_the_json_of_its_fields(storage, text):
+    (line,) = storage.entries([("user", text)])
+    value = json.loads(line)
+    assert line == json.dumps(value, ensure_ascii=False)
+    assert value["who"] == "user" and value["text"] == text[:500] and abs(value["t"] - time.time()) < 5

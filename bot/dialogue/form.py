@@ -8,7 +8,6 @@ confirmation. A filled field changes only by an explicit edit or at the confirma
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -18,10 +17,10 @@ from ..store.conversation_state import InquiryForm, NeedDraft
 from .answers import answer_question
 from .form_messages import CONFIRM_BUTTONS
 from .form_reading import edit_in, heard, read_answer, values_from
-from .form_values import display, lead_fields
+from .form_lead import lead_of
+from .form_values import display
 from .hours import callback_phrase
 from .listings import area_text
-from .origin import lead_origin
 from .states import State
 from .turn import Turn
 
@@ -319,18 +318,6 @@ def at_confirmation(t: Turn) -> State:
     return State.FORM_CONFIRM
 
 
-def conversation(t: Turn) -> list[dict[str, Any]]:
-    """This conversation from the user's first message (the log's cap permitting), with this 确认."""
-    from ..store.leads import TRANSCRIPT_LIMIT
-
-    since = t.data.since or 0
-    turns = [turn for turn in t.services.storage.transcript(t.incoming.openid, TRANSCRIPT_LIMIT)
-             if (turn.get("t") or 0) >= since - 1]
-    if t.text:
-        turns.append({"t": round(time.time()), "who": "user", "text": t.text})
-    return turns[-TRANSCRIPT_LIMIT:]
-
-
 def submit(t: Turn) -> State:
     gaps = missing(t)
     if gaps:  # 确认 with a required field still empty: ask for it, then back to the summary
@@ -338,16 +325,7 @@ def submit(t: Turn) -> State:
         t.data.form.editing = True
         return ask(t, gaps[0])
     form, t.data.form = t.data.form, None
-    openid = t.incoming.openid
-    listings = list(dict.fromkeys(form.listings + t.data.viewed[-5:]))
-    fields = lead_fields(t, form.slots, t.spec)
-    titles = [t.kb.listing_by_id[x].title for x in listings if x in t.kb.listing_by_id]
-    if titles:  # staff read titles, not ids
-        fields["listing_titles"] = "、".join(titles)
-    number = t.services.leads.submit(
-        form_id=form.id, openid=openid, fields=fields, listings=listings,
-        transcript=conversation(t), **lead_origin(t),
-    )
+    number = t.services.leads.submit(form_id=form.id, openid=t.incoming.openid, **lead_of(t, form))
     t.hit("forms_submitted")
     callback = callback_phrase(t.kb.messages, t.kb.park.hours, datetime.fromtimestamp(t.now, timezone.utc))
     t.say("submitted", number=number, callback=callback, hotline=t.kb.park.contacts.hotline)

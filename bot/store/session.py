@@ -26,12 +26,13 @@ from .connection import UntilReachable, atomic
 from .conversation_state import ConversationState, from_document, from_json
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
-from .turn_counts import counting, tally
+from .turn_counts import ahead_of, counting, tally
 
 log = logging.getLogger(__name__)
 
 # json.dumps(..., ensure_ascii=False) builds an encoder on every call; a turn writes three objects
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
+_json_string = json.encoder.encode_basestring  # a str as _to_json writes it (C), quotes included
 
 # KEYS: lock, state[, claim]   ARGV: token, expiry (unix ms), pending marker, 'at' | 'px', lock ms
 # The lock and the pending claim expire at an absolute time counted from the message's own
@@ -157,29 +158,22 @@ class Session:
         s = self.storage
         real = s.r.resolve() if isinstance(s.r, UntilReachable) else s.r
         if isinstance(real, RedisCluster):  # its pipelines run no scripts: the counters go next
-            results = [s._finish(keys=keys, args=args)]
             pipe = real.pipeline(transaction=False)
-            for count in counts:
+            for count in counts:  # queued first: a broken counter raises before anything is written
                 count(pipe)
+            results = [s._finish(keys=keys, args=args)]
             try:
                 results += pipe.execute(raise_on_error=False)
             except redis.RedisError as exc:
                 results.append(exc)
-        elif (recorded := tally(counts)) is not None:
-            # one command: the closing script runs the counters' commands itself
+        else:
+            # one server (or a Sentinel's master): one command, the closing script runs the counters itself
+            recorded = tally(counts)
             written, failed, first = s._finish_counting(keys=[*recorded.keys, *keys],
                                                         args=[len(recorded.keys), *recorded.args, *args])
             if failed:
                 log.warning("%d counter(s) not counted: %s", failed, first.split(" ", 1)[0])
             return written
-        else:
-            pipe = real.pipeline(transaction=False)
-            # EVALSHA by hand: a Script on a pipeline asks Redis whether it has the script first,
-            # a round trip of its own
-            pipe.evalsha(s._finish.sha, len(keys), *keys, *args)
-            for count in counts:
-                count(pipe)
-            results = pipe.execute(raise_on_error=False)
         written = results[0]
         if isinstance(written, redis.exceptions.NoScriptError):
             written = s._finish(keys=keys, args=args)  # a restarted Redis: loads the script and runs it
@@ -208,6 +202,7 @@ class RedisStateStorage:
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
         self._begin = client.register_script(_BEGIN)
+        self._begin_ahead = client.register_script(ahead_of(_BEGIN))  # with the takeover's commands inside it
         self._finish = client.register_script(_FINISH)
         self._finish_counting = client.register_script(counting(_FINISH))  # the turn's counters inside it
         self._abandon = client.register_script(_ABANDON)
@@ -277,23 +272,22 @@ class RedisStateStorage:
         return session
 
     def _begin_after(self, ahead: Callable[[Any], None], keys: list[str], args: list[Any]) -> tuple[Any, list]:
-        """``ahead``'s commands and the opening script in one round trip: their results, the script's status."""
+        """``ahead``'s commands and the opening script in one round trip: the script's status, their results."""
         real = self.r.resolve() if isinstance(self.r, UntilReachable) else self.r
-        pipe = real.pipeline(transaction=False)
-        ahead(pipe)
-        if isinstance(real, RedisCluster):  # its pipelines run no scripts: the script goes next
-            return self._begin(keys=keys, args=args), pipe.execute()
-        pipe.evalsha(self._begin.sha, len(keys), *keys, *args)  # a Script would ask first whether Redis has it
-        *before, status = pipe.execute(raise_on_error=False)
-        if isinstance(status, redis.exceptions.NoScriptError):
-            status = self._begin(keys=keys, args=args)  # a restarted Redis: loads the script and runs it
-        elif isinstance(status, Exception):
-            raise status
-        return status, before
+        if isinstance(real, RedisCluster):  # its scripts may not touch other slots, its pipelines run none
+            pipe = real.pipeline(transaction=False)
+            ahead(pipe)
+            # their errors come back as results: the caller lets go of the lock and the claim
+            return self._begin(keys=keys, args=args), pipe.execute(raise_on_error=False)
+        # one server (or a Sentinel's master): one command, the opening script runs them first
+        recorded = tally([ahead])
+        seen, status = self._begin_ahead(keys=[*recorded.keys, *keys], args=[len(recorded.keys), *recorded.args, *args])
+        return status, recorded.results(seen)
 
     def entries(self, turns: Iterable[tuple[str, str]]) -> list[str]:
+        # the JSON _to_json makes of {"t": now, "who": who, "text": text}, without walking a dict twice a message
         now = round(time.time())
-        return [_to_json({"t": now, "who": who, "text": text[:500]})
+        return [f'{{"t": {now}, "who": {_json_string(who)}, "text": {_json_string(text[:500])}}}'
                 for who, text in turns if text]
 
     # single operations, for code outside a message's turn --------------------------------

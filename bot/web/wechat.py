@@ -13,72 +13,71 @@ import time
 from dataclasses import replace
 
 from flask import Blueprint, Response, abort, current_app, request
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.exceptions import InvalidAppIdException
 
-from ..dialogue.replies import Reply
 from . import wxevents, wxmsg
+from .wxcrypto import SafeModeCrypto
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
 
 
-def _checked_query() -> tuple[str, str]:
+def _checked_query(args, cfg) -> tuple[str, str]:
     """Timestamp and nonce of a request whose signature and age are right; 403 otherwise."""
-    args = request.args
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
     try:
         age = abs(time.time() - int(timestamp))
     except ValueError:
         abort(403)
-    window = current_app.config["WECHAT_TIMESTAMP_WINDOW"]
+    window = cfg["WECHAT_TIMESTAMP_WINDOW"]
     if window and age > window:  # 0: the operator turned the replay check off (a drifting clock)
         abort(403)
-    expected = wxmsg.signature(current_app.config["WECHAT_TOKEN"], timestamp, nonce)
+    expected = wxmsg.signature(cfg["WECHAT_TOKEN"], timestamp, nonce)
     if not wxmsg.signature_ok(expected, args.get("signature")):
         abort(403)
     return timestamp, nonce
 
 
-def _crypto() -> WeChatCrypto | None:
-    cfg = current_app.config
+def _crypto(cfg) -> SafeModeCrypto | None:
     if not cfg["WECHAT_ENCODING_AES_KEY"]:
         return None
     return _crypto_for(cfg["WECHAT_TOKEN"], cfg["WECHAT_ENCODING_AES_KEY"], cfg["WECHAT_APP_ID"])
 
 
 @functools.lru_cache(maxsize=8)
-def _crypto_for(token: str, aes_key: str, app_id: str) -> WeChatCrypto:
-    return WeChatCrypto(token, aes_key, app_id)  # keeps no per-message state; decoding the key once is enough
+def _crypto_for(token: str, aes_key: str, app_id: str) -> SafeModeCrypto:
+    return SafeModeCrypto(token, aes_key, app_id)  # keeps no per-message state: the key and cipher made once
 
 
 @bp.get("/wechat")
 def verify():
-    _checked_query()
+    _checked_query(request.args, current_app.config)
     return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
 
 @bp.post("/wechat")
 def receive():
     started = time.time()  # the message's locks expire counted from here, however late Redis runs them
-    timestamp, nonce = _checked_query()
+    app = current_app._get_current_object()  # each name below looked up once, not through the proxies
+    cfg, args = app.config, request.args
+    timestamp, nonce = _checked_query(args, cfg)
     try:
         body = request.get_data(cache=False).decode("utf-8")
     except UnicodeDecodeError:
         abort(400)
-    encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
-    crypto = _crypto() if encrypted else None
+    encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    crypto = _crypto(cfg) if encrypted else None
     try:
         if encrypted:
             if crypto is None:
                 abort(400)
             payload = wxmsg.read_envelope(body)
-            expected = wxmsg.signature(current_app.config["WECHAT_TOKEN"], timestamp, nonce, payload)
-            if not wxmsg.signature_ok(expected, request.args.get("msg_signature")):
+            expected = wxmsg.signature(cfg["WECHAT_TOKEN"], timestamp, nonce, payload)
+            if not wxmsg.signature_ok(expected, args.get("msg_signature")):
                 abort(403)
             try:
-                body = crypto.decrypt_message({"Encrypt": payload}, request.args["msg_signature"], timestamp, nonce)
-            except (InvalidSignatureException, InvalidAppIdException, ValueError, TypeError, IndexError,
+                body = crypto.decrypt(payload)  # its signature, checked just above
+            except (InvalidAppIdException, ValueError, TypeError, IndexError,
                     KeyError, struct.error) as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
                 raise wxmsg.BadMessage(f"cannot decrypt ({type(exc).__name__})") from None
         message = wxmsg.parse(body)
@@ -93,10 +92,10 @@ def receive():
         return Response("success", mimetype="text/plain")
     if policy.action == wxevents.REPLY and incoming.kind != "unsupported":
         incoming = replace(incoming, kind="unsupported", msg_type=incoming.event or incoming.msg_type)
-    reply = respond(incoming, wxmsg.message_key(message), started=started)
+    reply = app.extensions["parkbot.responder"].respond(incoming, wxmsg.message_key(message), started=started)
     xml = wxmsg.render(reply, message)
     if crypto is not None and xml != "success":
-        xml = crypto.encrypt_message(xml, nonce, timestamp)
+        xml = crypto.encrypt(xml, nonce, timestamp)
     return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
 
 
@@ -108,8 +107,3 @@ def notice(incoming, effect: str) -> None:
         current_app.extensions["parkbot.engine"].notice(incoming, effect)
     except Exception as exc:  # a lost location report or a missed erase must not fail the answer
         log.warning("platform event %s (%s) not recorded: %s", incoming.event, effect, type(exc).__name__)
-
-
-def respond(incoming, message_key: str | None = None, started: float | None = None) -> Reply | None:
-    """This app's channel-neutral reply (see :class:`bot.answering.Responder`)."""
-    return current_app.extensions["parkbot.responder"].respond(incoming, message_key, started=started)
