@@ -1,16 +1,17 @@
 """The matchable entries: every FAQ, and every park no FAQ already introduces."""
 from __future__ import annotations
 
-import sys
+from array import array
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from bot.knowledge.schema import Faq, ParkEntry
 
 from .index import grams
 
 
-@dataclass(frozen=True)
+# slots: no __dict__ per entry or item (~200 bytes each, 2 MB a kind at 10 000 entries)
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: str  # faq id, or "park:<park id>"
     title: str  # shown in did-you-mean lists
@@ -18,18 +19,83 @@ class Entry:
     follow_ups: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+# what never occurs in a normalised text: every character that is not a letter or a digit is dropped
+SEP = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """An entry with its normalised wording, ready for scoring."""
 
     entry: Entry
     texts: tuple[str, ...]  # paraphrases (fuzzy-compared with the message)
     keywords: tuple[str, ...]
-    # bigrams of paraphrases and keywords, and of the answer (words the entry can speak about);
-    # the strings are interned: one object per distinct bigram, not one per entry that has it
-    # (~60 MB at 10 000 entries)
-    own: frozenset[str]
-    told: frozenset[str]
+    # the bigrams of paraphrases and keywords, and of the answer (words the entry can speak about),
+    # as :func:`bigram_text` strings asked with ``probe(gram) in own``. Sets of bigrams took 54 MB at
+    # 10 000 entries (a hash table of 128 slots for some 40 bigrams, each entry two), these ~3 MB (the
+    # answer's is the answer itself); asking a string is as fast on the matcher's whole scoring
+    own: str
+    told: str
+
+    def bigrams(self) -> frozenset[str]:
+        """Every bigram of the entry's wording and answer (what the IDF table counts)."""
+        return frozenset().union(*map(grams, _parts(self.own)), *map(grams, _parts(self.told)))
+
+
+def _parts(joined: str) -> list[str]:
+    return joined.strip(SEP).split(SEP) if joined.startswith(SEP) else [joined]
+
+
+def bigram_text(texts: Iterable[str]) -> str:
+    """``texts`` as one string in which ``probe(g)`` occurs exactly when ``g`` is in ``grams`` of a text.
+
+    A two-character probe cannot span two texts (SEP is in none) and a one-character gram (the
+    whole of a one-character text) is probed with SEP on both sides. A single text of two characters
+    or more is its own bigram text: the same string object, kept once.
+    """
+    parts = [t for t in texts if t]
+    if len(parts) == 1 and len(parts[0]) > 1:
+        return parts[0]
+    return SEP + SEP.join(parts) + SEP if parts else ""
+
+
+def probe(gram: str) -> str:
+    """What to look for in a :func:`bigram_text` to know whether ``gram`` is one of its bigrams."""
+    if len(gram) == 2 and SEP not in gram:
+        return gram
+    # no text is empty or holds SEP, so SEP twice is in no bigram text: "" (the message's start) and a
+    # pair with SEP are no one's bigram, as they were in no set of bigrams
+    return SEP + gram + SEP if len(gram) == 1 and gram != SEP else SEP + SEP
+
+
+class DocRanges(Sequence[range]):
+    """Item i's paraphrases are documents ``starts[i]`` to ``starts[i + 1]`` of the bigram index.
+
+    A range per item, made when asked (only the leave-one-out checks ask), instead of a tuple of
+    int objects per item (~2.6 MB at 10 000 entries).
+    """
+
+    def __init__(self, counts: Iterable[int]):
+        self._starts = array("i", [0])
+        for n in counts:
+            self._starts.append(self._starts[-1] + n)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return range(self._starts[i], self._starts[i + 1])
+
+
+def doc_table(items: Sequence[Item]) -> tuple[list[str], array, DocRanges]:
+    """The paraphrases in one list (the bigram index's documents), each one's item, each item's documents."""
+    docs = [t for item in items for t in item.texts]
+    doc_item = array("i", [i for i, item in enumerate(items) for _ in item.texts])
+    return docs, doc_item, DocRanges(len(item.texts) for item in items)
 
 
 def parks_introduced_by_faqs(faqs: list[Faq], parks: list[ParkEntry], norm: Callable[[str], str]) -> dict[str, str]:
@@ -53,13 +119,6 @@ def parks_introduced_by_faqs(faqs: list[Faq], parks: list[ParkEntry], norm: Call
     return out
 
 
-def _grams_of(texts: Iterable[str]) -> frozenset[str]:
-    out: set[str] = set()
-    for t in texts:
-        out |= grams(t)
-    return frozenset(map(sys.intern, out))
-
-
 def build_items(kb: Any, norm: Callable[[str], str]) -> list[Item]:
     faqs: list[Faq] = list(kb.faqs)
     parks: list[ParkEntry] = list(kb.parks)
@@ -72,14 +131,15 @@ def build_items(kb: Any, norm: Callable[[str], str]) -> list[Item]:
         # the park's names are evidence for its FAQ, but as keywords, not paraphrases: as a
         # paraphrase "青岛科技创新园" would pull every question naming the park to this one FAQ
         keywords = tuple(k for k in dict.fromkeys(norm(k) for k in [*faq.keywords, *names]) if len(k) >= 2)
-        answer = norm(faq.answer)
         entry = Entry(faq.id, faq.questions[0], faq.answer.strip(), list(faq.follow_ups))
-        items.append(Item(entry, tuple(texts), keywords, _grams_of([*texts, *keywords]), _grams_of([answer])))
+        # normalised as the matcher normalises the entry's answer (the same memo: one string for both)
+        answer = norm(entry.answer)
+        items.append(Item(entry, tuple(texts), keywords, bigram_text([*texts, *keywords]), bigram_text([answer])))
     for park in parks:
         if park.id in park_faq:
             continue
         names = tuple(t for t in dict.fromkeys(norm(n) for n in park.names) if t)
         entry = Entry(f"park:{park.id}", park.name, park.summary.strip())
-        items.append(Item(entry, names, tuple(n for n in names if len(n) >= 2), _grams_of(names),
-                          _grams_of([norm(park.summary)])))
+        items.append(Item(entry, names, tuple(n for n in names if len(n) >= 2), bigram_text(names),
+                          bigram_text([norm(entry.answer)])))
     return items
