@@ -246,7 +246,9 @@ class Understanding:
             else:
                 out.append((self._idf_unseen, left, right))
         # the entries' bigrams are strings (entries.bigram_text): each neighbour as what to look for there
-        return [(w, probe(left), probe(right)) for w, left, right in out]
+        # (a pair of a normalised text is itself; only the message's two ends are not pairs)
+        return [(w, left if len(left) == 2 else probe(left), right if len(right) == 2 else probe(right))
+                for w, left, right in out]
 
     def _keyword_cover(self, norm: str, hits: list, item: int) -> float:
         covered: set[int] = set()
