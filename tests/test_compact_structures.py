@@ -15,7 +15,8 @@ from operator import itemgetter
 import pytest
 
 from bot.knowledge.built import _Pickler
-from bot.nlu.entries import SEP, DocRanges, bigram_text, probe
+from bot.nlu import entries
+from bot.nlu.entries import SEP, DocRanges, Entry, Item, bigram_text, probe
 from bot.nlu.index import BigramIndex, IdfTable, grams, idf_table
 from bot.nlu.tfidf import CharTfidf
 
@@ -35,14 +36,21 @@ def _read_back(value):
     return pickle.loads(buffer.getvalue())
 
 
-def test_a_bigram_text_holds_a_probe_exactly_when_a_text_has_that_bigram():
+@pytest.mark.parametrize("longest_scanned", [0, 12, 10_000])  # all sets, both, all strings
+def test_a_bigram_text_holds_a_probe_exactly_when_a_text_has_that_bigram(monkeypatch, longest_scanned):
+    monkeypatch.setattr(entries, "LONGEST_SCANNED", longest_scanned)
     rng = random.Random(3)
     asked = ["", SEP, "园" + SEP, SEP + "园", *CHARS, *(a + b for a in CHARS for b in CHARS)]
+    kinds = set()
     for _ in range(300):
         texts = _texts(rng, rng.randint(0, 4))
         as_set = frozenset().union(*map(grams, texts))
         joined = bigram_text(texts)
+        kinds.add(type(joined))
         assert [probe(g) in joined for g in asked] == [g in as_set for g in asked], texts
+        item = Item(Entry("x", "x", ""), tuple(texts), (), joined, bigram_text(["园区在哪"]))
+        assert item.bigrams() == as_set | grams("园区在哪")
+    assert kinds == ({str} if longest_scanned == 10_000 else {str, frozenset})
 
 
 def test_one_text_of_two_characters_or_more_is_its_own_bigram_text():
