@@ -59,26 +59,28 @@ def _grams_in(bigrams: str | frozenset[str]) -> frozenset[str]:
 
 
 # asking a string is a scan (~0.9 ns a character), a set a hash (~16 ns): a longer text (a real
-# answer of a few hundred characters) is kept as the set of its probes, a shorter one as itself. At
-# 48 matching is as fast as with sets throughout (within 3 % at 100 and 1 000 entries; at 96, 20 %
-# slower at 100) and the short entries' bigrams take a tenth of their sets' memory
+# answer of a few hundred characters) is kept as the set of its probes, a shorter one as itself, a
+# tenth of its set's memory. The wording is asked for every character of a message, the answer only
+# for those the wording lacks: wordings up to 48 characters and answers up to 96 kept matching within
+# a few % of sets throughout at 100 and 1 000 entries (wordings up to 96 too: 20 % slower at 100)
 LONGEST_SCANNED = 48
+LONGEST_SCANNED_ANSWER = 96
 
 
-def bigram_text(texts: Iterable[str]) -> str | frozenset[str]:
+def bigram_text(texts: Iterable[str], longest: int | None = None) -> str | frozenset[str]:
     """``texts`` as what ``probe(g) in`` asks whether ``g`` is in ``grams`` of one of them.
 
     A string: a two-character probe cannot span two texts (SEP is in none) and a one-character gram
     (the whole of a one-character text) is probed with SEP on both sides; a single text of two
     characters or more is its own bigram text, the same string object, kept once. Longer than
-    LONGEST_SCANNED: the set of the probes of its bigrams.
+    ``longest`` (LONGEST_SCANNED by default): the set of the probes of its bigrams.
     """
     parts = [t for t in texts if t]
     if len(parts) == 1 and len(parts[0]) > 1:
         joined = parts[0]
     else:
         joined = SEP + SEP.join(parts) + SEP if parts else ""
-    if len(joined) <= LONGEST_SCANNED:
+    if len(joined) <= (LONGEST_SCANNED if longest is None else longest):
         return joined
     return frozenset(map(sys.intern, map(probe, frozenset().union(*map(grams, parts)))))
 
@@ -158,12 +160,12 @@ def build_items(kb: Any, norm: Callable[[str], str]) -> list[Item]:
         entry = Entry(faq.id, faq.questions[0], faq.answer.strip(), list(faq.follow_ups))
         # normalised as the matcher normalises the entry's answer (the same memo: one string for both)
         answer = norm(entry.answer)
-        items.append(Item(entry, tuple(texts), keywords, bigram_text([*texts, *keywords]), bigram_text([answer])))
+        items.append(Item(entry, tuple(texts), keywords, bigram_text([*texts, *keywords]), bigram_text([answer], LONGEST_SCANNED_ANSWER)))
     for park in parks:
         if park.id in park_faq:
             continue
         names = tuple(t for t in dict.fromkeys(norm(n) for n in park.names) if t)
         entry = Entry(f"park:{park.id}", park.name, park.summary.strip())
         items.append(Item(entry, names, tuple(n for n in names if len(n) >= 2), bigram_text(names),
-                          bigram_text([norm(entry.answer)])))
+                          bigram_text([norm(entry.answer)], LONGEST_SCANNED_ANSWER)))
     return items
