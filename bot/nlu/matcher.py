@@ -245,8 +245,8 @@ class Understanding:
                 out.append((self._idf_known_char, left, right))
             else:
                 out.append((self._idf_unseen, left, right))
-        # the entries' bigrams are strings (entries.bigram_text): each neighbour as what to look for there
-        # (a pair of a normalised text is itself; only the message's two ends are not pairs)
+        # each neighbour as what to look for in an entry's bigrams (entries.bigram_text: a string or a set
+        # of probes); a pair of a normalised text is its own probe, only the message's two ends are not pairs
         return [(w, left if len(left) == 2 else probe(left), right if len(right) == 2 else probe(right))
                 for w, left, right in out]
 
@@ -280,7 +280,7 @@ class Understanding:
         return Scored(i, (1 - p.w_cos) * base + p.w_cos * 100 * cos, ratio, own_share, told_share, keys, cos)
 
     @staticmethod
-    def _char_cover(content: list[tuple[float, str, str]], own: str, told: str) -> tuple[float, float]:
+    def _char_cover(content: list[tuple[float, str, str]], own: str | frozenset, told: str | frozenset) -> tuple[float, float]:
         """Weighted shares of content characters in a bigram of the entry's wording / answer."""
         total = in_own = in_told = 0.0
         for w, left, right in content:
