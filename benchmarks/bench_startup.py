@@ -10,7 +10,8 @@ the Redis connection). Redis is already running, as it is in production. The fir
 knowledge version also runs the knowledge check and records its verdict in Redis; the restarts
 after it read that verdict, as every other worker does. Then ``--messages`` questions from the
 webhook mix are answered by the last restart and its resident memory (VmRSS, and its peak
-VmHWM) is read from /proc. Uses the embedded Redis unless REDIS_URL is set.
+VmHWM) is read from /proc. Uses the embedded Redis unless REDIS_URL is set. Which structure
+holds that memory: ``benchmarks/memory_breakdown.py DIR``.
 """
 from __future__ import annotations
 

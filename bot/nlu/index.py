@@ -13,9 +13,11 @@ the usual stand-in and work well on short questions. Two structures:
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections import Counter, defaultdict
-from operator import itemgetter
+from itertools import repeat
+from operator import add, contains, itemgetter
 from typing import Generic, Hashable, Iterable, Sequence, TypeVar
 
 T = TypeVar("T", bound=Hashable)
@@ -37,14 +39,23 @@ class BigramIndex:
             for gram in grams(text):
                 postings[gram].append(doc_id)
         # arrays of C ints: 4 bytes a posting, where a tuple takes 8 and, once read back from the
-        # built knowledge kept on disk, an int object of 28 more for each
-        self._postings = {g: array("i", ids) for g, ids in postings.items()}
-        # frozensets only for the long lists: those are probed by membership, not expanded. A list of
-        # up to 128 is nearly always expanded within the budget, and when not, a set of it costs a few
-        # µs: sets of the 33-128 ones took ~7 MB at 10 000 entries, for nothing
-        self._sets = {g: frozenset(ids) for g, ids in self._postings.items() if len(ids) > 128}
+        # built knowledge kept on disk, an int object of 28 more for each. The bigrams interned: the
+        # IDF table and the phrase index key the same strings (one object each, ~3 MB at 10 000 entries)
+        self._postings = {sys.intern(g): array("i", ids) for g, ids in postings.items()}
+        # the documents themselves (the items' own strings, not copies): a long posting list is asked
+        # only whether it holds each of the ~100 survivors, and "gram in text" answers that
+        self._docs = docs
         self._budget = budget
         self._rerank = rerank
+
+    def __reduce__(self):
+        # kept on disk as one array of every posting and one of their lengths: read back at a restart
+        # by slicing it, not as 35 000 arrays each rebuilt from its own bytes (at 10 000 entries)
+        flat, lengths = array("i"), array("i")
+        for ids in self._postings.values():
+            flat.extend(ids)
+            lengths.append(len(ids))
+        return _index_restored, (list(self._postings), flat, lengths, self._docs, self._budget, self._rerank)
 
     def candidates(self, message_grams: Iterable[str], limit: int) -> list[tuple[int, int]]:
         """``(doc id, shared bigram count)``, best first, at most ``limit``."""
@@ -68,12 +79,29 @@ class BigramIndex:
         # included, and sorts a few hundred counts in C instead of heap-pushing them in Python
         if not common:
             return sorted(counts.items(), key=itemgetter(1), reverse=True)[:limit]
-        survivors = dict(sorted(counts.items(), key=itemgetter(1), reverse=True)[:self._rerank])
+        top = sorted(counts.items(), key=itemgetter(1), reverse=True)[:self._rerank]
+        survivors = [doc for doc, _ in top]
+        totals = [count for _, count in top]
+        texts = list(map(self._docs.__getitem__, survivors))
         for gram in common:
-            # frozenset.intersection(dict) walks the few survivors in C, not the long posting list
-            for doc in (self._sets.get(gram) or frozenset(self._postings[gram])).intersection(survivors):
-                survivors[doc] += 1
-        return sorted(survivors.items(), key=itemgetter(1), reverse=True)[:limit]
+            if len(gram) == 2:
+                # a text holds a two-character gram exactly when the gram is one of its bigrams: asked
+                # of the ~100 survivors in C, as their sets were (24 MB at 10 000 entries), +10 µs a message
+                totals = list(map(add, totals, map(contains, texts, repeat(gram))))
+            else:  # a one-character gram is the whole of a one-character text: asked of its posting list
+                totals = list(map(add, totals, map(self._postings[gram].__contains__, survivors)))
+        return sorted(zip(survivors, totals), key=itemgetter(1), reverse=True)[:limit]
+
+
+def _index_restored(grams_: list[str], flat: array, lengths: array, docs: Sequence[str], budget: int,
+                    rerank: int) -> BigramIndex:
+    index = BigramIndex.__new__(BigramIndex)
+    index._postings, at = {}, 0
+    for gram, n in zip(grams_, lengths):
+        index._postings[gram] = flat[at:at + n]
+        at += n
+    index._docs, index._budget, index._rerank = docs, budget, rerank
+    return index
 
 
 class PhraseIndex(Generic[T]):
@@ -84,18 +112,23 @@ class PhraseIndex(Generic[T]):
         for phrase, owner in phrases:
             if phrase:
                 table[phrase].add(owner)
-        self._table = {p: frozenset(owners) for p, owners in table.items()}
+        # each phrase's owners as a tuple in the order a frozenset of them iterates (callers count
+        # owners in that order): a tuple of one owner takes a fifth of a frozenset's memory
+        self._table = {p: tuple(frozenset(owners)) for p, owners in table.items()}
         # the lengths of the phrases that begin with each pair of characters, longest first: a
         # message position is probed only for phrases that can start there, not for every length
         by_pair: dict[str, set[int]] = defaultdict(set)
         for phrase in self._table:
             if len(phrase) >= 2:
                 by_pair[phrase[:2]].add(len(phrase))
-        self._by_pair = {pair: tuple(sorted(lengths, reverse=True)) for pair, lengths in by_pair.items()}
+        # one tuple object for each set of lengths (most pairs begin phrases of one length or two)
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self._by_pair = {sys.intern(pair): shared.setdefault(t, t)
+                         for pair, t in ((p, tuple(sorted(ls, reverse=True))) for p, ls in by_pair.items())}
         self._singles = any(len(p) == 1 for p in self._table)
         self._firsts = frozenset(p[0] for p in self._table)
 
-    def find(self, text: str) -> list[tuple[int, str, frozenset[T]]]:
+    def find(self, text: str) -> list[tuple[int, str, tuple[T, ...]]]:
         """Every ``(start, phrase, owners)`` found in ``text``, longer phrases first, then by start."""
         hits = []
         n = len(text)
@@ -118,7 +151,27 @@ class PhraseIndex(Generic[T]):
         return hits
 
 
-def idf_table(entry_grams: Iterable[frozenset[str]]) -> tuple[dict[str, float], float]:
+class IdfTable(dict):
+    """Bigram -> IDF weight: a dict, asked as one, whose equal weights are one float object.
+
+    A weight depends only on how many entries have the bigram, so the 100 000 bigrams of 10 000
+    entries share a few hundred floats (~2.4 MB less). Pickled as those floats and one small int per
+    bigram, so the built knowledge read back at a restart shares them too.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        shared = list(dict.fromkeys(self.values()))
+        index = {w: k for k, w in enumerate(shared)}
+        return _idf_restored, (list(self), array("i", map(index.__getitem__, self.values())), shared)
+
+
+def _idf_restored(keys: list[str], codes: array, shared: list[float]) -> IdfTable:
+    return IdfTable(zip(keys, map(shared.__getitem__, codes)))
+
+
+def idf_table(entry_grams: Iterable[frozenset[str]]) -> tuple[IdfTable, float]:
     """Inverse document frequency of each bigram over entries, plus the weight of an unseen one.
 
     An unseen bigram gets the highest weight: words the knowledge base has never used are the
@@ -130,5 +183,6 @@ def idf_table(entry_grams: Iterable[frozenset[str]]) -> tuple[dict[str, float], 
     for gs in entry_grams:
         df.update(gs)
         n += 1
-    table = {g: math.log((n + 1) / (c + 0.5)) for g, c in df.items()}
+    weight: dict[int, float] = {}
+    table = IdfTable((sys.intern(g), weight.setdefault(c, math.log((n + 1) / (c + 0.5)))) for g, c in df.items())
     return table, math.log((n + 1) / 0.5)

@@ -38,7 +38,7 @@ from .intent_model import IntentModel
 # a question the knowledge answers outright beats a command it only resembles this much (weighted)
 OVERRIDE = 85.0
 from .entities import EntityExtractor
-from .entries import Entry, Item, build_items
+from .entries import Entry, Item, bigram_text, build_items, doc_table, probe
 from .fields import FieldReaders
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface, with_park_aliases
@@ -89,20 +89,11 @@ class Understanding:
         self._items: list[Item] = build_items(kb, norm)
         self._faqs = {f.id: f for f in kb.faqs}
 
-        docs: list[str] = []
-        self._doc_item: list[int] = []
-        self._item_docs: list[tuple[int, ...]] = []
-        for i, item in enumerate(self._items):
-            ids = []
-            for text in item.texts:
-                ids.append(len(docs))
-                docs.append(text)
-                self._doc_item.append(i)
-            self._item_docs.append(tuple(ids))
+        docs, self._doc_item, self._item_docs = doc_table(self._items)
         self._index = BigramIndex(docs)
         self._keywords: PhraseIndex[int] = PhraseIndex((k, i) for i, it in enumerate(self._items) for k in it.keywords)
         self._neutral: PhraseIndex[bool] = PhraseIndex((surface(w), True) for w in self.vocab.neutral)
-        idf, unseen = idf_table(it.own | it.told for it in self._items)
+        idf, unseen = idf_table(it.bigrams() for it in self._items)
         self._idf, self._idf_unseen = idf, unseen * p.unseen_boost
         self._idf_known_char = self._idf_unseen * p.unseen_known_char
         self._entry_by_id = {it.entry.id: it.entry for it in self._items}
@@ -239,7 +230,10 @@ class Understanding:
                 out.append((self._idf_known_char, left, right))
             else:
                 out.append((self._idf_unseen, left, right))
-        return out
+        # each neighbour as what to look for in an entry's bigrams (entries.bigram_text: a string or a set
+        # of probes); a pair of a normalised text is its own probe, only the message's two ends are not pairs
+        return [(w, left if len(left) == 2 else probe(left), right if len(right) == 2 else probe(right))
+                for w, left, right in out]
 
     def _keyword_cover(self, norm: str, hits: list, item: int) -> float:
         covered: set[int] = set()
@@ -261,7 +255,7 @@ class Understanding:
         else:
             kept = [t for d, t in zip(self._item_docs[i], item.texts) if d != exclude_doc]
             # leave-one-out: also forget the words and characters only that paraphrase brought
-            own = frozenset().union(*(grams(t) for t in kept), *(grams(k) for k in item.keywords))
+            own = bigram_text((*kept, *item.keywords))
             cos = self._tfidf.cosine_with(message, (*kept, *item.keywords), self._answers[i])
             ratio = max((fuzz.ratio(norm, t, processor=None) for t in kept), default=0.0)
         own_share, told_share = self._char_cover(content, own, item.told)
@@ -271,7 +265,7 @@ class Understanding:
         return Scored(i, (1 - p.w_cos) * base + p.w_cos * 100 * cos, ratio, own_share, told_share, keys, cos)
 
     @staticmethod
-    def _char_cover(content: list[tuple[float, str, str]], own: frozenset, told: frozenset) -> tuple[float, float]:
+    def _char_cover(content: list[tuple[float, str, str]], own: str | frozenset, told: str | frozenset) -> tuple[float, float]:
         """Weighted shares of content characters in a bigram of the entry's wording / answer."""
         total = in_own = in_told = 0.0
         for w, left, right in content:
