@@ -57,8 +57,8 @@ def test_third_held_out_set_commands_and_wrong_answers_do_not_regress():
 def test_fourth_held_out_set_does_not_regress():
     """nlu_holdout4.yaml: everyday WeChat wordings never tuned on, measured with ``eval --quiet`` only.
 
-    Floors just under the figures measured on it (84.5 % answered right, 92.9 % right or first,
-    1.8 % answered wrong, 92.1 % off-topic not answered, 91.9 % commands in context) — not the
+    Floors just under the figures measured on it (85.1 % answered right, 93.5 % right or first,
+    1.8 % answered wrong, 92.1 % off-topic not answered, 93.6 % commands in context) — not the
     goals, most of which it misses.
     """
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout4.yaml")
@@ -69,9 +69,9 @@ def test_fourth_held_out_set_does_not_regress():
     right, first, wrong = r.faq_accuracy, r.faq_answered_or_first, r.faq_wrong
     oos, commands = r.oos_recall, r.commands_accuracy
     del r
-    assert right >= 0.84 and first >= 0.92 and wrong <= 0.019, figures
+    assert right >= 0.85 and first >= 0.93 and wrong <= 0.019, figures
     assert oos >= 0.92, figures
-    assert commands >= 0.91, figures
+    assert commands >= 0.93, figures
 
 
 def test_new_wordings_tuning_set_does_not_regress():
