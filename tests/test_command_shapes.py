@@ -15,14 +15,9 @@ from bot.nlu.eval import command_hit
 from bot.nlu.intent_model import grams
 from bot.nlu.reading import asks_question
 from tests.conftest import KNOWLEDGE
+from tests.test_understanding_context import FULL, nlu  # noqa: F401  (nlu: the shipped knowledge's, a fixture)
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
-FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678"
-
-
-@pytest.fixture(scope="module")
-def nlu():
-    return Understanding(load_knowledge(KNOWLEDGE))
 
 
 @pytest.mark.parametrize("text, context, want", [
