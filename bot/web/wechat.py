@@ -13,10 +13,10 @@ import time
 from dataclasses import replace
 
 from flask import Blueprint, Response, abort, current_app, request
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.exceptions import InvalidAppIdException
 
 from . import wxevents, wxmsg
+from .wxcrypto import SafeModeCrypto
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
@@ -38,15 +38,15 @@ def _checked_query(args, cfg) -> tuple[str, str]:
     return timestamp, nonce
 
 
-def _crypto(cfg) -> WeChatCrypto | None:
+def _crypto(cfg) -> SafeModeCrypto | None:
     if not cfg["WECHAT_ENCODING_AES_KEY"]:
         return None
     return _crypto_for(cfg["WECHAT_TOKEN"], cfg["WECHAT_ENCODING_AES_KEY"], cfg["WECHAT_APP_ID"])
 
 
 @functools.lru_cache(maxsize=8)
-def _crypto_for(token: str, aes_key: str, app_id: str) -> WeChatCrypto:
-    return WeChatCrypto(token, aes_key, app_id)  # keeps no per-message state; decoding the key once is enough
+def _crypto_for(token: str, aes_key: str, app_id: str) -> SafeModeCrypto:
+    return SafeModeCrypto(token, aes_key, app_id)  # keeps no per-message state: the key and cipher made once
 
 
 @bp.get("/wechat")
@@ -76,8 +76,8 @@ def receive():
             if not wxmsg.signature_ok(expected, args.get("msg_signature")):
                 abort(403)
             try:
-                body = crypto.decrypt_message({"Encrypt": payload}, args["msg_signature"], timestamp, nonce)
-            except (InvalidSignatureException, InvalidAppIdException, ValueError, TypeError, IndexError,
+                body = crypto.decrypt(payload)  # its signature, checked just above
+            except (InvalidAppIdException, ValueError, TypeError, IndexError,
                     KeyError, struct.error) as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
                 raise wxmsg.BadMessage(f"cannot decrypt ({type(exc).__name__})") from None
         message = wxmsg.parse(body)
@@ -95,7 +95,7 @@ def receive():
     reply = app.extensions["parkbot.responder"].respond(incoming, wxmsg.message_key(message), started=started)
     xml = wxmsg.render(reply, message)
     if crypto is not None and xml != "success":
-        xml = crypto.encrypt_message(xml, nonce, timestamp)
+        xml = crypto.encrypt(xml, nonce, timestamp)
     return Response(xml, mimetype="application/xml" if xml != "success" else "text/plain")
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import time
 from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeET
 from wechatpy import parse_message
 from wechatpy.events import EVENT_TYPES
 from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
-from wechatpy.replies import ArticlesReply, TextReply
 
 from ..dialogue.replies import Incoming, Reply
 from .wxevents import Policy, policy_for
@@ -165,18 +165,29 @@ def _clip(text: str, limit: int, ellipsis: str) -> str:
     return data[:room].decode("utf-8", "ignore") + ellipsis
 
 
+# the passive replies as wechatpy renders them (TextReply, ArticlesReply), byte for byte, from a template
+TEXT_REPLY = ("<xml>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[{content}]]></Content>\n"
+              "<FromUserName><![CDATA[{source}]]></FromUserName>\n<ToUserName><![CDATA[{target}]]></ToUserName>\n"
+              "<CreateTime>{time}</CreateTime>\n</xml>")
+ARTICLE_REPLY = ("<xml>\n<MsgType><![CDATA[news]]></MsgType>\n<ArticleCount>1</ArticleCount>\n"
+                 "        <Articles><item>\n"
+                 "            <Title><![CDATA[{title}]]></Title>\n"
+                 "            <Description><![CDATA[{description}]]></Description>\n"
+                 "            <PicUrl><![CDATA[{image}]]></PicUrl>\n"
+                 "            <Url><![CDATA[{url}]]></Url>\n"
+                 "            </item></Articles>\n"
+                 "<FromUserName><![CDATA[{source}]]></FromUserName>\n<ToUserName><![CDATA[{target}]]></ToUserName>\n"
+                 "<CreateTime>{time}</CreateTime>\n</xml>")
+
+
 def render(reply: Reply | None, message, ellipsis: str = "…") -> str:
     """The passive reply XML, or "success" when there is nothing to say."""
     if reply is None or (not reply.text and reply.article is None):
         return "success"
+    # from the account to the user: the message's addressee and sender swapped
+    ends = {"source": message.target or "", "target": message.source or "", "time": int(time.time())}
     if reply.article is not None:
         a = reply.article
-        out = ArticlesReply(message=message)
-        out.add_article({
-            "title": _cdata_safe(a.title),
-            "description": _cdata_safe(a.description),
-            "image": _cdata_safe(a.image),
-            "url": _cdata_safe(a.url),
-        })
-        return out.render()
-    return TextReply(message=message, content=_cdata_safe(_clip(reply.text, TEXT_LIMIT, ellipsis))).render()
+        return ARTICLE_REPLY.format(title=_cdata_safe(a.title), description=_cdata_safe(a.description),
+                                    image=_cdata_safe(a.image), url=_cdata_safe(a.url), **ends)
+    return TEXT_REPLY.format(content=_cdata_safe(_clip(reply.text, TEXT_LIMIT, ellipsis)), **ends)
