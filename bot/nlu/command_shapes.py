@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from .normalize import alternation
+
 NEGATION = frozenset("不别没甭勿")
 # what may stand between a negation and the word it negates (「不想登记」「别再提交」); 「都不对,重新来」's
 # 不 belongs to 不对 and leaves 重新 as it is
@@ -26,16 +28,12 @@ def allowed(text: str, at: int, word: str) -> bool:
     return not (before in NEGATION or (at >= 2 and before in _NEGATED_VIA and text[at - 2] in NEGATION))
 
 
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
-
-
 def offer_pattern(offers: list[str], types: list[str], tail: list[str]) -> re.Pattern[str] | None:
     """「有没有仓库」「还有没有空着的土地」: asking what is on offer (``offer``), at most three characters,
     then a property type (``types``) that ends the message but for ``tail`` words; None without words."""
     if not offers or not types:
         return None
-    return re.compile(f"(?:{_alternation(offers)}).{{0,3}}?(?:{_alternation(types)})(?:{_alternation(tail) or '(?!)'})*$")
+    return re.compile(f"(?:{alternation(offers)}).{{0,3}}?(?:{alternation(types)})(?:{alternation(tail) or '(?!)'})*$")
 
 
 def company_name(text: str, cleaned: str, ends: Iterable[str]) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from .normalize import Normalizer, surface, written
+from .normalize import Normalizer, alternation, surface, written
 from .numbers import NUMBER, NUMBER_CN, parse_number, tidy
 from .vocab import Vocab
 
@@ -23,10 +23,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # mainland mobile: 1[3-9] + 9 digits; separators (space, dash) and a +86/86 prefix tolerated
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]{0,2})?(1[3-9](?:[\s-]{0,2}\d){9})(?!\d)")
 MAX_CHARS = 2000  # WeChat caps a text message at 2048 bytes; anything longer is not a real message
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
 
 
 def _first(pattern: re.Pattern, text: str, table: dict[str, Any], skip: range | None = None):
@@ -52,28 +48,28 @@ class EntityExtractor:
             key = prep(name)
             if key and key not in self._type_of and any(w in key for w in list(self._type_of)):
                 self._type_of[key] = False
-        self._types = re.compile(_alternation(self._type_of))
+        self._types = re.compile(alternation(self._type_of))
         self._deal_of: dict[str, str | bool] = {prep(w): d for d, words in v.deals.items() for w in words}
         self._deal_of.update((prep(w), False) for w in v.not_deals)
-        self._deals = re.compile(_alternation(self._deal_of))
+        self._deals = re.compile(alternation(self._deal_of))
         self._district_of: dict[str, str | bool] = {}
         for canon, shorts in v.districts.items():
             for w in (canon, *shorts):
                 self._district_of[prep(w)] = canon
         for w in v.not_districts:
             self._district_of[prep(w)] = False  # matched, so it hides the district inside it
-        self._districts = re.compile(_alternation(self._district_of))
+        self._districts = re.compile(alternation(self._district_of))
         self._refine_of: dict[str, str] = {prep(w): how for how, words in v.refine.items() for w in words}
-        self._refine = re.compile(_alternation(self._refine_of)) if self._refine_of else None
+        self._refine = re.compile(alternation(self._refine_of)) if self._refine_of else None
 
         units = {prep(u): f for u, f in v.area_units.items()}
         self._unit_factor = units
         self._land_units = frozenset(prep(u) for u in v.land_units)
-        unit = f"(?:{_alternation(units)})"
-        more = f"(?:{_alternation(v.vague_more)})?" if v.vague_more else ""
-        join = _alternation(v.range_joiners)
-        lo_before, hi_before = _alternation(v.lower_bounds.before), _alternation(v.upper_bounds.before)
-        lo_after, hi_after = _alternation(v.lower_bounds.after), _alternation(v.upper_bounds.after)
+        unit = f"(?:{alternation(units)})"
+        more = f"(?:{alternation(v.vague_more)})?" if v.vague_more else ""
+        join = alternation(v.range_joiners)
+        lo_before, hi_before = alternation(v.lower_bounds.before), alternation(v.upper_bounds.before)
+        lo_after, hi_after = alternation(v.lower_bounds.after), alternation(v.upper_bounds.after)
         bound_before = f"(?:(?P<lo>{lo_before})|(?P<hi>{hi_before}))?" if lo_before or hi_before else ""
         bound_after = f"(?:(?P<lo2>{lo_after})|(?P<hi2>{hi_after}))?" if lo_after or hi_after else ""
         # (?<!第) and the look-ahead keep 第三方 / 三方面 from reading as 3 ㎡
@@ -85,34 +81,34 @@ class EntityExtractor:
             rf"{bound_before}\s*(?<!第)(?P<n>{NUMBER})\s*{more}\s*(?P<u>{unit}){not_word}\s*{bound_after}")
 
         self._money_factor = {prep(k): f for k, f in v.money_units.items()}
-        money_unit = _alternation(self._money_factor)
+        money_unit = alternation(self._money_factor)
         # 一个亿 / 两个亿: the measure word sits between numeral and unit
         self._money = re.compile(rf"(?P<n>{NUMBER})\s*个?\s*{more}\s*(?P<u>{money_unit})?(?P<per>\s*(?:/|每))?")
-        self._tax_cues = re.compile(_alternation(map(prep, v.tax_cues)))
-        self._budget_cues = re.compile(_alternation(map(prep, v.budget_cues)))
-        self._unknown = re.compile(_alternation(map(prep, v.unknown)))
+        self._tax_cues = re.compile(alternation(map(prep, v.tax_cues)))
+        self._budget_cues = re.compile(alternation(map(prep, v.budget_cues)))
+        self._unknown = re.compile(alternation(map(prep, v.unknown)))
         self._unknown_words = {prep(w) for w in v.unknown}
         # what may surround an amount in a message that is only that amount (大概三百万左右)
         self._bare_words = (*v.approx, "每年", "一年", "年", "大约", "吧", "的")
 
-        self._suffix = re.compile(_alternation(map(prep, v.company_suffixes)))
+        self._suffix = re.compile(alternation(map(prep, v.company_suffixes)))
         self._company_cues = sorted({prep(w) for w in v.company_cues}, key=len, reverse=True)
         self._not_names = sorted({prep(w) for w in v.company_not_names}, key=len, reverse=True)
         all_surnames = [*v.compound_surnames, *v.surnames.replace(" ", "")]
-        surnames = _alternation(all_surnames)
-        plain = _alternation(s for s in all_surnames if s not in set(v.ambiguous_surnames))
+        surnames = alternation(all_surnames)
+        plain = alternation(s for s in all_surnames if s not in set(v.ambiguous_surnames))
         self._contact_before = frozenset(v.contact_before)
-        titles = _alternation(v.contact_titles)
+        titles = alternation(v.contact_titles)
         # a single-character title (总, 董) followed by these is a word, not a title: 总价, 董事
         self._titled = re.compile(
             rf"(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
         self._surname = re.compile(f"(?:{plain})")
-        self._contact_cue = re.compile(rf"(?:{_alternation(v.contact_cues)})[:\s]*")
+        self._contact_cue = re.compile(rf"(?:{alternation(v.contact_cues)})[:\s]*")
         # 我姓王: the surname alone is the contact (with its title when one follows: 我姓王,王经理 reads 王经理 above)
-        self._surname_cue = (re.compile(rf"(?:{_alternation(map(prep, v.surname_cues))})\s*(?P<name>{surnames})"
+        self._surname_cue = (re.compile(rf"(?:{alternation(map(prep, v.surname_cues))})\s*(?P<name>{surnames})"
                                         rf"(?![{_CJK.pattern[1:-1]}])") if v.surname_cues else None)
         self._name_stops = tuple(w for w in map(prep, v.name_stops) if w)
-        self._industry_cue = re.compile(_alternation(map(prep, v.industry_cues)))
+        self._industry_cue = re.compile(alternation(map(prep, v.industry_cues)))
         self._industry_stops = tuple(w for w in map(prep, v.industry_stops) if w)
         self._industry_trim = tuple(sorted((prep(w) for w in v.industry_trim), key=len, reverse=True))
         self._question_words = tuple(prep(w) for w in v.question_words)

@@ -29,6 +29,11 @@ def written(text: str) -> str:
     return zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")
 
 
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first, so the longest word at a place wins."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
+
+
 def surface(text: str) -> str:
     """Width, script and case folded, nothing removed: the form entity extraction reads."""
     return written(text).lower()

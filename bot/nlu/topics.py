@@ -12,12 +12,12 @@ import re
 import weakref
 from typing import Any
 
+from .commands import clean
 from .index import PhraseIndex
-from .normalize import surface
+from .normalize import alternation, surface
 
 # a follow-up is short: 「它在哪」「那有多大面积」「里面能吃饭吗」; a long message is a question of its own
 FOLLOW_UP_CHARS = 12
-_NOISE = re.compile(r"[\s\W_]+")
 
 
 class Subjects:
@@ -30,8 +30,8 @@ class Subjects:
         for canon, aliases in (getattr(vocab, "subjects", None) or {}).items():
             names += [(surface(n), canon) for n in (canon, *aliases)]
         self._names: PhraseIndex[str] = PhraseIndex((n, canon) for n, canon in names if n)
-        pronouns = sorted({surface(p) for p in (getattr(vocab, "pronouns", None) or []) if p}, key=len, reverse=True)
-        self._pronoun = re.compile("|".join(map(re.escape, pronouns))) if pronouns else None
+        pronouns = [surface(p) for p in (getattr(vocab, "pronouns", None) or []) if p]
+        self._pronoun = re.compile(alternation(pronouns)) if pronouns else None
 
     def named(self, text: str) -> str | None:
         """The subject ``text`` names (the longest name, the first one when several), by its canonical name."""
@@ -40,7 +40,7 @@ class Subjects:
 
     def is_follow_up(self, text: str) -> bool:
         """Short and naming no subject: 「它在哪」「有多大」「营收多少」."""
-        bare = _NOISE.sub("", surface(text))
+        bare = clean(text)
         return 0 < len(bare) <= FOLLOW_UP_CHARS and self.named(text) is None
 
     def with_subject(self, text: str, subject: str) -> str:
