@@ -10,7 +10,7 @@ from .choices import picked
 from .listings import AREA_KEYS, NARROWING, area_text, beyond, cheapest_first, distance_km, nearest, rank, search_filters
 from .replies import Article
 from .states import State
-from .turn import Turn, context_of
+from .turn import Turn
 
 declare("button_register", owner="web chat buttons")
 
@@ -97,7 +97,7 @@ def refines_last_search(t: Turn) -> bool:
     is answered; a search by location is not narrowed (its order is the distance).
     """
     last = t.data.search
-    if last is None or last.km is not None or context_of(t.data, t.state) not in ("list_shown", "listing_details"):
+    if last is None or last.km is not None or t.reading.context not in ("list_shown", "listing_details"):
         return False
     e = t.entities
     if e.get("type") and e["type"] != last.filters.get("type"):
@@ -141,7 +141,7 @@ def refine(t: Turn) -> State:
 def _shown(t: Turn) -> list[Listing]:
     """The listings the user is looking at: the one just opened, else the page just listed."""
     by_id = t.kb.listing_by_id
-    if context_of(t.data, t.state) == "listing_details" and t.data.viewed and t.data.viewed[-1] in by_id:
+    if t.reading.context == "listing_details" and t.data.viewed and t.data.viewed[-1] in by_id:
         return [by_id[t.data.viewed[-1]]]
     ids = [c["id"] for c in t.data.choices if c.get("kind") == "listing"]
     return [by_id[i] for i in ids if i in by_id]
