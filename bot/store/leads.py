@@ -24,6 +24,7 @@ import redis
 from ..form_spec import FORM
 from .keys import Keys
 from .lead_repeat import CANDIDATES_SCRIPT, FIELDS_OF, REPEAT_DAYS, REPEAT_TTL, find_repeat, same_sets
+from .lead_search import field_text
 from .lead_terms import SHANGHAI, STATUSES
 
 # the lead's fields and the personal ones among them come from the form's specification
@@ -276,9 +277,10 @@ class LeadStore:
         numbers = sorted(self.r.smembers(self.keys.user_leads(openid)))
         if not numbers:
             return 0
-        sets = sorted({name for lead in (self.get(n) for n in numbers) if lead
-                       for name in same_sets(self.keys, str(lead["fields"].get("phone") or ""),
-                                             str(lead["fields"].get("company") or ""))})
+        # the sets they are filed under, from their phone and company read in one command
+        filed = self.fields_of(keys=[self.keys.lead(n) for n in numbers], args=("f:phone", "f:company"))
+        sets = sorted({name for phone, company in filed
+                       for name in same_sets(self.keys, field_text(phone), field_text(company))})
         return int(self._erase(keys=[self.keys.user_leads(openid), *(self.keys.lead(n) for n in numbers), *sets],
                                args=[repr(float(self.now())), len(numbers), *numbers]))
 
