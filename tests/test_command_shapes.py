@@ -15,6 +15,7 @@ from bot.nlu.eval import command_hit
 from bot.nlu.intent_model import grams
 from bot.nlu.reading import asks_question
 from tests.conftest import KNOWLEDGE
+from tests.support.engine_clock import engine_later
 from tests.test_understanding_context import FULL, nlu  # noqa: F401  (nlu: the shipped knowledge's, a fixture)
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
@@ -143,14 +144,11 @@ def test_not_cancelling_at_the_resume_offer_continues(wechat, openid, msg, app):
     engine = app.extensions["parkbot.engine"]
     wechat.say(openid, "登记")
     wechat.say(openid, "租1000平厂房")
-    real_now = engine.now
-    try:
-        engine.now = lambda: real_now() + engine.resume_after + 60
+    with engine_later(engine) as later:
+        later(engine.resume_after + 60)
         assert msg("form_resume_offer") in wechat.say(openid, "你好")
         text = wechat.say(openid, "不取消了,继续")
         assert msg("form_resume") in text and msg("ask_industry") in text
-    finally:
-        engine.now = real_now
 
 
 def test_short_english_in_the_form(wechat, openid, msg, storage):

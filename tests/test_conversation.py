@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from tests.support.engine_clock import engine_later
 from tests.support.wechat import Platform, location_xml, reply_text, text_xml
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
@@ -74,19 +75,16 @@ def test_idle_form_is_offered_again_and_dropped_after_ttl(wechat, openid, msg, a
     engine = app.extensions["parkbot.engine"]
     wechat.say(openid, "登记")
     wechat.say(openid, "租1000平厂房")
-    real_now = engine.now
-    try:
-        engine.now = lambda: real_now() + engine.resume_after + 60
+    with engine_later(engine) as later:
+        later(engine.resume_after + 60)
         text = wechat.say(openid, "你好")
         assert msg("form_resume_offer") in text
         text = wechat.say(openid, "继续")
         assert msg("form_resume") in text and msg("ask_industry") in text
-        engine.now = lambda: real_now() + engine.resume_after + engine.form_ttl + 180
+        later(engine.resume_after + engine.form_ttl + 180)
         text = wechat.say(openid, "你好")
         assert msg("form_resume_offer") not in text
         assert app.extensions["parkbot.storage"].load(openid).form is None
-    finally:
-        engine.now = real_now
 
 
 def test_interest_after_a_listing_carries_it_into_the_lead(wechat, openid, msg, leads, kb):

@@ -6,6 +6,7 @@ import re
 import time
 
 from bot.leads.render import Notice, plain_text, wecom_markdown
+from tests.support.engine_clock import engine_later
 from tests.support.wechat import Platform
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
@@ -89,14 +90,11 @@ def test_cancel_restart_and_resume(wechat, openid, storage, msg, app):
     assert msg("form_restarted") in text and slots(storage, openid) == {}
     wechat.say(openid, "买20亩工业用地")
     engine = app.extensions["parkbot.engine"]
-    real_now = engine.now
-    try:
-        engine.now = lambda: real_now() + engine.resume_after + 60
+    with engine_later(engine) as later:
+        later(engine.resume_after + 60)
         assert msg("form_resume_offer") in wechat.say(openid, "你好")
         text = wechat.say(openid, "继续")
         assert msg("ask_industry") in text and slots(storage, openid)["need_detail"]["type"] == "land"
-    finally:
-        engine.now = real_now
     assert wechat.say(openid, "取消") == msg("form_cancelled")
     assert storage.load(openid).form is None
 
