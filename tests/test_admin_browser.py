@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot import create_app
-from tests.support.browser import browser, live_server  # noqa: F401  (fixture)
+from tests.support.browser import browser, live_server, page_wait  # noqa: F401  (fixture)
 
 TOKEN = "browser-admin-token-42"
 PAYLOAD = "<img src=x onerror=alert(1)>"
@@ -30,7 +30,6 @@ def test_admin_in_a_browser(browser, served):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.select import Select
-    from selenium.webdriver.support.ui import WebDriverWait
 
     app, base = served
     leads = app.extensions["parkbot.leads"]
@@ -42,7 +41,7 @@ def test_admin_in_a_browser(browser, served):
                                                                 "contact": '" onmouseover="alert(2)', "phone": "13800000000"},
                            listings=[], transcript=[{"t": 1_795_000_100, "who": "user", "text": PAYLOAD}], source="web")
     app.extensions["parkbot.unanswered"].record("食堂好吃吗", "食堂好吃吗")
-    wait = WebDriverWait(browser, 10)
+    wait = page_wait(browser)
 
     # not logged in: the login form, and a wrong token says so
     browser.get(base + "/admin/")

@@ -8,7 +8,7 @@ import pytest
 from bot import create_app
 from bot.store.accounts import Accounts
 from bot.store.connection import get_keys, get_redis
-from tests.support.browser import browser, live_server  # noqa: F401  (fixture)
+from tests.support.browser import browser, live_server, page_wait  # noqa: F401  (fixture)
 
 TOKEN = "phone-admin-token-42"
 PAYLOAD = "<img src=x onerror=alert(1)>"
@@ -33,7 +33,6 @@ def test_admin_on_a_phone(browser, served, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.select import Select
-    from selenium.webdriver.support.ui import WebDriverWait
 
     app, base = served
     leads = app.extensions["parkbot.leads"]
@@ -46,7 +45,7 @@ def test_admin_on_a_phone(browser, served, tmp_path):
                     "contact": "王经理", "phone": f"1390000000{i}"},
             transcript=[{"t": 1_795_000_000 + i, "who": "user", "text": f"第{i}位的问题"}]))
     app.extensions["parkbot.unanswered"].record("食堂几点开饭", "食堂几点开饭")
-    wait = WebDriverWait(browser, 10)
+    wait = page_wait(browser)
 
     # asked for a lead's page while signed out: after signing in, that page
     browser.get(f"{base}/admin/leads/{made[0]}")

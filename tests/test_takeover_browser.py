@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot import create_app
-from tests.support.browser import browser, live_server  # noqa: F401  (fixture)
+from tests.support.browser import browser, live_server, page_wait  # noqa: F401  (fixture)
 from tests.support.wechat import Platform
 from tests.support.wechat_api import wechat_api  # noqa: F401  (fixture)
 
@@ -20,7 +20,6 @@ SCREENSHOT = "/tmp/takeover.png"
 try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:  # the browser fixture fails with what to install
     pass
 
@@ -39,7 +38,7 @@ def test_staff_take_over_reply_and_release_in_the_admin_page(browser, served, we
     user = Platform(app.test_client())
     user.say(openid, "我想租2000平厂房")
     user.say(openid, "转人工")
-    wait = WebDriverWait(browser, 10)
+    wait = page_wait(browser)
 
     browser.get(base + "/admin/login")
     wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(TOKEN)
@@ -54,7 +53,7 @@ def test_staff_take_over_reply_and_release_in_the_admin_page(browser, served, we
     assert "等待接管" in row.text
     newcomer = openid + "n"
     user.say(newcomer, "人工")  # a new request appears on the open list by itself
-    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, f"handoff-{newcomer}"))
+    page_wait(browser, 15).until(lambda b: b.find_elements(By.ID, f"handoff-{newcomer}"))
     row = browser.find_element(By.ID, f"handoff-{openid}")
     row.find_element(By.TAG_NAME, "a").click()
     transcript = wait.until(ec.presence_of_element_located((By.ID, "transcript")))
@@ -85,7 +84,7 @@ def test_staff_take_over_reply_and_release_in_the_admin_page(browser, served, we
 
 def test_a_persons_reply_appears_in_the_web_chat(browser, served, wechat_api):
     app, base = served
-    wait = WebDriverWait(browser, 10)
+    wait = page_wait(browser)
     browser.get(base + "/chat")
     box = wait.until(ec.presence_of_element_located((By.ID, "text")))
     wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".row.bot .bubble"))

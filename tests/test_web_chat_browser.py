@@ -16,7 +16,7 @@ import yaml
 from bot import create_app
 from bot.store.connection import connect
 from tests.conftest import KNOWLEDGE, make_config
-from tests.support.browser import browser, live_server  # noqa: F401  (fixture)
+from tests.support.browser import browser, live_server, page_wait  # noqa: F401  (fixture)
 
 WINDOW_SIZE = (420, 860)  # a phone: read by the browser fixture
 CARD_URL = "https://example.com/listings/jimo-factory-1f-800"
@@ -26,7 +26,6 @@ try:
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:  # reported by the `browser` fixture as a failure, with the fix
     pass
 
@@ -64,7 +63,7 @@ def page(server, browser):
 
 
 def wait(driver, condition, timeout=10):
-    return WebDriverWait(driver, timeout).until(lambda d: condition(d))
+    return page_wait(driver, timeout).until(lambda d: condition(d))
 
 
 def texts(driver, selector):

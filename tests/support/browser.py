@@ -56,6 +56,18 @@ def browser(request, tmp_path_factory):
         driver.quit()
 
 
+def page_wait(driver, timeout: float = 10):
+    """A ``WebDriverWait`` that keeps polling while a form post replaces the page under it.
+
+    Between the click and the new document, an element the condition just found can belong to the
+    old page: chromedriver then answers "stale element" or, racing the swap, a bare inspector error
+    ("Node with given id does not belong to the document"). Both mean "not yet", never "no": the wait
+    still fails with a timeout if the condition never holds."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
+
+
 @contextlib.contextmanager
 def live_server(app) -> Iterator[str]:
     """Serve ``app`` on a free port of 127.0.0.1 for the ``with`` block; yields its base URL."""
