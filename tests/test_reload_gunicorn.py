@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from bot.tools.kb_test import checked_knowledge
 from tests.conftest import KNOWLEDGE, ROOT
 from tests.support.net import free_port
 from tests.support.wechat import TOKEN, post_signed
@@ -72,7 +73,14 @@ def test_edit_reaches_both_workers_and_broken_edit_is_refused(server):
             break
         time.sleep(0.2)
     assert all("气象台" in a for a in answers), answers
-    assert time.monotonic() - edited_at < 3.5
+    took = time.monotonic() - edited_at
+    # "within about a second": the workers look at the files once a second, then build and check
+    # the new version as `kb test` does. That build, timed here on the same machine under the same
+    # load, is the floor: a reload that waited for a restart or a long poll would overshoot it.
+    started = time.monotonic()
+    checked_knowledge(kdir)
+    build = time.monotonic() - started
+    assert took < 1.0 + 2 * build + 1.0, (took, build)
 
     faq.write_text(faq.read_text(encoding="utf-8").replace("id: weather-note", "id: Weather Note!"), encoding="utf-8")
     time.sleep(2.5)
