@@ -20,7 +20,7 @@ from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            QUESTION_MARGIN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
+                            QUESTION_MARGIN, RIVALS, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
 from .command_shapes import CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, offer_pattern
 from .command_text import LEADING, bare, clean, context_row
 from .index import PhraseIndex
@@ -241,10 +241,20 @@ class Commands:
         # 重新开始, not a greeting that happens to contain 开始)
         exact = [name for name in weighted if raw[name] >= EXACT]
         best = max(exact or weighted, key=lambda n: (weighted[n], weights[n])) if weighted else None
+        if best in COURTESY and not exact:
+            # 「不需要了,谢谢你们」: the courtesy is said around the command, it is not the message
+            said = [n for n in weighted if n not in COURTESY and weighted[n] >= ACCEPT]
+            best = max(said, key=lambda n: (weighted[n], weights[n])) if said else best
         ruled = best if best is not None and weighted[best] >= ACCEPT else None
-        if self._probs is None or (ruled is not None and raw[ruled] >= CONTAINS):
+        if self._probs is None or (ruled is not None and raw[ruled] >= CONTAINS and not self._rivalled(ruled, raw, weighted)):
             return ruled, weighted
         return self._fuse(text, context, weights, weighted, ruled)
+
+    @staticmethod
+    def _rivalled(ruled: str, raw: dict[str, float], weighted: dict[str, float]) -> bool:
+        """Whether the words of an opposite intent (RIVALS) are in the message too (「不填了,全部取消」 is
+        跳过 and 取消 in words): then the model weighs in, unless the whole message is the reading's word."""
+        return raw[ruled] < EXACT and any(weighted.get(n, 0.0) >= ACCEPT for n in RIVALS.get(ruled, ()))
 
     def _fuse(self, text: str, context: str, weights: dict[str, float], weighted: dict[str, float],
               ruled: str | None) -> tuple[str | None, dict[str, float]]:
