@@ -185,6 +185,9 @@ class Commands:
         if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
                                    or self._a_value(intent, text, context)):
             return None, scores
+        if context_row(context) == "prompt" and intent == "deny":
+            # 「不用了,谢谢」 at a form's question declines the form; 「这项不用了」 only the question asked
+            return ("skip" if self.mentions("this_item", text) else "cancel"), scores
         if context_row(context) == "prompt" and (
                 (intent == "identity" and not self.asks(text))  # 「人工智能」 answering 用途 is the usage
                 or (intent == "thanks" and not self.mentions("thanking", text))):  # 「好的」 is no thanks
