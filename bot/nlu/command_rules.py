@@ -58,3 +58,6 @@ CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confir
 # (「不填了,全部作废」「上回的不要了」), the model weighs in rather than the first word list that fits;
 # tried for every pair of intents, it cost more readings than it won (the word lists are right more often)
 RIVALS = {"skip": ("cancel",), "affirm": ("deny", "cancel")}
+# a question at a form's question whose words lean this much to 什么意思 (its ``keywords`` cover part of
+# it: 「要不要写全称」) asks what the question means, even below ACCEPT
+EXPLAIN_LEAN = 65.0

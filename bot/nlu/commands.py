@@ -20,7 +20,7 @@ from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            QUESTION_MARGIN, RIVALS, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
+                            QUESTION_MARGIN, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
 from .command_shapes import CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, offer_pattern
 from .command_text import LEADING, bare, clean, context_row
 from .index import PhraseIndex
@@ -185,6 +185,9 @@ class Commands:
         if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
                                    or self._a_value(intent, text, context)):
             return None, scores
+        if intent is None and self._asks_of_field(text, context, scores):
+            scores = {**scores, "explain": max(scores.get("explain", 0.0), ACCEPT)}
+            return "explain", scores
         if context_row(context) == "prompt" and intent == "deny":
             # 「不用了,谢谢」 at a form's question declines the form; 「这项不用了」 only the question asked
             return ("skip" if self.mentions("this_item", text) else "cancel"), scores
@@ -193,6 +196,15 @@ class Commands:
                 or (intent == "thanks" and not self.mentions("thanking", text))):  # 「好的」 is no thanks
             return None, scores
         return intent, scores
+
+    def _asks_of_field(self, text: str, context: str, scores: dict[str, float]) -> bool:
+        """「行业是指主营业务吗」「为啥一定要手机号」: at a form's question, a question that names the field
+        asked, or leans to 什么意思 in words, asks what the question means (a question about something
+        else, 「500平的厂房有吗」, names no field and stays a question)."""
+        row, _, field = context.partition(":")
+        if row != "prompt" or not self.asks(text) or self.asks_about(text):
+            return False
+        return self.field_named(text) == field or self.scores(text).get("explain", 0.0) >= EXPLAIN_LEAN
 
     def _negated(self, name: str, text: str) -> bool:
         """「别提交」「没想登记」: the intent's words are all there negated and none as said (the words of
