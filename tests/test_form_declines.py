@@ -62,7 +62,8 @@ def test_answers_at_a_question_stay_answers(chat, openid, storage):
 
 @pytest.mark.parametrize("text, context, want", [
     ("上回那份不要了", "resume", "cancel"),  # a decline beside 上回 is no continuation (the form drops it)
-    ("今天没时间弄这个", "resume", "deny"),
+    ("这会儿没时间弄", "resume", "deny"),
+    ("要的", "resume", "affirm"),
     ("不用了谢谢", "resume", "deny"),  # the same words declining the offer to continue
     ("你们招商部的领导在不在", "idle", "handoff"),  # asked by role, a question the FAQ's contact entry resembles
     ("想找负责招商的同事聊聊", "list_shown", "handoff"),
@@ -78,3 +79,22 @@ def test_readings_in_context(chat, text, context, want):
 def test_a_not_a_questions_ask(chat, text, asks):
     from bot.nlu import Understanding
     assert Understanding(chat.kb).commands.asks(text) is asks
+
+
+@pytest.mark.parametrize("text, field", [
+    ("名称有误 应该是海辰生物", "company"),
+    ("电话少写了一位", "phone"),
+])
+def test_an_edit_in_free_words_names_its_field(chat, text, field):
+    from bot.nlu import Understanding
+    reading = Understanding(chat.kb).read(text, "confirm")
+    assert (reading.intent, reading.field) == ("modify", field)
+
+
+@pytest.mark.parametrize("text", ["我们要的是仓库不是厂房", "要的是写字楼,不是厂房"])
+def test_saying_what_is_wanted_at_the_confirmation_does_not_submit(chat, openid, storage, text):
+    # 要的 says yes only alone (「要的」 at the resume offer); in 「要的是…」 it names what is wanted
+    say_all(chat, openid, "登记", "租1500平厂房", "海洋生物", "300万", "蓝海科技", "王经理", "13912345678")
+    assert storage.load(openid).state == "form:confirm"
+    chat.say(openid, text)
+    assert storage.load(openid).state.startswith("form:") and chat.leads.leads == []

@@ -288,8 +288,6 @@ class Commands:
         accept = self._fused_accept + (QUESTION_MARGIN if self.asks(text) and best not in QUESTION_INTENTS else 0.0)
         if best == ruled:  # the word lists and the model agree: as sure as the surer of the two
             fused[best] = max(fused[best], weighted[best])
-        if fused[best] < accept and best != ruled and ruled is not None:
-            return ruled, fused  # the model unsure of its own pick: the word lists' reading stands
         return (best if fused[best] >= accept or best == ruled else None), fused
 
     def _model_may_read(self, name: str, text: str, context: str, score: float) -> bool:
