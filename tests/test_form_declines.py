@@ -98,3 +98,11 @@ def test_saying_what_is_wanted_at_the_confirmation_does_not_submit(chat, openid,
     assert storage.load(openid).state == "form:confirm"
     chat.say(openid, text)
     assert storage.load(openid).state.startswith("form:") and chat.leads.leads == []
+
+
+def test_word_lists_and_model_agreeing_outweigh_a_resembling_faq_entry(chat):
+    # 「有没有人工」 resembles an FAQ question (人工智能 industries) the matcher would answer; the word
+    # lists and the command model both read a call for a person, and together they are surer than the FAQ
+    from bot.nlu import Understanding
+    reading = Understanding(chat.kb).read("有没有人工", "idle")
+    assert reading.intent == "handoff"

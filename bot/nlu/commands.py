@@ -286,8 +286,11 @@ class Commands:
             return ruled, fused
         # asking what something means or who answers is no sign of another question (还有吗 may be one)
         accept = self._fused_accept + (QUESTION_MARGIN if self.asks(text) and best not in QUESTION_INTENTS else 0.0)
-        if best == ruled:  # the word lists and the model agree: as sure as the surer of the two
-            fused[best] = max(fused[best], weighted[best])
+        if best == ruled:
+            # the word lists and the model agree: two readings that are each fairly sure are, together,
+            # surer than either (「有没有人工」 is a call for a person, not the FAQ entry it resembles)
+            doubt = (1 - min(weighted[best], 100.0) / 100) * (1 - plausible[best] / total)
+            fused[best] = max(fused[best], weighted[best], 100 * (1 - doubt))
         return (best if fused[best] >= accept or best == ruled else None), fused
 
     def _model_may_read(self, name: str, text: str, context: str, score: float) -> bool:
