@@ -106,3 +106,10 @@ def test_word_lists_and_model_agreeing_outweigh_a_resembling_faq_entry(chat):
     from bot.nlu import Understanding
     reading = Understanding(chat.kb).read("有没有人工", "idle")
     assert reading.intent == "handoff"
+
+
+@pytest.mark.parametrize("text", ["这个房东是谁", "这个房租含物业费吗"])
+def test_a_question_about_the_landlord_or_rent_is_no_interest(chat, text):
+    # 房东, 房租 hold 这个房 in letters only: the words that block an intent block the command model too
+    from bot.nlu import Understanding
+    assert Understanding(chat.kb).read(text, "listing_details").intent is None

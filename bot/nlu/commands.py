@@ -298,6 +298,9 @@ class Commands:
         MODEL_NEEDS_WORDS and WORD_LISTS_ONLY)."""
         if name in MODEL_NEEDS_WORDS and not self.mentions(MODEL_NEEDS_WORDS[name], text):
             return False
+        cleaned = clean(text)
+        if any(w in cleaned for w in self._not_in[name]):  # 「这个房东是谁」: 房东 is not 这个房
+            return False
         return (name not in WORD_LISTS_ONLY.get(context_row(context), ())
                 or self._prompt_model(name, text, context, score))
 
