@@ -68,6 +68,7 @@ def test_answers_at_a_question_stay_answers(chat, openid, storage):
     ("你们招商部的领导在不在", "idle", "handoff"),  # asked by role, a question the FAQ's contact entry resembles
     ("想找负责招商的同事聊聊", "list_shown", "handoff"),
     ("不对不对,全部重填", "confirm", "restart"),  # 对不对 inside 不对不对 asks nothing
+    ("客服几点上班", "idle", None),  # asks when the staff work, calls no one
     ("没时间", "prompt:industry", "cancel"),  # a decline at a form's question: no more form today
 ])
 def test_readings_in_context(chat, text, context, want):
@@ -75,7 +76,8 @@ def test_readings_in_context(chat, text, context, want):
     assert Understanding(chat.kb).read(text, context).intent == want
 
 
-@pytest.mark.parametrize("text, asks", [("要不要写全称", True), ("用不用盖章", True), ("不对不对", False), ("好的", False)])
+@pytest.mark.parametrize("text, asks", [("要不要写全称", True), ("用不用盖章", True), ("不对不对", False), ("好的", False),
+                                         ("客服几点上班", True), ("周末几号开门", True)])
 def test_a_not_a_questions_ask(chat, text, asks):
     from bot.nlu import Understanding
     assert Understanding(chat.kb).commands.asks(text) is asks
