@@ -35,6 +35,13 @@ def test_skip_and_cancel_said_together_cancel(chat, openid, storage, msg, text):
     assert msg("form_cancelled") in reply and storage.load(openid).state == "idle"
 
 
+def test_not_knowing_how_big_and_skipping_skips_the_need(chat, openid, storage):
+    # 多大 asks only in a question: 「不知道要多大」 says what is not known
+    chat.say(openid, "登记")
+    chat.say(openid, "还不知道要多大 先跳过吧")
+    assert asking(storage, openid) == "industry" and slots(storage, openid).get("need") is None
+
+
 def test_a_plain_skip_still_skips(chat, openid, storage, msg):
     say_all(chat, openid, "登记", "租1500平厂房", "海洋生物")
     chat.say(openid, "这个不填了")

@@ -242,8 +242,8 @@ class Commands:
     def asks_about(self, text: str) -> bool:
         """「转人工以后要等多久」: a question about a command's consequences, cost or requirements
         (``asks_how`` words, 「这间净高有几米」, ask it without a question word)."""
-        if self.mentions("asks_how", text):
-            return True
+        if self.mentions("asks_how", text) and (self.asks(text) or not self.mentions("not_knowing", text)):
+            return True  # 「不知道要多大,先跳过」 says what is not known, it asks nothing
         return self.asks(text) and self.mentions("asks_about", text)
 
     def _read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
