@@ -122,3 +122,16 @@ def test_a_question_about_the_landlord_or_rent_is_no_interest(chat, text):
     # 房东, 房租 hold 这个房 in letters only: the words that block an intent block the command model too
     from bot.nlu import Understanding
     assert Understanding(chat.kb).read(text, "listing_details").intent is None
+
+
+@pytest.mark.parametrize("text, field", [("公司叫海辰,不叫海晨", "company"), ("我们租的不是厂房 是写字楼", None)])
+def test_setting_one_value_against_another_at_the_confirmation_is_an_edit(chat, text, field):
+    from bot.nlu import Understanding
+    reading = Understanding(chat.kb).read(text, "confirm")
+    assert (reading.intent, reading.field) == ("modify", field)
+
+
+@pytest.mark.parametrize("text", ["就是这样 不用改", "对 没错", "是不是都填对了"])
+def test_a_yes_or_a_question_at_the_confirmation_is_no_correction(chat, text):
+    from bot.nlu import Understanding
+    assert Understanding(chat.kb).read(text, "confirm").intent != "modify"

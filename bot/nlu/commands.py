@@ -21,7 +21,8 @@ from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
                             QUESTION_MARGIN, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
-from .command_shapes import CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, offer_pattern
+from .command_shapes import (CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
+                             offer_pattern)
 from .command_text import LEADING, bare, clean, context_row
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
@@ -185,6 +186,8 @@ class Commands:
         if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
                                    or self._a_value(intent, text, context)):
             return None, scores
+        if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
+            return "modify", {**scores, "modify": max(scores.get("modify", 0.0), ACCEPT)}
         if intent is None and self._asks_of_field(text, context, scores):
             scores = {**scores, "explain": max(scores.get("explain", 0.0), ACCEPT)}
             return "explain", scores
