@@ -47,3 +47,13 @@ def contact_name(cleaned: str, words_after_first: Iterable[str]) -> bool:
     """「王更正」: two or three characters, the first (a surname) no negation, the rest wholly a command word."""
     return (2 <= len(cleaned) <= 3 and cleaned[0] not in NEGATION
             and any(len(w) == len(cleaned) - 1 for w in words_after_first))
+
+
+# 「公司叫海辰,不叫海晨」「要租的不是厂房,是写字楼」: one thing said to be so and another not, in either order
+_CORRECTION = re.compile(r"不(?:是|叫|姓).+?(?:是|叫|姓|为)|(?:是|叫|姓).+?不(?:是|叫|姓)")
+
+
+def correction(cleaned: str) -> bool:
+    """Whether a message sets one value against another (「不叫海晨,叫海辰」): at the confirmation step
+    that corrects an item. ``cleaned`` as commands.py ``clean`` makes it; a question is no correction."""
+    return bool(_CORRECTION.search(cleaned))

@@ -17,83 +17,21 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
-from .command_shapes import CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, offer_pattern
+from .command_fields import FieldWords, collisions
+from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
+                            FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
+                            QUESTION_MARGIN, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
+from .command_shapes import (CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
+                             offer_pattern)
+from .command_text import LEADING, bare, clean, context_row
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import surface
 from .numbers import picked_number
 from .reading import asks_question
 
-_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
-_TRAILING = re.compile(r"(?:一下|下|吧|啊|呀|呢|哦|嘛|了|哈|啦|的|么)+$")
-_LEADING = re.compile(r"^(?:嗯+|那个|请|麻烦|帮我|我想|我要)?")
+__all__ = ["CONTEXTS", "Commands", "bare", "clean", "context_row"]
 
-EXACT = 100.0  # the whole message is one of the intent's words
-CONTAINS = 92.0  # the message contains one of its phrases
-COVER_BASE, COVER_SPAN = 60.0, 40.0  # the intent's words inside a longer message: by the share they cover
-FUZZY_FLOOR = 50.0  # ratios below this are not worth keeping
-COVER_TOP = 99.9  # a message wholly an intent's words reads just below one of its exact wordings
-ACCEPT = 80.0  # weighted score a message needs to be read as a command at all
-# the context of a form prompt is "prompt:<field>"; its plausibility row is "prompt"
-# with the command model: a message the word lists read at CONTAINS or better keeps that reading;
-# otherwise each plausible intent scores RULE_SHARE of its weighted word-list score plus the rest
-# of the model's probability for it among the intents plausible here and "no command" (x 100),
-# and the best is a command at FUSED_ACCEPT, or when the word lists picked it too. Chosen by
-# 5-fold cross-validation (scripts/cv_commands.py, with the model's sharpness 6: word lists 89.5 %,
-# fused 92.2 % leaving out knowledge, 91.7 % leaving out labelled commands; flat around it).
-RULE_SHARE, FUSED_ACCEPT = 0.3, 50.0
-# how much likelier than the model says "no command" is in a context: a form's question expects an
-# answer (「孙工」 is a name there, not a call for 人工); neutral in cross-validation, it keeps the
-# form's labelled answers (tests/data/form_answers*.yaml) read as answers against a model as sharp
-# as this one (「Siemens」 a company, 「不想给」 the phone question asked again)
-NO_COMMAND = {"prompt": 100.0}
-# intents the model alone does not decide in a context, the word lists must read them too: at a
-# form's question 「不知道」「不想给」 are answers the form reads (unknown, asked again), not 跳过 or
-# 什么意思; at the confirmation step cancelling or restarting throws the filled form away; and an
-# assent (「可以的呀」) submits only where a form waits for it; thanks and who-are-you mid-form are said in words
-WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain", "confirm", "thanks", "identity"}),
-                   "confirm": frozenset({"cancel", "restart"}), "idle": frozenset({"confirm"})}
-# ... nor in any context, deleting someone's data unless the message has a word for erasing (the
-# ``erase`` words of intents.yaml: 「删我数据」 asks it, 「重复的消息」 is no 删除我的信息)
-MODEL_NEEDS_WORDS = {"forget_me": "erase"}
-# a question needs this much more to be read as a command by the model (「取消订单怎么操作」 asks)
-QUESTION_MARGIN = 10.0
-# ... but at a form's question the model may explain what it asks when the message asks something
-# (「需求指的啥」; 「不知道」 asks nothing and stays the answer "unknown"), and skip when it is this sure
-# (「不太方便讲,跳」; 「不想给」, which the phone question asks again about, stays short of it)
-PROMPT_MODEL = {"explain": 0.0, "skip": 85.0}
-# a question about what follows a command (「登记完多久有人联系」「取消的话要交违约金吗」) asks something,
-# it does not give the command: a message that asks and has one of the ``asks_about`` words
-# (intents.yaml) is no command, unless it is wholly one of the intent's words. Intents that are
-# themselves questions (什么意思, 你是谁, 有哪些房源, 还有吗) stay what they are
-ASKING_INTENTS = frozenset({"explain", "identity", "listings", "more"})
-# intents whose every wording is a question: the model needs no QUESTION_MARGIN for them
-QUESTION_INTENTS = frozenset({"explain", "identity"})
-# what is said around a command rather than as one: a clause of these (「您好,…」「…,谢谢」) does not
-# make the message that command
-_COURTESY = frozenset({"greeting", "thanks"})
-# intents a negation turns into their opposite or into nothing (「别提交」「没想登记」「不要人工」); in
-# the others' words a 没 or 不 says something else (「接上回没填完的」 continues)
-NEGATABLE = frozenset({"confirm", "lead", "handoff", "modify", "interest", "restart", "more", "forget_me"})
-CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
-
-
-@lru_cache(maxsize=4096)
-def clean(text: str) -> str:
-    """The matcher's surface form (width, script, case) without spaces and punctuation."""
-    return _NOISE.sub("", surface(text))
-
-
-@lru_cache(maxsize=4096)
-def bare(text: str) -> str:
-    """``clean`` without polite particles at the ends, for whole-message commands."""
-    cleaned = clean(text)
-    stripped = _TRAILING.sub("", cleaned)
-    return stripped or cleaned
-
-
-def context_row(context: str) -> str:
-    return context.split(":", 1)[0]
 
 
 class Commands:
@@ -111,7 +49,7 @@ class Commands:
                        for name, phrases in intents.intents.items()}
         self._contains = {name: [clean(p) for p in phrases.contains if clean(p)]
                           for name, phrases in intents.intents.items()}
-        self._fields = {slot: [clean(w) for w in words] for slot, words in intents.fields.items()}
+        self._fields = FieldWords(intents.fields, self._contains.get("modify", ()))
         self._not_in = {name: [clean(w) for w in phrases.not_in if clean(w)] for name, phrases in intents.intents.items()}
         # every paraphrase in the matcher's form, flat, for one rapidfuzz pass per message
         self._texts: list[str] = []
@@ -162,7 +100,7 @@ class Commands:
         if not cleaned:
             return {}
         out: dict[str, float] = {}
-        whole = {cleaned, bare(text), _LEADING.sub("", bare(text))}
+        whole = {cleaned, bare(text), LEADING.sub("", bare(text))}
         blocked: set[str] = set()  # intents whose words this message has only inside a longer word (人工智能)
         present: dict[str, set[str]] = {}  # each intent's words in the message
         neutral: set[int] = set()
@@ -187,7 +125,7 @@ class Commands:
                 out[name] = EXACT
             elif name not in blocked and name in present and not self._contains_set[name].isdisjoint(present[name]):
                 out[name] = CONTAINS
-            elif name not in _COURTESY and not clauses.isdisjoint(self._exact[name]):
+            elif name not in COURTESY and not clauses.isdisjoint(self._exact[name]):
                 out[name] = CONTAINS  # 「这个我不清楚,跳」: one clause of the message is wholly the command
         if ("listings" in self._exact and self._offer is not None and self._offer.search(cleaned)
                 and not self.mentions("other", text)):
@@ -248,11 +186,28 @@ class Commands:
         if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
                                    or self._a_value(intent, text, context)):
             return None, scores
+        if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
+            return "modify", {**scores, "modify": max(scores.get("modify", 0.0), ACCEPT)}
+        if intent is None and self._asks_of_field(text, context, scores):
+            scores = {**scores, "explain": max(scores.get("explain", 0.0), ACCEPT)}
+            return "explain", scores
+        if context_row(context) == "prompt" and intent == "deny":
+            # 「不用了,谢谢」 at a form's question declines the form; 「这项不用了」 only the question asked
+            return ("skip" if self.mentions("this_item", text) else "cancel"), scores
         if context_row(context) == "prompt" and (
                 (intent == "identity" and not self.asks(text))  # 「人工智能」 answering 用途 is the usage
                 or (intent == "thanks" and not self.mentions("thanking", text))):  # 「好的」 is no thanks
             return None, scores
         return intent, scores
+
+    def _asks_of_field(self, text: str, context: str, scores: dict[str, float]) -> bool:
+        """「行业是指主营业务吗」「为啥一定要手机号」: at a form's question, a question that names the field
+        asked, or leans to 什么意思 in words, asks what the question means (a question about something
+        else, 「500平的厂房有吗」, names no field and stays a question)."""
+        row, _, field = context.partition(":")
+        if row != "prompt" or not self.asks(text) or self.asks_about(text):
+            return False
+        return self.field_named(text) == field or self.scores(text).get("explain", 0.0) >= EXPLAIN_LEAN
 
     def _negated(self, name: str, text: str) -> bool:
         """「别提交」「没想登记」: the intent's words are all there negated and none as said (the words of
@@ -290,8 +245,8 @@ class Commands:
     def asks_about(self, text: str) -> bool:
         """「转人工以后要等多久」: a question about a command's consequences, cost or requirements
         (``asks_how`` words, 「这间净高有几米」, ask it without a question word)."""
-        if self.mentions("asks_how", text):
-            return True
+        if self.mentions("asks_how", text) and (self.asks(text) or not self.mentions("not_knowing", text)):
+            return True  # 「不知道要多大,先跳过」 says what is not known, it asks nothing
         return self.asks(text) and self.mentions("asks_about", text)
 
     def _read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
@@ -304,10 +259,20 @@ class Commands:
         # 重新开始, not a greeting that happens to contain 开始)
         exact = [name for name in weighted if raw[name] >= EXACT]
         best = max(exact or weighted, key=lambda n: (weighted[n], weights[n])) if weighted else None
+        if best in COURTESY and not exact:
+            # 「不需要了,谢谢你们」: the courtesy is said around the command, it is not the message
+            said = [n for n in weighted if n not in COURTESY and weighted[n] >= ACCEPT]
+            best = max(said, key=lambda n: (weighted[n], weights[n])) if said else best
         ruled = best if best is not None and weighted[best] >= ACCEPT else None
-        if self._probs is None or (ruled is not None and raw[ruled] >= CONTAINS):
+        if self._probs is None or (ruled is not None and raw[ruled] >= CONTAINS and not self._rivalled(ruled, raw, weighted)):
             return ruled, weighted
         return self._fuse(text, context, weights, weighted, ruled)
+
+    @staticmethod
+    def _rivalled(ruled: str, raw: dict[str, float], weighted: dict[str, float]) -> bool:
+        """Whether the words of an opposite intent (RIVALS) are in the message too (「不填了,全部取消」 is
+        跳过 and 取消 in words): then the model weighs in, unless the whole message is the reading's word."""
+        return raw[ruled] < EXACT and any(weighted.get(n, 0.0) >= ACCEPT for n in RIVALS.get(ruled, ()))
 
     def _fuse(self, text: str, context: str, weights: dict[str, float], weighted: dict[str, float],
               ruled: str | None) -> tuple[str | None, dict[str, float]]:
@@ -324,14 +289,20 @@ class Commands:
             return ruled, fused
         # asking what something means or who answers is no sign of another question (还有吗 may be one)
         accept = self._fused_accept + (QUESTION_MARGIN if self.asks(text) and best not in QUESTION_INTENTS else 0.0)
-        if best == ruled:  # the word lists and the model agree: as sure as the surer of the two
-            fused[best] = max(fused[best], weighted[best])
+        if best == ruled:
+            # the word lists and the model agree: two readings that are each fairly sure are, together,
+            # surer than either (「有没有人工」 is a call for a person, not the FAQ entry it resembles)
+            doubt = (1 - min(weighted[best], 100.0) / 100) * (1 - plausible[best] / total)
+            fused[best] = max(fused[best], weighted[best], 100 * (1 - doubt))
         return (best if fused[best] >= accept or best == ruled else None), fused
 
     def _model_may_read(self, name: str, text: str, context: str, score: float) -> bool:
         """Whether the model alone, against the word lists, may read ``name`` here (see
         MODEL_NEEDS_WORDS and WORD_LISTS_ONLY)."""
         if name in MODEL_NEEDS_WORDS and not self.mentions(MODEL_NEEDS_WORDS[name], text):
+            return False
+        cleaned = clean(text)
+        if any(w in cleaned for w in self._not_in[name]):  # 「这个房东是谁」: 房东 is not 这个房
             return False
         return (name not in WORD_LISTS_ONLY.get(context_row(context), ())
                 or self._prompt_model(name, text, context, score))
@@ -351,29 +322,13 @@ class Commands:
         return any(w in cleaned for w in self._words_about.get(group, ()))
 
     # ------------------------------------------------------------------ form fields
-    def _field_word(self, cleaned: str) -> tuple[str, int, int] | None:
-        """The longest field word in ``cleaned``: (field, where, length)."""
-        best = None
-        for slot, words in self._fields.items():
-            for word in words:
-                at = cleaned.find(word)
-                if at >= 0 and (best is None or len(word) > best[2]):
-                    best = (slot, at, len(word))
-        return best
-
     def field_named(self, text: str) -> str | None:
         """Which form field ``修改手机号`` / ``手机号错了`` / ``改一下公司`` names, if any."""
-        found = self._field_word(clean(text))
-        return found[0] if found else None
+        return self._fields.named(text)
 
     def after_field(self, text: str) -> str:
-        """What follows the field word in 「公司改成蓝海科技」「手机号错了,是139…」: the new value, if one was given."""
-        cleaned = clean(text)
-        found = self._field_word(cleaned)
-        rest = cleaned[found[1] + found[2]:] if found else cleaned
-        for phrase in sorted(self._contains.get("modify", ()), key=len, reverse=True):
-            rest = rest.replace(phrase, "")
-        return _TRAILING.sub("", rest.lstrip("是为成应该"))
+        """What follows the field word in 「公司改成蓝海科技」: the new value, if one was given."""
+        return self._fields.after(text)
 
     @staticmethod
     def digit(text: str) -> int | None:
@@ -381,23 +336,5 @@ class Commands:
         return picked_number(clean(text))
 
     def collisions(self, faq_questions: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
-        """Paraphrases that read as another intent too, or are an FAQ question: (intent, text, other).
-
-        Two intents plausible in the same context must not share a wording; an intent's paraphrase
-        that is also an FAQ question makes that question a command.
-        """
-        out = []
-        rows = list(self._plausible.values())
-        for name, words in self._exact.items():
-            for word in sorted(words):
-                for other, other_words in self._exact.items():
-                    if other <= name or word not in other_words:
-                        continue
-                    if any(r.get(name, 0) > 0 and r.get(other, 0) > 0 for r in rows):
-                        out.append((name, word, other))
-        questions = {clean(q): faq_id for faq_id, q in faq_questions}
-        for name, words in self._exact.items():
-            for word in sorted(words):
-                if word in questions:
-                    out.append((name, word, f"faq:{questions[word]}"))
-        return out
+        """Wordings shared by two intents plausible in one context, or with an FAQ question (command_fields)."""
+        return collisions(self._exact, self._plausible.values(), faq_questions)
