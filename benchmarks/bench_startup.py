@@ -15,7 +15,8 @@ VmHWM) is read from /proc. Then ``--workers`` workers under the same settings an
 again, and each one's RSS, PSS (its share of the pages it shares with the master and the other
 workers: what it costs the machine) and USS (its pages of its own) are read from
 /proc/PID/smaps_rollup, with the master's; "all / worker" is the PSS of the master and the workers
-together divided by the workers. gunicorn reads ``gunicorn.conf.py`` (the app loaded in the master,
+together divided by the workers. Then one worker is killed, the others stopped, and the time until
+the worker gunicorn forks in its place answers is shown. gunicorn reads ``gunicorn.conf.py`` (the app loaded in the master,
 the workers forked from it); ``--plain`` starts it with an empty configuration instead (each worker
 loads its own copy), ``--code DIR`` measures another copy of the project (e.g. ``git archive`` of an
 earlier commit) on the same knowledge. Uses the embedded Redis unless REDIS_URL is set. Which
@@ -27,6 +28,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -165,11 +167,33 @@ def one_run(knowledge: Path, env: dict, messages: list[tuple[str, bytes]], first
             post(port, target, body)
         rss, peak = memory_mb(pid)
         pids = children(proc.pid)
-        return {"cold_s": cold, "first_rss": first_rss, "rss": rss, "peak": peak,
-                "workers": [shares_mb(p) for p in pids], "master": shares_mb(proc.pid)}
+        out = {"cold_s": cold, "first_rss": first_rss, "rss": rss, "peak": peak,
+               "workers": [shares_mb(p) for p in pids], "master": shares_mb(proc.pid)}
+        if len(pids) > 1:
+            out["replaced_s"] = replaced(pids, port, first)
+        return out
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def replaced(pids: list[int], port: int, first: tuple[str, bytes]) -> float:
+    """Seconds from killing a worker to the first answer of the one gunicorn forks in its place (the
+    others stopped meanwhile, so only the new one can take the question)."""
+    others = pids[1:]
+    for pid in others:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.perf_counter()
+        os.kill(pids[0], signal.SIGKILL)
+        while not post(port, *first):
+            if time.perf_counter() - started > 120:
+                raise SystemExit("no worker was forked in place of the one killed")
+            time.sleep(0.005)
+        return time.perf_counter() - started
+    finally:
+        for pid in others:
+            os.kill(pid, signal.SIGCONT)
 
 
 def main() -> None:
@@ -198,7 +222,7 @@ def main() -> None:
         print(f"code: {args.code}; gunicorn configuration: {'empty (--plain)' if args.plain else 'gunicorn.conf.py'}\n")
         print(f"{'FAQ entries':>16} {'1st start s':>12} {'restart s':>10} {'RSS at 1st MB':>14} {'RSS MB':>8} "
               f"{'peak MB':>8}   {args.workers} workers: RSS / PSS / USS MB per worker, master's RSS / PSS, "
-              f"PSS all / worker")
+              f"PSS all / worker, a worker replaced s")
         from bot.store import embedded
 
         if not os.environ.get("REDIS_URL"):
@@ -228,7 +252,8 @@ def main() -> None:
                 each = " / ".join(f"{statistics.mean(x[k] for x in w):.1f}" for k in ("rss", "pss", "uss"))
                 total = (m["pss"] + sum(x["pss"] for x in w)) / len(w)
                 print(f"{label:>16} {runs[0]['cold_s']:>12.2f} {cold:>10.2f} {r['first_rss']:>14.1f} {r['rss']:>8.1f} "
-                      f"{r['peak']:>8.1f}   {each:>20}   {m['rss']:.1f} / {m['pss']:.1f}   {total:.1f}")
+                      f"{r['peak']:>8.1f}   {each:>20}   {m['rss']:.1f} / {m['pss']:.1f}   {total:.1f}   "
+                      f"{many.get('replaced_s', float('nan')):.2f}")
         finally:
             if not os.environ.get("REDIS_URL"):
                 embedded.stop(data_dir)
