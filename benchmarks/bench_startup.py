@@ -219,7 +219,9 @@ def main() -> None:
         if args.plain:
             (Path(data_dir) / "plain.conf.py").write_text("# gunicorn's defaults\n")
             config = ["-c", str(Path(data_dir) / "plain.conf.py")]
-        print(f"code: {args.code}; gunicorn configuration: {'empty (--plain)' if args.plain else 'gunicorn.conf.py'}\n")
+        settings = ("empty (--plain)" if args.plain else "gunicorn.conf.py" if (args.code / "gunicorn.conf.py").exists()
+                    else "none in that copy (gunicorn's defaults)")
+        print(f"code: {args.code}; gunicorn configuration: {settings}\n")
         print(f"{'FAQ entries':>16} {'1st start s':>12} {'restart s':>10} {'RSS at 1st MB':>14} {'RSS MB':>8} "
               f"{'peak MB':>8}   {args.workers} workers: RSS / PSS / USS MB per worker, master's RSS / PSS, "
               f"PSS all / worker, a worker replaced s")
