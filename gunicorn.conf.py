@@ -26,6 +26,8 @@ def pre_fork(server, worker):
 
 def _holder(server):
     """The knowledge holder of the app the master loaded; None for another app (the benchmarks' floor)."""
+    if not server.cfg.preload_app:  # asking for the app would load it in the master after all
+        return None
     try:
         app = server.app.wsgi()
     except Exception:  # noqa: BLE001 -- a failing app is gunicorn's to report, not this hook's

@@ -142,11 +142,14 @@ def test_the_master_brings_its_knowledge_up_to_date_before_forking(tmp_path, app
     hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert hooks["preload_app"] is True
     try:
-        hooks["pre_fork"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)), None)
+        preloaded = SimpleNamespace(preload_app=True)
+        hooks["pre_fork"](SimpleNamespace(cfg=preloaded, app=SimpleNamespace(wsgi=lambda: app)), None)
         assert gc.get_freeze_count() > 0
         assert holder._kb.version != before  # read as the hook left it, without a check of its own
         assert any(f.id == "weather-note" for f in holder._kb.faqs)
         # another app under the same settings (the benchmarks' floor) is forked as it is
-        hooks["pre_fork"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: Flask("floor"))), None)
+        hooks["pre_fork"](SimpleNamespace(cfg=preloaded, app=SimpleNamespace(wsgi=lambda: Flask("floor"))), None)
+        # with the app not preloaded (settings overridden) the hook loads nothing in the master
+        hooks["pre_fork"](SimpleNamespace(cfg=SimpleNamespace(preload_app=False), app=None), None)
     finally:
         gc.unfreeze()
