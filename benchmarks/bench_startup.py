@@ -1,6 +1,7 @@
 """Start-up and memory: one gunicorn worker's cold start to its first answer, and its RSS.
 
-    .venv/bin/python benchmarks/bench_startup.py [--runs 3] [--messages 300]
+    .venv/bin/python benchmarks/bench_startup.py [--runs 3] [--messages 300] [--workers 2] [--plain]
+        [--knowledge DIR] [--code DIR]
 
 For the shipped knowledge and for 10 000 FAQ entries (synthesised as in ``bench_matching.py``,
 written to a copy of ``knowledge/``): ``gunicorn -w 1 wsgi:app`` is started in a fresh
@@ -10,8 +11,16 @@ the Redis connection). Redis is already running, as it is in production. The fir
 knowledge version also runs the knowledge check and records its verdict in Redis; the restarts
 after it read that verdict, as every other worker does. Then ``--messages`` questions from the
 webhook mix are answered by the last restart and its resident memory (VmRSS, and its peak
-VmHWM) is read from /proc. Uses the embedded Redis unless REDIS_URL is set. Which structure
-holds that memory: ``benchmarks/memory_breakdown.py DIR``.
+VmHWM) is read from /proc. Then ``--workers`` workers under the same settings answer the messages
+again, and each one's RSS, PSS (its share of the pages it shares with the master and the other
+workers: what it costs the machine) and USS (its pages of its own) are read from
+/proc/PID/smaps_rollup, with the master's; "all / worker" is the PSS of the master and the workers
+together divided by the workers. Then one worker is killed, the others stopped, and the time until
+the worker gunicorn forks in its place answers is shown. gunicorn reads ``gunicorn.conf.py`` (the app loaded in the master,
+the workers forked from it); ``--plain`` starts it with an empty configuration instead (each worker
+loads its own copy), ``--code DIR`` measures another copy of the project (e.g. ``git archive`` of an
+earlier commit) on the same knowledge. Uses the embedded Redis unless REDIS_URL is set. Which
+structure holds that memory: ``benchmarks/memory_breakdown.py DIR``.
 """
 from __future__ import annotations
 
@@ -19,6 +28,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -115,6 +125,13 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def shares_mb(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS (private clean + dirty) of a process, from /proc/PID/smaps_rollup."""
+    fields = {k: int(v.split()[0]) / 1024 for k, v in (line.split(":", 1) for line in
+              Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:] if ":" in line)}
+    return {"rss": fields["Rss"], "pss": fields["Pss"], "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
 def post(port: int, target: str, body: bytes) -> bool:
     req = urllib.request.Request(f"http://127.0.0.1:{port}{target}", data=body, headers={"Content-Type": "text/xml"})
     try:
@@ -124,15 +141,17 @@ def post(port: int, target: str, body: bytes) -> bool:
         return False
 
 
-def one_run(knowledge: Path, env: dict, messages: list[tuple[str, bytes]], first: tuple[str, bytes]) -> dict:
+def one_run(knowledge: Path, env: dict, messages: list[tuple[str, bytes]], first: tuple[str, bytes],
+            code: Path = ROOT, workers: int = 1, config: list[str] = ()) -> dict:
     port = free_port()
     # no last good copy to fall back on: knowledge that fails to load must fail the run
     last_good = Path(env["BOT_DATA_DIR"]) / "knowledge-last-good"
     if last_good.is_symlink():
         last_good.unlink()
-    cmd = [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    cmd = [sys.executable, "-m", "gunicorn", *config, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
+           "warning", "wsgi:app"]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "KNOWLEDGE_DIR": str(knowledge)},
+    proc = subprocess.Popen(cmd, cwd=code, env={**env, "KNOWLEDGE_DIR": str(knowledge), "PYTHONPATH": str(code)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         while not post(port, *first):
@@ -147,10 +166,34 @@ def one_run(knowledge: Path, env: dict, messages: list[tuple[str, bytes]], first
         for target, body in messages:
             post(port, target, body)
         rss, peak = memory_mb(pid)
-        return {"cold_s": cold, "first_rss": first_rss, "rss": rss, "peak": peak}
+        pids = children(proc.pid)
+        out = {"cold_s": cold, "first_rss": first_rss, "rss": rss, "peak": peak,
+               "workers": [shares_mb(p) for p in pids], "master": shares_mb(proc.pid)}
+        if len(pids) > 1:
+            out["replaced_s"] = replaced(pids, port, first)
+        return out
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def replaced(pids: list[int], port: int, first: tuple[str, bytes]) -> float:
+    """Seconds from killing a worker to the first answer of the one gunicorn forks in its place (the
+    others stopped meanwhile, so only the new one can take the question)."""
+    others = pids[1:]
+    for pid in others:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.perf_counter()
+        os.kill(pids[0], signal.SIGKILL)
+        while not post(port, *first):
+            if time.perf_counter() - started > 120:
+                raise SystemExit("no worker was forked in place of the one killed")
+            time.sleep(0.005)
+        return time.perf_counter() - started
+    finally:
+        for pid in others:
+            os.kill(pid, signal.SIGCONT)
 
 
 def main() -> None:
@@ -161,15 +204,27 @@ def main() -> None:
     parser.add_argument("--knowledge", type=Path, default=None,
                         help="the 10 000-entry knowledge made by an earlier run (its directory in the temporary "
                              "directory), to compare two versions of the code on the same files")
+    parser.add_argument("--workers", type=int, default=2, help="workers of the run that reads PSS and USS")
+    parser.add_argument("--plain", action="store_true",
+                        help="gunicorn without gunicorn.conf.py: each worker loads the app itself (no preload)")
+    parser.add_argument("--code", type=Path, default=ROOT, help="the copy of the project to measure (default: this one)")
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs: at least 2 (a first start and a restart)")
     print(f"gunicorn -w 1 wsgi:app, redis: {os.environ.get('REDIS_URL') or 'embedded'}; the first start on a "
           f"knowledge version runs the knowledge check, the {args.runs - 1} restarts after it read its verdict "
           f"(median shown); RSS of the last restart after {args.messages} messages of the webhook mix\n")
-    print(f"{'FAQ entries':>16} {'1st start s':>12} {'restart s':>10} {'RSS at 1st MB':>14} {'RSS MB':>8} "
-          f"{'peak MB':>8}")
+    config: list[str] = []
     with tempfile.TemporaryDirectory(prefix="parkbot-startup-") as data_dir:
+        if args.plain:
+            (Path(data_dir) / "plain.conf.py").write_text("# gunicorn's defaults\n")
+            config = ["-c", str(Path(data_dir) / "plain.conf.py")]
+        settings = ("empty (--plain)" if args.plain else "gunicorn.conf.py" if (args.code / "gunicorn.conf.py").exists()
+                    else "none in that copy (gunicorn's defaults)")
+        print(f"code: {args.code}; gunicorn configuration: {settings}\n")
+        print(f"{'FAQ entries':>16} {'1st start s':>12} {'restart s':>10} {'RSS at 1st MB':>14} {'RSS MB':>8} "
+              f"{'peak MB':>8}   {args.workers} workers: RSS / PSS / USS MB per worker, master's RSS / PSS, "
+              f"PSS all / worker, a worker replaced s")
         from bot.store import embedded
 
         if not os.environ.get("REDIS_URL"):
@@ -188,11 +243,19 @@ def main() -> None:
                 for i in range(args.runs):
                     first = traffic.encrypt([[(f"ostartup-{n}-{i}", "faq", "高新区全国排第几")]], TOKEN, AES_KEY,
                                             APP_ID, first_id=9 * 10**12 + n * 1000 + i)
-                    runs.append(one_run(knowledge, env, messages if i == args.runs - 1 else [], first[0][0]))
+                    runs.append(one_run(knowledge, env, messages if i == args.runs - 1 else [], first[0][0],
+                                        args.code, 1, config))
                 cold = statistics.median(r["cold_s"] for r in runs[1:])
                 r = runs[-1]
+                first = traffic.encrypt([[(f"ostartup-{n}-w", "faq", "高新区全国排第几")]], TOKEN, AES_KEY, APP_ID,
+                                        first_id=9 * 10**12 + n * 1000 + 999)
+                many = one_run(knowledge, env, messages, first[0][0], args.code, args.workers, config)
+                w, m = many["workers"], many["master"]
+                each = " / ".join(f"{statistics.mean(x[k] for x in w):.1f}" for k in ("rss", "pss", "uss"))
+                total = (m["pss"] + sum(x["pss"] for x in w)) / len(w)
                 print(f"{label:>16} {runs[0]['cold_s']:>12.2f} {cold:>10.2f} {r['first_rss']:>14.1f} {r['rss']:>8.1f} "
-                      f"{r['peak']:>8.1f}")
+                      f"{r['peak']:>8.1f}   {each:>20}   {m['rss']:.1f} / {m['pss']:.1f}   {total:.1f}   "
+                      f"{many.get('replaced_s', float('nan')):.2f}")
         finally:
             if not os.environ.get("REDIS_URL"):
                 embedded.stop(data_dir)

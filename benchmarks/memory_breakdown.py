@@ -1,6 +1,10 @@
 """Where a worker's memory for one knowledge version goes, structure by structure.
 
     .venv/bin/python benchmarks/memory_breakdown.py [KNOWLEDGE_DIR]
+    .venv/bin/python benchmarks/memory_breakdown.py --imports
+
+``--imports``: what a worker holds before any knowledge, the resident memory of a fresh Python after
+each group of the modules a worker imports, in the order a worker's start imports them.
 
 Loads the knowledge and builds the matcher as a worker's first start does, then writes and reads
 back the built pickle as a restart does (what a restarted worker holds), and prints the bytes each
@@ -19,14 +23,14 @@ import pickle
 import sys
 import time
 import types
+import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.knowledge.built import _Pickler  # noqa: E402
-from bot.knowledge.loader import load_knowledge  # noqa: E402
-from bot.nlu import Understanding  # noqa: E402
+if typing.TYPE_CHECKING:
+    from bot.nlu import Understanding
 
 # what is shared by the whole process, not held by one knowledge version
 _SKIP = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
@@ -75,7 +79,44 @@ def report(kb, nlu: Understanding) -> None:
     print(f"{'total':<36} {sum(s for _, s in rows) / 1e6:>8.2f} MB")
 
 
+# what a worker imports, heavy libraries first, each group with what it pulls in
+IMPORTS = [("pydantic", "pydantic"), ("PyYAML", "yaml"), ("rapidfuzz", "rapidfuzz"), ("cn2an", "cn2an"),
+           ("zhconv", "zhconv"), ("the knowledge (bot/knowledge)", "bot.knowledge.loader"),
+           ("the understanding (bot/nlu)", "bot.nlu"), ("redis", "redis"), ("requests", "requests"),
+           ("flask", "flask"), ("wechatpy", "wechatpy"), ("the store, engine and app", "bot.store.session"),
+           ("", "bot.dialogue.engine"), ("", "bot.app"), ("", "bot.web.wechat"), ("", "bot.web.admin"),
+           ("", "bot.web.chat"), ("", "bot.takeover")]
+
+
+def _rss_mb() -> float:
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS")) / 1024
+
+
+def imports() -> None:
+    """Run in a fresh process (this module imports the knowledge and the understanding itself)."""
+    import importlib
+
+    print("resident memory of a fresh process after importing (cumulative, no knowledge loaded):")
+    print(f"{'python alone':<36} {_rss_mb():>8.1f} MB")
+    for label, name in IMPORTS:
+        importlib.import_module(name)
+        if label:
+            print(f"{'+ ' + label:<36} {_rss_mb():>8.1f} MB")
+    print(f"{'+ the rest of the worker' + chr(39) + 's modules':<36} {_rss_mb():>8.1f} MB")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--imports"]:
+        import subprocess
+
+        # a fresh process: this one has imported nothing of the bot yet, but a worker's figure starts from nothing
+        subprocess.run([sys.executable, "-c", "import runpy; runpy.run_path('benchmarks/memory_breakdown.py', "
+                        "run_name='imports')"], cwd=ROOT, check=True)
+        return
+    from bot.knowledge.built import _Pickler
+    from bot.knowledge.loader import load_knowledge
+    from bot.nlu import Understanding
+
     directory = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "knowledge"
     kb = load_knowledge(directory)
     nlu = Understanding(kb)
@@ -96,3 +137,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+elif __name__ == "imports":
+    imports()

@@ -130,3 +130,28 @@ def test_doc_ranges_name_each_items_documents():
     assert ranges[-1] == range(2, 5) and 4 in ranges[2] and 2 not in ranges[0]
     assert list(zip(ranges[2], "abc")) == [(2, "a"), (3, "b"), (4, "c")]
     assert list(_read_back(ranges)) == list(ranges)
+
+
+def test_the_command_model_shares_equal_weights_and_reads_back_the_same_numbers():
+    import math as _math
+
+    from bot.knowledge.loader import load_knowledge
+    from bot.nlu.intent_model import IntentModel
+    from tests.conftest import KNOWLEDGE
+
+    weights = load_knowledge(KNOWLEDGE).command_model
+    model = IntentModel.from_counts(weights.counts, weights.alpha, weights.sharpness)
+    # the weights as computed one by one, each its own float: the numbers must be these to the bit
+    classes = tuple(sorted(weights.counts))
+    vocab = sorted({g for per in weights.counts.values() for g in per})
+    totals = [sum(weights.counts[c].values()) + weights.alpha * (len(vocab) + 1) for c in classes]
+    plain = {g: tuple(_math.log((weights.counts[c].get(g, 0) + weights.alpha) / t) for c, t in zip(classes, totals))
+             for g in vocab}
+    for restored in (model, _read_back(model)):
+        assert restored.classes == classes and restored.sharpness == model.sharpness
+        assert list(restored.loglik) == list(plain) and restored.loglik == plain
+        rows = list(restored.loglik.values())
+        distinct = {id(w) for row in rows for w in row}
+        assert len(distinct) == len({w for row in rows for w in row}) < sum(map(len, rows)) / 100
+        for text in ("停下停下", "想跟你们的业务员通个话", "园区在哪", "1"):
+            assert restored.probs(text, False) == model.probs(text, False)
