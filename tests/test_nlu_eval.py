@@ -32,7 +32,7 @@ HELD_OUT = {  # file: (FAQ top-1, out-of-scope) when each was written — floors
     "nlu_holdout2.yaml": (0.88, 0.97),
     # never tuned on: 92.9 % / 92.4 % when written; the cross-validated policy answers more
     # cautiously (fewer wrong answers, 91.6 % answered right)
-    "nlu_holdout3.yaml": (0.91, 0.93),
+    "nlu_holdout3.yaml": (0.94, 0.95),  # 94.2 % / 95.5 % with the seventh round's paraphrases and policy
 }
 
 
@@ -57,9 +57,10 @@ def test_third_held_out_set_commands_and_wrong_answers_do_not_regress():
 def test_fourth_held_out_set_does_not_regress():
     """nlu_holdout4.yaml: everyday WeChat wordings never tuned on, measured with ``eval --quiet`` only.
 
-    Floors just under the figures measured on it (85.1 % answered right, 93.5 % right or first,
-    1.8 % answered wrong, 92.1 % off-topic not answered, 93.6 % commands in context) — not the
-    goals, most of which it misses.
+    Floors just under the figures measured on it (87.5 % answered right, 93.5 % right or first,
+    1.2 % answered wrong, 92.1 % off-topic not answered, 93.6 % commands in context; before the
+    seventh round's paraphrases and policy 85.1 % right and 1.8 % wrong) — not the goals, most
+    of which it misses.
     """
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout4.yaml")
     assert len(data["faq"]) >= 160 and len(data["oos"]) >= 70 and len(data["commands"]) >= 160
@@ -69,7 +70,7 @@ def test_fourth_held_out_set_does_not_regress():
     right, first, wrong = r.faq_accuracy, r.faq_answered_or_first, r.faq_wrong
     oos, commands = r.oos_recall, r.commands_accuracy
     del r
-    assert right >= 0.85 and first >= 0.93 and wrong <= 0.019, figures
+    assert right >= 0.87 and first >= 0.93 and wrong <= 0.013, figures
     assert oos >= 0.92, figures
     assert commands >= 0.93, figures
 
@@ -109,30 +110,52 @@ def test_fifth_round_of_new_wordings_does_not_regress():
     figures). Floors just under the figures when the ranking took the character TF-IDF evidence
     (dev5 80.6 % answered right, 3.5 % wrong, 95.0 % off-topic not answered; unseen5 86.5 %,
     95.8 % right or first, 1.0 % wrong, 95.0 %); before it: dev5 75.7 % / 4.2 % / 96.7 %,
-    unseen5 82.3 % / 91.7 % / 1.0 % / 92.5 %."""
+    unseen5 82.3 % / 91.7 % / 1.0 % / 92.5 %. With the seventh round's paraphrases and policy: dev5
+    86.8 % right, 2.1 % wrong; unseen5 87.5 %, 95.8 %, 0.0 % wrong, 95.0 %."""
     kb = load_knowledge(KNOWLEDGE)
     dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev5.yaml"))
     assert dev.faq_total >= 140 and dev.oos_total >= 60
-    assert dev.faq_accuracy >= 0.80 and dev.faq_wrong <= 0.036 and dev.oos_recall >= 0.95, format_report(dev)
+    assert dev.faq_accuracy >= 0.86 and dev.faq_wrong <= 0.036 and dev.oos_recall >= 0.95, format_report(dev)
     unseen = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_unseen5.yaml"))
     figures = format_report(unseen, quiet=True)
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
-    assert right >= 0.86 and first >= 0.95 and wrong <= 0.011 and oos >= 0.95, figures
+    assert right >= 0.87 and first >= 0.95 and wrong <= 0.011 and oos >= 0.95, figures
 
 
 def test_sixth_round_of_new_wordings_does_not_regress():
     """nlu_dev6.yaml (may be tuned on) and nlu_unseen6.yaml (written with it, never tuned on, read only as
     figures). Floors just under the figures when they were written (dev6 79.2 % answered right, 87.5 %
     right or first, 3.1 % wrong, 95.2 % off-topic not answered; unseen6 79.4 %, 87.3 %, 9.5 % wrong,
-    93.9 %): new wordings are still answered with the wrong entry far too often."""
+    93.9 %): new wordings are still answered with the wrong entry far too often. With the seventh round's
+    paraphrases and policy dev6 is 88.5 % right, 92.7 % right or first; unseen6 unchanged."""
     kb = load_knowledge(KNOWLEDGE)
     dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev6.yaml"))
     assert dev.faq_total >= 90 and dev.oos_total >= 40
-    assert dev.faq_accuracy >= 0.79 and dev.faq_answered_or_first >= 0.87 and dev.faq_wrong <= 0.032, format_report(dev)
+    assert dev.faq_accuracy >= 0.88 and dev.faq_answered_or_first >= 0.92 and dev.faq_wrong <= 0.032, format_report(dev)
     assert dev.oos_recall >= 0.95, format_report(dev)
     unseen = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_unseen6.yaml"))
     figures = format_report(unseen, quiet=True)
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
     assert right >= 0.79 and first >= 0.87 and wrong <= 0.096 and oos >= 0.93, figures
+
+
+def test_seventh_round_of_new_wordings_does_not_regress():
+    """nlu_dev7.yaml (may be tuned on; in the answer policy's data) and nlu_unseen7.yaml (written with it,
+    never tuned on, read only as figures): short unpunctuated WeChat wordings, homophone typos and hard
+    negatives. When written: dev7 90.0 % answered right, 98.0 % right or first, 1.0 % wrong, 94.6 %
+    off-topic not answered; unseen7 87.1 %, 91.9 %, 3.2 %, 100 %. Floors just under the figures with the
+    paraphrases and policy fitted with them (dev7 94.0 / 98.0 / 1.0 / 94.6; unseen7 90.3 / 93.5 / 3.2 / 100)."""
+    kb = load_knowledge(KNOWLEDGE)
+    dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev7.yaml"))
+    assert dev.faq_total >= 80 and dev.oos_total >= 35
+    assert dev.faq_accuracy >= 0.94 and dev.faq_answered_or_first >= 0.97 and dev.faq_wrong <= 0.011, format_report(dev)
+    assert dev.oos_recall >= 0.94, format_report(dev)
+    unseen = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_unseen7.yaml"))
+    figures = format_report(unseen, quiet=True)
+    total, oos_total = unseen.faq_total, unseen.oos_total
+    right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
+    del unseen
+    assert total >= 60 and oos_total >= 25, figures
+    assert right >= 0.90 and first >= 0.93 and wrong <= 0.033 and oos >= 0.99, figures
