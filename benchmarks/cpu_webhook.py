@@ -14,7 +14,8 @@ machine's background load falls on both alike; each round's users are new to bot
 
 ``--callgrind`` counts instructions too (``valgrind --tool=callgrind``, collecting only while
 the measured messages are answered): the same figure on a busy machine as on a quiet one, so a small
-change shows. About 50 times slower: keep ``--messages`` to a few hundred.
+change shows. About 50 times slower: keep ``--messages`` to a few hundred. ``--keep DIR`` keeps each
+run's callgrind output there (``callgrind_annotate DIR/now-0.out``: the instructions per C function).
 
 Uses an embedded Redis of its own (each copy its own key prefix) unless REDIS_URL is set.
 """
@@ -25,6 +26,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -103,7 +105,7 @@ def _redis_cpu(client) -> float:
 
 
 def run_one(tree: Path, load_path: Path, round_no: int, work: Path, name: str, redis_url: str,
-            callgrind: bool) -> dict:
+            callgrind: bool, keep: Path | None = None) -> dict:
     data_dir = work / f"{name}-{round_no}"
     data_dir.mkdir()
     env = {**os.environ, "PYTHONPATH": str(tree), "KNOWLEDGE_DIR": str(tree / "knowledge"),
@@ -130,6 +132,10 @@ def run_one(tree: Path, load_path: Path, round_no: int, work: Path, name: str, r
         raise SystemExit(f"{name}: {result['failed']} of {result['messages']} messages were not answered with 200")
     if callgrind:
         result["instructions"] = _instructions(data_dir) / result["messages"]
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for i, dump in enumerate(sorted(data_dir.glob("callgrind.out*"))):
+                shutil.copy(dump, keep / f"{name}-{round_no}{f'-{i}' if i else ''}.out")
     return result
 
 
@@ -149,6 +155,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", type=Path, metavar="DIR", help="another copy of the project to compare")
     parser.add_argument("--callgrind", action="store_true", help="count instructions under valgrind")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="with --callgrind: keep each run's output here")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--load", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
@@ -170,7 +177,7 @@ def main() -> None:
             names = list(trees)
             for i in range(args.rounds):
                 for name in names[i % len(names):] + names[:i % len(names)]:
-                    r = run_one(trees[name], load_path, i, work, name, redis_url, args.callgrind)
+                    r = run_one(trees[name], load_path, i, work, name, redis_url, args.callgrind, args.keep)
                     results[name].append(r)
                     extra = f", {r['instructions'] / 1e6:.2f} M instructions" if args.callgrind else ""
                     print(f"round {i} {name:<7} {r['cpu_ms']:.3f} ms CPU/msg (Redis {r['redis_ms']:.3f}){extra}",

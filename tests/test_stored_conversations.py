@@ -70,3 +70,16 @@ def test_a_stored_search_by_location_pages_on_with_its_distances(memory_engine):
         assert listings[listing_id].title in reply.text
         assert f"{stored['search']['km'][listing_id]:.1f}" in reply.text  # its distance, as stored
     assert engine.services.storage.load("u").search.offset == 6
+
+
+@pytest.mark.parametrize("name", sorted(STORED))
+def test_the_stored_json_is_pydantics_own(name):
+    """to_json and from_json call the model's serializer and validator directly: the same JSON and
+    the same model (which keys were set included) as model_dump_json / model_validate_json."""
+    from bot.store.conversation_state import ConversationState, from_json
+
+    state = from_json(STORED[name])
+    expected = ConversationState.model_validate_json(STORED[name])
+    assert state == expected and state.model_fields_set == expected.model_fields_set
+    assert state.to_json() == expected.model_dump_json(exclude_defaults=True)
+    assert ConversationState().to_json() == ""

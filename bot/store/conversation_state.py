@@ -82,9 +82,12 @@ class ConversationState(BaseModel):
         return self.model_dump(exclude_defaults=True)
 
     def to_json(self) -> str:
-        """The stored JSON; an empty string for an all-default state (the store deletes it)."""
-        raw = self.model_dump_json(exclude_defaults=True)
-        return "" if raw == "{}" else raw
+        """The stored JSON; an empty string for an all-default state (the store deletes it).
+
+        ``model_dump_json(exclude_defaults=True)``'s bytes from the model's serializer itself: the
+        method's Python around it is a quarter of its cost, and it runs for every message."""
+        raw = ConversationState.__pydantic_serializer__.to_json(self, exclude_defaults=True)
+        return "" if raw == b"{}" else raw.decode()
 
 
 def from_json(raw: str | bytes | None) -> ConversationState:
@@ -93,7 +96,7 @@ def from_json(raw: str | bytes | None) -> ConversationState:
     if not raw:
         return ConversationState()
     try:
-        return ConversationState.model_validate_json(raw)
+        return ConversationState.__pydantic_validator__.validate_json(raw)  # model_validate_json, without its wrapper
     except ValidationError as exc:
         log.warning("a stored conversation did not read (%s): starting afresh", exc.errors()[0]["type"])
         return ConversationState()

@@ -20,9 +20,8 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import redis
-from redis.cluster import RedisCluster
 
-from .connection import UntilReachable, atomic
+from .connection import LeanScript, atomic, plain_client
 from .conversation_state import ConversationState, from_document, from_json
 from .dedup import PENDING, AlreadyClaimed, Claim, decode
 from .keys import Keys
@@ -156,9 +155,8 @@ class Session:
 
     def _finish_with(self, counts: list[Callable[[Any], None]], keys: list[str], args: list[Any]) -> Any:
         s = self.storage
-        real = s.r.resolve() if isinstance(s.r, UntilReachable) else s.r
-        if isinstance(real, RedisCluster):  # its pipelines run no scripts: the counters go next
-            pipe = real.pipeline(transaction=False)
+        if not s.one_server():  # a Redis Cluster: its pipelines run no scripts, the counters go next
+            pipe = s.r.pipeline(transaction=False)
             for count in counts:  # queued first: a broken counter raises before anything is written
                 count(pipe)
             results = [s._finish(keys=keys, args=args)]
@@ -201,11 +199,19 @@ class RedisStateStorage:
         self.transcript_len = transcript_len
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
-        self._begin = client.register_script(_BEGIN)
-        self._begin_ahead = client.register_script(ahead_of(_BEGIN))  # with the takeover's commands inside it
-        self._finish = client.register_script(_FINISH)
-        self._finish_counting = client.register_script(counting(_FINISH))  # the turn's counters inside it
-        self._abandon = client.register_script(_ABANDON)
+        self._begin = LeanScript(client, _BEGIN)
+        self._begin_ahead = LeanScript(client, ahead_of(_BEGIN))  # with the takeover's commands inside it
+        self._finish = LeanScript(client, _FINISH)
+        self._finish_counting = LeanScript(client, counting(_FINISH))  # the turn's counters inside it
+        self._abandon = LeanScript(client, _ABANDON)
+        self._one_server: bool | None = None  # not a Redis Cluster: known once Redis has answered
+
+    def one_server(self) -> bool:
+        """Whether Redis is one server (or a Sentinel's master), whose scripts may touch every key,
+        rather than a Redis Cluster (asked once: a client made while Redis was down raises until it answers)."""
+        if self._one_server is None:
+            self._one_server = plain_client(self.r)
+        return self._one_server
 
     @contextmanager
     def turn(self, openid: str, claim: Claim | None = None, started: float | None = None,
@@ -273,9 +279,8 @@ class RedisStateStorage:
 
     def _begin_after(self, ahead: Callable[[Any], None], keys: list[str], args: list[Any]) -> tuple[Any, list]:
         """``ahead``'s commands and the opening script in one round trip: the script's status, their results."""
-        real = self.r.resolve() if isinstance(self.r, UntilReachable) else self.r
-        if isinstance(real, RedisCluster):  # its scripts may not touch other slots, its pipelines run none
-            pipe = real.pipeline(transaction=False)
+        if not self.one_server():  # a Redis Cluster: its scripts may not touch other slots, its pipelines run none
+            pipe = self.r.pipeline(transaction=False)
             ahead(pipe)
             # their errors come back as results: the caller lets go of the lock and the claim
             return self._begin(keys=keys, args=args), pipe.execute(raise_on_error=False)
