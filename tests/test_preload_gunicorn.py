@@ -10,19 +10,16 @@ import os
 import runpy
 import shutil
 import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from benchmarks.bench_webhook import children
 from tests.conftest import KNOWLEDGE, ROOT
-from tests.support.net import free_port
+from tests.support.gunicorn import gunicorn
 from tests.support.wechat import TOKEN, post_signed
 
 QUESTION = "明天会下雨吗"
@@ -32,19 +29,6 @@ NOTE = ("faqs:\n  - id: weather-note\n    questions: [明天会下雨吗, 明天
 
 def _ask(port: int) -> str:
     return post_signed(port, f"preload-{uuid.uuid4().hex[:12]}", QUESTION, token=TOKEN)
-
-
-def _workers(master: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                found.append(int(entry))
-    return sorted(found)
 
 
 def _alone(pid: int, others: list[int], port: int, until: str, within: float = 5.0) -> str:
@@ -68,44 +52,19 @@ def _alone(pid: int, others: list[int], port: int, until: str, within: float = 5
 def server(tmp_path, redis_url, prefix, redis_client):
     kdir = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, kdir)
-    port = free_port()
-    env = {**os.environ, "WECHAT_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "var"),
-           "PYTHONPATH": str(ROOT), "REDIS_PREFIX": prefix}
-    env.pop("WECHAT_ENCODING_AES_KEY", None)
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    # the settings production uses: gunicorn reads gunicorn.conf.py from the directory it starts in
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(tmp_path, kdir, prefix, redis_url, wait=300) as (proc, port):
         for _ in range(100):
-            if len(_workers(proc.pid)) == 2:
+            if len(children(proc.pid)) == 2:
                 break
             time.sleep(0.1)
         yield proc, port, kdir
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-        if not redis_url:  # the workers' embedded server outlives them by design; this test owns it
-            from bot.store import embedded
-
-            embedded.socket_path(tmp_path / "var")
-            embedded.stop(tmp_path / "var")
 
 
 def test_each_forked_worker_serves_an_edit_and_a_worker_forked_later_starts_with_it(server):
     proc, port, kdir = server
     # the master loaded the app (the matcher's library is mapped in it), so the workers share its copy
     assert "rapidfuzz" in Path(f"/proc/{proc.pid}/maps").read_text()
-    workers = _workers(proc.pid)
+    workers = children(proc.pid)
     assert len(workers) == 2
     for pid in workers:
         assert "还不太确定" in _alone(pid, [w for w in workers if w != pid], port, until="还不太确定")
@@ -118,11 +77,11 @@ def test_each_forked_worker_serves_an_edit_and_a_worker_forked_later_starts_with
     # a worker that dies is replaced by a fork of the master, which brought its copy up to date first
     os.kill(workers[0], signal.SIGKILL)
     for _ in range(100):
-        now = _workers(proc.pid)
+        now = children(proc.pid)
         if len(now) == 2 and workers[0] not in now:
             break
         time.sleep(0.1)
-    (fresh,) = [pid for pid in _workers(proc.pid) if pid not in workers]
+    (fresh,) = [pid for pid in children(proc.pid) if pid not in workers]
     assert "气象台" in _alone(fresh, [workers[1]], port, until="气象台", within=0.5)
 
 

@@ -1,11 +1,7 @@
 """An edit to faq.yaml reaches every worker of a running gunicorn; a broken one changes nothing."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,8 +10,8 @@ import uuid
 import pytest
 
 from bot.tools.kb_test import checked_knowledge
-from tests.conftest import KNOWLEDGE, ROOT
-from tests.support.net import free_port
+from tests.conftest import KNOWLEDGE
+from tests.support.gunicorn import gunicorn
 from tests.support.wechat import TOKEN, post_signed
 
 
@@ -28,32 +24,8 @@ def _ask(port: int, text: str) -> str:
 def server(tmp_path, redis_url, prefix, redis_client):
     kdir = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, kdir)
-    port = free_port()
-    env = {**os.environ, "WECHAT_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(kdir), "BOT_DATA_DIR": str(tmp_path / "var"),
-           "PYTHONPATH": str(ROOT), "REDIS_PREFIX": prefix}
-    env.pop("WECHAT_ENCODING_AES_KEY", None)
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(tmp_path, kdir, prefix, redis_url) as (_, port):
         yield port, kdir
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-        if not redis_url:  # the workers' embedded server outlives them by design; this test owns it
-            from bot.store import embedded
-
-            embedded.socket_path(tmp_path / "var")
-            embedded.stop(tmp_path / "var")
 
 
 def test_edit_reaches_both_workers_and_broken_edit_is_refused(server):

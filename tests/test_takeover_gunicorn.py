@@ -3,10 +3,6 @@ while a person holds the conversation, and answers again once it is released."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,8 +10,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import KNOWLEDGE, ROOT
-from tests.support.net import free_port
+from tests.conftest import KNOWLEDGE
+from tests.support.gunicorn import gunicorn
 from tests.support.wechat import APP_ID, TOKEN, sign, text_xml
 from tests.support.wechat_api import wechat_api  # noqa: F401  (fixture)
 
@@ -44,35 +40,12 @@ def admin(port: int, method: str, path: str, body: dict | None = None) -> tuple[
 
 @pytest.fixture
 def served(tmp_path, redis_url, prefix, redis_client, wechat_api):
-    port = free_port()
     log = tmp_path / "access.log"
-    env = {**os.environ, "WECHAT_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(KNOWLEDGE), "BOT_DATA_DIR": str(tmp_path / "var"),
-           "PYTHONPATH": str(ROOT), "REDIS_PREFIX": prefix, "ADMIN_TOKEN": ADMIN, "WECHAT_APP_ID": APP_ID,
-           "WECHAT_APP_SECRET": "secret-for-tests", "WECHAT_API_BASE_URL": wechat_api.url}
-    env.pop("WECHAT_ENCODING_AES_KEY", None)
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                             "--access-logfile", str(log), "--access-logformat", "%(p)s %(m)s %(U)s", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
+    env = {"ADMIN_TOKEN": ADMIN, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "secret-for-tests",
+           "WECHAT_API_BASE_URL": wechat_api.url}
+    args = ("--access-logfile", str(log), "--access-logformat", "%(p)s %(m)s %(U)s")
+    with gunicorn(tmp_path, KNOWLEDGE, prefix, redis_url, env=env, args=args) as (_, port):
         yield port, log
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-        if not redis_url:  # the workers' embedded server outlives them by design; this test owns it
-            from bot.store import embedded
-
-            embedded.socket_path(tmp_path / "var")  # attach to it: stop() shuts only servers this process holds
-            embedded.stop(tmp_path / "var")
 
 
 def workers_that_served(log, path: str) -> set[str]:
