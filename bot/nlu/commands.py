@@ -21,12 +21,12 @@ from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
                             QUESTION_MARGIN, REQUEST, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
-from .command_shapes import (CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
+from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
                              offer_pattern, request_pattern, said_or_asked)
 from .command_text import LEADING, bare, clean, context_row
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
-from .normalize import surface
+from .normalize import Folder, surface
 from .numbers import picked_number
 from .reading import asks_question
 
@@ -45,6 +45,7 @@ class Commands:
         self.names = tuple(intents.intents)
         self._signs = str.maketrans({sign: f" {word} " for sign, word in intents.signs.items()})
         self._sign_chars = frozenset(intents.signs)
+        self._homophones = Folder(intents.homophones, prepare=clean)
         self._exact = {name: {clean(p) for p in phrases.exact} | {clean(p) for p in phrases.examples}
                        for name, phrases in intents.intents.items()}
         self._contains = {name: [clean(p) for p in phrases.contains if clean(p)]
@@ -239,10 +240,26 @@ class Commands:
         return False
 
     def signed(self, text: str) -> str:
-        """``text`` with the signs people send for a word (👌) written as that word."""
-        if not text or self._sign_chars.isdisjoint(text):  # most messages have none: no per-character pass
-            return text
-        return text.translate(self._signs)
+        """``text`` with the signs people send for a word (👌) written as that word, and command words
+        typed with a same-sounding character (在见) written right where the clause is then a command."""
+        if text and not self._sign_chars.isdisjoint(text):  # most messages have none: no per-character pass
+            text = text.translate(self._signs)
+        return self._heard(text) if text else text
+
+    def _heard(self, text: str) -> str:
+        """「确人提交」「好的在见」: a clause holding a homophone of a command word (intents.yaml ``homophones``)
+        is read with the word folded when it then reads as a command at CONTAINS or better; 「现在见个面」
+        only resembles 再见 there and keeps its letters."""
+        def best(clause: str) -> float:
+            return max(self._scored(clause).values(), default=0.0)
+
+        parts = CLAUSE_KEEP.split(text)
+        changed = False
+        for i, part in enumerate(parts):
+            folded = self._homophones(clean(part))
+            if folded != clean(part) and best(folded) >= CONTAINS and best(folded) > best(part):
+                parts[i], changed = folded, True
+        return "".join(parts) if changed else text
 
     def asks(self, text: str) -> bool:
         """Whether ``text`` asks something, by this knowledge's question words."""
