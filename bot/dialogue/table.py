@@ -209,6 +209,8 @@ TABLE: dict[State, list[Route]] = {
     State.RESUME: [
         Route("continue", lambda t: t.is_("affirm") or t.is_("lead"), form.resume, ALL_FORM),
         Route("drop", lambda t: t.is_("deny") or t.is_("cancel"), form.drop, (State.IDLE,)),
+        # 「重来」 at the offer: the kept form is thrown away and a new one asked from its first question
+        Route("start over", _is("restart"), form.restart, ALL_FORM),
         *_IDLE_ROUTES[1:],
         Route("search", search.looks_like_search, search.run, (State.IDLE, State.SEARCH)),
         Route("question", _always, answers.answer_question, (State.IDLE,)),

@@ -240,6 +240,9 @@ class Intents(Strict):
     words: dict[str, list[str]] = Field(default_factory=dict)
     # signs (emoji) that people send instead of a word (👌 → 好的): read as that word
     signs: dict[str, str] = Field(default_factory=dict)
+    # a command word typed with a same-sounding character (在见 → 再见): folded only where the clause
+    # it stands in then reads wholly as a command, never in FAQ matching
+    homophones: dict[str, list[str]] = Field(default_factory=dict)
     # what makes a message a question rather than a value or a command (吗, 什么, ?...): a regular
     # expression, searched in the message's surface form; one list for commands, FAQ matching and
     # the form's answers alike

@@ -1,5 +1,5 @@
 """Shapes of a message that change what its command words mean: negation, clauses, a question about
-what is on offer, and a name at the form's question that holds a command word.
+what is on offer, a request for a person, and a name at the form's question that holds a command word.
 
 Pure functions over a message's clean form (commands.py ``clean``) and the ``words`` of intents.yaml;
 commands.py applies them.
@@ -17,6 +17,7 @@ NEGATION = frozenset("不别没甭勿")
 _NEGATED_VIA = frozenset("想要用再必太会能")
 _CLAUSE_MARK = re.compile(r"[,，。;；!！?？、]")
 CLAUSE_SPLIT = re.compile(r"[,，。;；!！?？、~～\s]+")
+CLAUSE_KEEP = re.compile(r"([,，。;；!！?？、~～\s]+)")  # the same, the marks kept as parts of their own
 
 
 def allowed(text: str, at: int, word: str) -> bool:
@@ -28,12 +29,32 @@ def allowed(text: str, at: int, word: str) -> bool:
     return not (before in NEGATION or (at >= 2 and before in _NEGATED_VIA and text[at - 2] in NEGATION))
 
 
+_A_NOT_A = re.compile(r"(.)[不没]\1")
+
+
+def said_or_asked(text: str, at: int, reach: int = 4) -> bool:
+    """Whether what starts at ``at`` is said or asked, not declined: no negation in the ``reach``
+    characters before it (「不需要派人」「别让人」), but for an A-not-A that asks (「能不能安排」「可不可以派」)."""
+    return not NEGATION.intersection(_A_NOT_A.sub("", text[max(0, at - reach):at]))
+
+
 def offer_pattern(offers: list[str], types: list[str], tail: list[str]) -> re.Pattern[str] | None:
     """「有没有仓库」「还有没有空着的土地」: asking what is on offer (``offer``), at most three characters,
     then a property type (``types``) that ends the message but for ``tail`` words; None without words."""
     if not offers or not types:
         return None
     return re.compile(f"(?:{alternation(offers)}).{{0,3}}?(?:{alternation(types)})(?:{alternation(tail) or '(?!)'})*$")
+
+
+def request_pattern(arrange: list[str], person: list[str], to_me: list[str],
+                    reach: list[str]) -> re.Pattern[str] | None:
+    """「能不能安排个招商的跟我对接」「派个经理和我们联系」: arranging (``arrange``), within six characters
+    a person (``person``), within four more someone reaching the user (``to_me`` then ``reach``, or
+    ``reach`` then 我); None without words."""
+    if not (arrange and person and to_me and reach):
+        return None
+    me = f"(?:{alternation(to_me)}).{{0,3}}?(?:{alternation(reach)})|(?:{alternation(reach)})我"
+    return re.compile(f"(?:{alternation(arrange)}).{{0,6}}?(?:{alternation(person)}).{{0,4}}?(?:{me})")
 
 
 def company_name(text: str, cleaned: str, ends: Iterable[str]) -> bool:

@@ -20,13 +20,13 @@ from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            QUESTION_MARGIN, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
-from .command_shapes import (CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
-                             offer_pattern)
+                            QUESTION_MARGIN, REQUEST, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
+from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
+                             offer_pattern, request_pattern, said_or_asked)
 from .command_text import LEADING, bare, clean, context_row
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
-from .normalize import surface
+from .normalize import Folder, surface
 from .numbers import picked_number
 from .reading import asks_question
 
@@ -45,6 +45,7 @@ class Commands:
         self.names = tuple(intents.intents)
         self._signs = str.maketrans({sign: f" {word} " for sign, word in intents.signs.items()})
         self._sign_chars = frozenset(intents.signs)
+        self._homophones = Folder(intents.homophones, prepare=clean)
         self._exact = {name: {clean(p) for p in phrases.exact} | {clean(p) for p in phrases.examples}
                        for name, phrases in intents.intents.items()}
         self._contains = {name: [clean(p) for p in phrases.contains if clean(p)]
@@ -85,6 +86,8 @@ class Commands:
         self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
         # 「有没有仓库」: asking what is on offer, then a property type that ends the message
         self._offer = offer_pattern(*(self._words_about.get(g, []) for g in ("offer", "types", "tail")))
+        # 「能不能安排个招商的跟我对接」: arranging a person to reach the user, asked politely or not
+        self._request = request_pattern(*(self._words_about.get(g, []) for g in ("arrange", "person", "to_me", "reach")))
         # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
         # and a message asked about twice (the 「删除我的信息」 check while a person holds the
         # conversation, then its reading) once
@@ -130,6 +133,10 @@ class Commands:
         if ("listings" in self._exact and self._offer is not None and self._offer.search(cleaned)
                 and not self.mentions("other", text)):
             out["listings"] = EXACT  # asking what is on offer of a type: a search, in any context that lists
+        if "handoff" in self._exact and self._request is not None:
+            found = self._request.search(cleaned)
+            if found and said_or_asked(cleaned, found.start()) and out.get("handoff", 0.0) < REQUEST:
+                out["handoff"] = REQUEST  # 「不需要派人跟我联系」 asks for no one
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
             norm = cleaned
@@ -233,10 +240,26 @@ class Commands:
         return False
 
     def signed(self, text: str) -> str:
-        """``text`` with the signs people send for a word (👌) written as that word."""
-        if not text or self._sign_chars.isdisjoint(text):  # most messages have none: no per-character pass
-            return text
-        return text.translate(self._signs)
+        """``text`` with the signs people send for a word (👌) written as that word, and command words
+        typed with a same-sounding character (在见) written right where the clause is then a command."""
+        if text and not self._sign_chars.isdisjoint(text):  # most messages have none: no per-character pass
+            text = text.translate(self._signs)
+        return self._heard(text) if text else text
+
+    def _heard(self, text: str) -> str:
+        """「确人提交」「好的在见」: a clause holding a homophone of a command word (intents.yaml ``homophones``)
+        is read with the word folded when it then reads as a command at CONTAINS or better; 「现在见个面」
+        only resembles 再见 there and keeps its letters."""
+        def best(clause: str) -> float:
+            return max(self._scored(clause).values(), default=0.0)
+
+        parts = CLAUSE_KEEP.split(text)
+        changed = False
+        for i, part in enumerate(parts):
+            folded = self._homophones(clean(part))
+            if folded != clean(part) and best(folded) >= CONTAINS and best(folded) > best(part):
+                parts[i], changed = folded, True
+        return "".join(parts) if changed else text
 
     def asks(self, text: str) -> bool:
         """Whether ``text`` asks something, by this knowledge's question words."""
