@@ -36,15 +36,6 @@ def test_asking_for_a_person_to_be_arranged_hands_over(chat, openid, msg, text):
     assert chat.say(openid, text) == chat.say(openid, "转人工")
 
 
-@pytest.mark.parametrize("text, shaped", [("暂时不需要派人跟我联系", False), ("别安排人和我对接", False),
-                                           ("可不可以派个人跟我联系", True)])
-def test_a_declined_request_for_a_person_is_not_read_as_one(chat, text, shaped):
-    # a negation shortly before the verb declines the request (不需要派人); an A-not-A (可不可以派) asks for it
-    from bot.nlu import Understanding
-    from bot.nlu.command_rules import REQUEST
-    assert (Understanding(chat.kb).commands.scores(text).get("handoff", 0.0) >= REQUEST) is shaped
-
-
 @pytest.mark.parametrize("text", ["招商热线是多少", "招商部门的电话是多少", "你们的联系电话是什么"])
 def test_asking_how_to_reach_the_office_is_still_answered_by_the_faq(chat, text):
     from bot.nlu import Understanding

@@ -29,13 +29,10 @@ def allowed(text: str, at: int, word: str) -> bool:
     return not (before in NEGATION or (at >= 2 and before in _NEGATED_VIA and text[at - 2] in NEGATION))
 
 
-_A_NOT_A = re.compile(r"(.)[不没]\1")
-
-
-def said_or_asked(text: str, at: int, reach: int = 4) -> bool:
-    """Whether what starts at ``at`` is said or asked, not declined: no negation in the ``reach``
-    characters before it (「不需要派人」「别让人」), but for an A-not-A that asks (「能不能安排」「可不可以派」)."""
-    return not NEGATION.intersection(_A_NOT_A.sub("", text[max(0, at - reach):at]))
+def said_or_asked(text: str, at: int, word: str) -> bool:
+    """``allowed``, and also a word asked about by A-not-A (「能不能安排」「可不可以派」): the 不 between
+    two of the same character asks, it does not negate."""
+    return allowed(text, at, word) or (at >= 3 and text[at - 2] in NEGATION and text[at - 3] == text[at - 1])
 
 
 def offer_pattern(offers: list[str], types: list[str], tail: list[str]) -> re.Pattern[str] | None:

@@ -135,8 +135,8 @@ class Commands:
             out["listings"] = EXACT  # asking what is on offer of a type: a search, in any context that lists
         if "handoff" in self._exact and self._request is not None:
             found = self._request.search(cleaned)
-            if found and said_or_asked(cleaned, found.start()) and out.get("handoff", 0.0) < REQUEST:
-                out["handoff"] = REQUEST  # 「不需要派人跟我联系」 asks for no one
+            if found and said_or_asked(cleaned, found.start(), found.group(0)) and out.get("handoff", 0.0) < REQUEST:
+                out["handoff"] = REQUEST  # 「不用派人跟我联系」 asks for no one
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
             norm = cleaned
