@@ -28,14 +28,6 @@ def test_starting_over_at_the_offer_to_continue_restarts_the_form(chat, openid, 
     assert asking(storage, openid) == "need"
 
 
-@pytest.mark.parametrize("text", ["能不能安排个招商的跟我对接", "可以派个经理和我们联系一下吗",
-                                  "麻烦找个招商的人跟我对接", "能否安排一位工作人员与我联系"])
-def test_asking_for_a_person_to_be_arranged_hands_over(chat, openid, msg, text):
-    from bot.nlu import Understanding
-    assert Understanding(chat.kb).read(text, "idle").intent == "handoff"
-    assert chat.say(openid, text) == chat.say(openid, "转人工")
-
-
 @pytest.mark.parametrize("text", ["招商热线是多少", "招商部门的电话是多少", "你们的联系电话是什么"])
 def test_asking_how_to_reach_the_office_is_still_answered_by_the_faq(chat, text):
     from bot.nlu import Understanding

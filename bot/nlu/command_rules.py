@@ -10,9 +10,6 @@ EXACT = 100.0  # the whole message is one of the intent's words
 CONTAINS = 92.0  # the message contains one of its phrases
 COVER_BASE, COVER_SPAN = 60.0, 40.0  # the intent's words inside a longer message: by the share they cover
 FUZZY_FLOOR = 50.0  # ratios below this are not worth keeping
-# a message in the shape of a request for a person (command_shapes.request_pattern): surer than a
-# phrase it contains (「帮我对接」 is 登记's), short of the whole message being one of its words
-REQUEST = 96.0
 COVER_TOP = 99.9  # a message wholly an intent's words reads just below one of its exact wordings
 ACCEPT = 80.0  # weighted score a message needs to be read as a command at all
 # the context of a form prompt is "prompt:<field>"; its plausibility row is "prompt"

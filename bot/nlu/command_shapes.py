@@ -1,5 +1,5 @@
 """Shapes of a message that change what its command words mean: negation, clauses, a question about
-what is on offer, a request for a person, and a name at the form's question that holds a command word.
+what is on offer, and a name at the form's question that holds a command word.
 
 Pure functions over a message's clean form (commands.py ``clean``) and the ``words`` of intents.yaml;
 commands.py applies them.
@@ -29,29 +29,12 @@ def allowed(text: str, at: int, word: str) -> bool:
     return not (before in NEGATION or (at >= 2 and before in _NEGATED_VIA and text[at - 2] in NEGATION))
 
 
-def said_or_asked(text: str, at: int, word: str) -> bool:
-    """``allowed``, and also a word asked about by A-not-A (「能不能安排」「可不可以派」): the 不 between
-    two of the same character asks, it does not negate."""
-    return allowed(text, at, word) or (at >= 3 and text[at - 2] in NEGATION and text[at - 3] == text[at - 1])
-
-
 def offer_pattern(offers: list[str], types: list[str], tail: list[str]) -> re.Pattern[str] | None:
     """「有没有仓库」「还有没有空着的土地」: asking what is on offer (``offer``), at most three characters,
     then a property type (``types``) that ends the message but for ``tail`` words; None without words."""
     if not offers or not types:
         return None
     return re.compile(f"(?:{alternation(offers)}).{{0,3}}?(?:{alternation(types)})(?:{alternation(tail) or '(?!)'})*$")
-
-
-def request_pattern(arrange: list[str], person: list[str], to_me: list[str],
-                    reach: list[str]) -> re.Pattern[str] | None:
-    """「能不能安排个招商的跟我对接」「派个经理和我们联系」: arranging (``arrange``), within six characters
-    a person (``person``), within four more someone reaching the user (``to_me`` then ``reach``, or
-    ``reach`` then 我); None without words."""
-    if not (arrange and person and to_me and reach):
-        return None
-    me = f"(?:{alternation(to_me)}).{{0,3}}?(?:{alternation(reach)})|(?:{alternation(reach)})我"
-    return re.compile(f"(?:{alternation(arrange)}).{{0,6}}?(?:{alternation(person)}).{{0,4}}?(?:{me})")
 
 
 def company_name(text: str, cleaned: str, ends: Iterable[str]) -> bool:

@@ -20,9 +20,9 @@ from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            QUESTION_MARGIN, REQUEST, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
+                            QUESTION_MARGIN, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
 from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
-                             offer_pattern, request_pattern, said_or_asked)
+                             offer_pattern)
 from .command_text import LEADING, bare, clean, context_row
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
@@ -86,8 +86,6 @@ class Commands:
         self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
         # 「有没有仓库」: asking what is on offer, then a property type that ends the message
         self._offer = offer_pattern(*(self._words_about.get(g, []) for g in ("offer", "types", "tail")))
-        # 「能不能安排个招商的跟我对接」: arranging a person to reach the user, asked politely or not
-        self._request = request_pattern(*(self._words_about.get(g, []) for g in ("arrange", "person", "to_me", "reach")))
         # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
         # and a message asked about twice (the 「删除我的信息」 check while a person holds the
         # conversation, then its reading) once
@@ -133,10 +131,6 @@ class Commands:
         if ("listings" in self._exact and self._offer is not None and self._offer.search(cleaned)
                 and not self.mentions("other", text)):
             out["listings"] = EXACT  # asking what is on offer of a type: a search, in any context that lists
-        if "handoff" in self._exact and self._request is not None:
-            found = self._request.search(cleaned)
-            if found and said_or_asked(cleaned, found.start(), found.group(0)) and out.get("handoff", 0.0) < REQUEST:
-                out["handoff"] = REQUEST  # 「不用派人跟我联系」 asks for no one
         norm = self._norm(text) or cleaned
         if len(norm) * 2 < len(cleaned):  # 「了解了,谢谢」 is not 「了解」
             norm = cleaned
