@@ -54,6 +54,16 @@ def test_third_held_out_set_commands_and_wrong_answers_do_not_regress():
     assert r.commands_accuracy >= 0.97 and r.faq_wrong <= 0.033, format_report(r)
 
 
+def _held_out(name: str, *, faq: int, oos: int, commands: int):
+    """A held-out set's figures as plain numbers, with its quiet report: a failure must not print the
+    items it missed. Checks first that the set still holds at least ``faq``/``oos``/``commands`` items."""
+    data = load_data(ROOT / "tests" / "data" / name)
+    assert len(data["faq"]) >= faq and len(data["oos"]) >= oos and len(data["commands"]) >= commands
+    r = evaluate(load_knowledge(KNOWLEDGE), data)
+    return (format_report(r, quiet=True), r.faq_accuracy, r.faq_answered_or_first, r.faq_wrong, r.oos_recall,
+            r.commands_accuracy)
+
+
 def test_fourth_held_out_set_does_not_regress():
     """nlu_holdout4.yaml: everyday WeChat wordings never tuned on, measured with ``eval --quiet`` only.
 
@@ -62,14 +72,7 @@ def test_fourth_held_out_set_does_not_regress():
     seventh round's paraphrases, policy and command wordings 85.1 % right, 1.8 % wrong and 93.6 %
     commands) — not the goals, most of which it misses.
     """
-    data = load_data(ROOT / "tests" / "data" / "nlu_holdout4.yaml")
-    assert len(data["faq"]) >= 160 and len(data["oos"]) >= 70 and len(data["commands"]) >= 160
-    r = evaluate(load_knowledge(KNOWLEDGE), data)
-    # figures only, as plain numbers: a failure must not print the held-out items it missed
-    figures = format_report(r, quiet=True)
-    right, first, wrong = r.faq_accuracy, r.faq_answered_or_first, r.faq_wrong
-    oos, commands = r.oos_recall, r.commands_accuracy
-    del r
+    figures, right, first, wrong, oos, commands = _held_out("nlu_holdout4.yaml", faq=160, oos=70, commands=160)
     assert right >= 0.87 and first >= 0.93 and wrong <= 0.013, figures
     assert oos >= 0.92, figures
     assert commands >= 0.95, figures
@@ -80,13 +83,7 @@ def test_fifth_held_out_set_does_not_regress():
     saw none of them, read with ``eval --quiet`` only and never tuned on. On the code before that round
     88.1 % answered right, 91.9 % right or first, 6.7 % wrong, 98.0 % off-topic not answered, 94.8 %
     commands; after it 90.4 %, 92.6 %, 5.2 %, 98.0 %, 93.8 %. Floors just under the latter."""
-    data = load_data(ROOT / "tests" / "data" / "nlu_holdout5.yaml")
-    assert len(data["faq"]) >= 130 and len(data["oos"]) >= 45 and len(data["commands"]) >= 90
-    r = evaluate(load_knowledge(KNOWLEDGE), data)
-    figures = format_report(r, quiet=True)  # figures only: a failure must not print the items missed
-    right, first, wrong = r.faq_accuracy, r.faq_answered_or_first, r.faq_wrong
-    oos, commands = r.oos_recall, r.commands_accuracy
-    del r
+    figures, right, first, wrong, oos, commands = _held_out("nlu_holdout5.yaml", faq=130, oos=45, commands=90)
     assert right >= 0.90 and first >= 0.92 and wrong <= 0.053, figures
     assert oos >= 0.98 and commands >= 0.93, figures
 
