@@ -250,8 +250,9 @@ class Commands:
         parts = CLAUSE_KEEP.split(text)
         changed = False
         for i, part in enumerate(parts):
-            folded = self._homophones(clean(part))
-            if folded != clean(part) and best(folded) >= CONTAINS and best(folded) > best(part):
+            cleaned = clean(part)
+            folded = self._homophones(cleaned)
+            if folded != cleaned and (score := best(folded)) >= CONTAINS and score > best(part):
                 parts[i], changed = folded, True
         return "".join(parts) if changed else text
 
