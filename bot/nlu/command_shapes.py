@@ -17,7 +17,7 @@ NEGATION = frozenset("不别没甭勿")
 _NEGATED_VIA = frozenset("想要用再必太会能")
 _CLAUSE_MARK = re.compile(r"[,，。;；!！?？、]")
 CLAUSE_SPLIT = re.compile(r"[,，。;；!！?？、~～\s]+")
-CLAUSE_KEEP = re.compile(r"([,，。;；!！?？、~～\s]+)")  # the same, the marks kept as parts of their own
+CLAUSE_KEEP = re.compile(f"({CLAUSE_SPLIT.pattern})")  # the same, the marks kept as parts of their own
 
 
 def allowed(text: str, at: int, word: str) -> bool:
