@@ -166,6 +166,8 @@ class Synonyms(Strict):
     other_parks: list[str] = Field(default_factory=list)
     # words that address this office (你们, 贵园): a question naming another place that says one asks about ours
     to_us: list[str] = Field(default_factory=list)
+    # words of subjects the knowledge does not cover (相对论, 股价): a question using one is not answered
+    other_topics: list[str] = Field(default_factory=list)
 
     @field_validator("to_us")
     @classmethod
