@@ -45,3 +45,16 @@ def test_a_word_the_knowledge_uses_itself_never_counts(tmp_path):
     nlu = _with_other_topics(tmp_path, "展览, 互动, 相对论")
     assert nlu.match("爱因斯坦展有互动吗").status == "answer"
     assert nlu.match("爱因斯坦的相对论是什么").status != "answer"
+
+
+@pytest.mark.parametrize("bad", ["学", "股 价"])
+def test_kb_check_rejects_a_topic_word_that_would_hold_back_every_question(tmp_path, bad):
+    from bot.tools.kb_check import check
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    path = target / "synonyms.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("other_topics: [", f"other_topics: ['{bad}', ", 1), encoding="utf-8")
+    problems = [str(p) for p in check(target)]
+    assert any("other_topics" in p and "two characters" in p for p in problems), problems

@@ -178,6 +178,15 @@ class Synonyms(Strict):
                 raise ValueError(f"{word!r}: a word that addresses us has at least two characters and no spaces")
         return words
 
+    @field_validator("other_topics")
+    @classmethod
+    def _topic_words(cls, words: list[str]) -> list[str]:
+        for word in words:
+            # one character (学, 票) is in many a question about us: none of them would be answered
+            if len(word) < 2 or re.search(r"\s", word):
+                raise ValueError(f"{word!r}: a word of another subject has at least two characters and no spaces")
+        return words
+
 
 class MenuItem(Strict):
     digit: int = Field(ge=1, le=9)
