@@ -11,6 +11,8 @@ off-topic ones, so the decision is the probability that the best entry is right,
 * the share of the message in words the knowledge base never uses (苏州, 相对论, 注册资本), and
   how many of its characters the best entry can say nothing about (出生 in 爱因斯坦哪年出生的),
 * whether it names another city or park (synonyms.yaml ``elsewhere``),
+* whether the runner-up is a neighbour of the best entry (either lists the other among its
+  follow-ups), and then the lead over it: a close neighbour is the usual wrong answer,
 * what the matcher's hand-set rule (score, margin and evidence thresholds) would do,
 * a character-unigram TF-IDF cosine between the message and the entry's wording (its answer
   weakly), and its lead over the runner-up's (bot/nlu/tfidf.py; the ranking adds it too).
@@ -26,18 +28,20 @@ from typing import Sequence
 
 
 FEATURES = ("score", "margin", "length", "own", "told", "keys", "ratio", "cosine", "cosine_margin", "short", "unseen", "rule", "elsewhere",
-            "score_x_told", "margin_x_cosine", "score_x_rule", "told_x_unseen", "unexplained")
+            "score_x_told", "margin_x_cosine", "score_x_rule", "told_x_unseen", "unexplained",
+            "neighbour", "neighbour_x_margin")
 
 
 def features(norm: str, best, runner, cos_best: float, cos_runner: float, short: int, unseen: float,
-             rule: float, elsewhere: float, unexplained: int = 0) -> list[float]:
+             rule: float, elsewhere: float, unexplained: int = 0, neighbour: bool = False) -> list[float]:
     """The model's inputs for the best-ranked entry ``best`` (a Scored) and the runner-up (or None)."""
     runner_score = runner.score if runner is not None else 0.0
     score, margin = best.score / 100, (best.score - runner_score) / 100
     # a few products: evidence that counts only together (a high score on a message mostly unexplained)
     return [score, margin, math.log1p(len(norm)), best.own, best.told, best.keys, best.ratio / 100, cos_best,
             cos_best - cos_runner, 1.0 if len(norm) <= short else 0.0, unseen, rule, elsewhere,
-            score * best.told, margin * cos_best, score * rule, best.told * unseen, math.log1p(unexplained)]
+            score * best.told, margin * cos_best, score * rule, best.told * unseen, math.log1p(unexplained),
+            float(neighbour), margin if neighbour else 0.0]
 
 
 def sigmoid(z: float) -> float:
