@@ -336,13 +336,8 @@ class Understanding:
         # characters the best entry can say nothing about (出生 in 爱因斯坦是哪一年出生的)
         unexplained = sum(1 for _, left, right in content
                           if not (left in item.own or right in item.own or left in item.told or right in item.told))
-        # the runner-up is a neighbour of the best (one lists the other among its follow-ups: 排名 and 一级指标,
-        # 客厅 and its location): a close neighbour is the usual wrong answer
-        best_entry = item.entry
-        other = self._items[runner.item].entry if runner is not None else None
-        neighbour = other is not None and (other.id in best_entry.follow_ups or best_entry.id in other.follow_ups)
         return features(norm, ranked[0], runner, cos_best, cos_runner, self.policy.short, unseen, rule, elsewhere,
-                        unexplained, neighbour)
+                        unexplained)
 
     def _decide(self, norm: str, ranked: list[Scored] | None = None) -> Match:
         if ranked is None:
