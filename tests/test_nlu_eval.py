@@ -74,7 +74,7 @@ def test_fourth_held_out_set_does_not_regress():
     """
     figures, right, first, wrong, oos, commands = _held_out("nlu_holdout4.yaml", faq=160, oos=70, commands=160)
     assert right >= 0.87 and first >= 0.93 and wrong <= 0.013, figures
-    assert oos >= 0.92, figures
+    assert oos >= 0.96, figures  # 0.92 before other subjects were held back
     assert commands >= 0.95, figures
 
 
@@ -124,7 +124,10 @@ def test_fifth_round_of_new_wordings_does_not_regress():
     (dev5 80.6 % answered right, 3.5 % wrong, 95.0 % off-topic not answered; unseen5 86.5 %,
     95.8 % right or first, 1.0 % wrong, 95.0 %); before it: dev5 75.7 % / 4.2 % / 96.7 %,
     unseen5 82.3 % / 91.7 % / 1.0 % / 92.5 %. With the seventh round's paraphrases and policy: dev5
-    86.8 % right, 2.1 % wrong; unseen5 87.5 %, 95.8 %, 0.0 % wrong, 95.0 %."""
+    86.8 % right, 2.1 % wrong; unseen5 87.5 %, 95.8 %, 0.0 % wrong, 95.0 %. Words of other subjects
+    (synonyms.yaml other_topics) hold back one unseen5 question that was answered right: it is now its
+    first suggestion (right or first unchanged) while 39 of 40 off-topic messages are declined, not 38
+    — the floor of answered right goes back to 0.86 and that of off-topic declined up to 0.975."""
     kb = load_knowledge(KNOWLEDGE)
     dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev5.yaml"))
     assert dev.faq_total >= 140 and dev.oos_total >= 60
@@ -133,7 +136,7 @@ def test_fifth_round_of_new_wordings_does_not_regress():
     figures = format_report(unseen, quiet=True)
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
-    assert right >= 0.87 and first >= 0.95 and wrong <= 0.011 and oos >= 0.95, figures
+    assert right >= 0.86 and first >= 0.95 and wrong <= 0.011 and oos >= 0.975, figures
 
 
 def test_sixth_round_of_new_wordings_does_not_regress():
@@ -151,7 +154,7 @@ def test_sixth_round_of_new_wordings_does_not_regress():
     figures = format_report(unseen, quiet=True)
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
-    assert right >= 0.79 and first >= 0.87 and wrong <= 0.096 and oos >= 0.93, figures
+    assert right >= 0.79 and first >= 0.87 and wrong <= 0.096 and oos >= 0.96, figures
 
 
 def test_seventh_round_of_new_wordings_does_not_regress():

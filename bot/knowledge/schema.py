@@ -166,6 +166,8 @@ class Synonyms(Strict):
     other_parks: list[str] = Field(default_factory=list)
     # words that address this office (你们, 贵园): a question naming another place that says one asks about ours
     to_us: list[str] = Field(default_factory=list)
+    # words of subjects the knowledge does not cover (相对论, 股价): a question using one is not answered
+    other_topics: list[str] = Field(default_factory=list)
 
     @field_validator("to_us")
     @classmethod
@@ -174,6 +176,15 @@ class Synonyms(Strict):
             # one character (你) would be in nearly every message: no question would be held back
             if len(word) < 2 or re.search(r"\s", word):
                 raise ValueError(f"{word!r}: a word that addresses us has at least two characters and no spaces")
+        return words
+
+    @field_validator("other_topics")
+    @classmethod
+    def _topic_words(cls, words: list[str]) -> list[str]:
+        for word in words:
+            # one character (学, 票) is in many a question about us: none of them would be answered
+            if len(word) < 2 or re.search(r"\s", word):
+                raise ValueError(f"{word!r}: a word of another subject has at least two characters and no spaces")
         return words
 
 

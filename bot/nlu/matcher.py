@@ -42,6 +42,7 @@ from .entries import Entry, Item, bigram_text, build_items, doc_table, probe
 from .fields import FieldReaders
 from .index import BigramIndex, PhraseIndex, grams, idf_table
 from .normalize import Normalizer, surface, with_park_aliases
+from .other_topics import OtherTopics
 from .places import Places
 from .policy import FEATURES, AnswerModel, features
 from .reading import Reading, asking_clause
@@ -101,6 +102,7 @@ class Understanding:
         ours = " ".join([*(norm(f.answer) for f in kb.faqs), *(norm(p.summary) for p in kb.parks),
                          *(t for it in self._items for t in it.texts)])
         self.places = Places(kb, norm, ours)
+        self.other_topics = OtherTopics(kb, norm, ours)
         self._content_cache = lru_cache(maxsize=512)(self._content_chars_uncached)
         # each text as a tuple of interned characters: the vectors keep one string per distinct
         # character, not one per character of every paraphrase (~20 MB at 10 000 entries)
@@ -162,7 +164,7 @@ class Understanding:
         clause = asking_clause(text, self.commands.question)
         # a question that is about another place (我在苏州工业园区，那边有什么优惠政策) stays held back, whatever
         # its asking clause would say alone
-        if clause is None or self.places.about_another_place(norm):
+        if clause is None or self.places.about_another_place(norm) or self.other_topics.named(norm):
             return whole
         part, _ = self._matched(self.normalize(clause))
         pick = part.best if part.status == "answer" else (part.suggestions[0] if part.suggestions else None)
@@ -371,8 +373,9 @@ class Understanding:
         # a message that is one of the entry's paraphrases, give or take a character, or wholly one
         # of its keywords (园区有多大), is answered: an admin wrote those words for that entry
         verbatim = (best.ratio >= p.verbatim or best.keys >= 0.999) and best.score > runner
-        # a question about another city or park (济南高新区…) is not answered with ours, at most suggested
-        elsewhere = self.places.about_another_place(norm)
+        # a question about another city or park (济南高新区…), or on another subject that only shares a name
+        # or a word with an entry (爱因斯坦的相对论), is not answered with ours, at most suggested
+        elsewhere = self.places.about_another_place(norm) or self.other_topics.named(norm)
         if (confidence >= model.answer_at or verbatim) and not elsewhere:
             return Match("answer", self._items[best.item].entry, [], best.score, norm, confidence)
         # a bare topic word (以色列) is as close to every entry about it: the model, trained on
