@@ -34,6 +34,8 @@ def alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
 
 
+# asked of one message by its reading, its command scores, the command model and entity extraction
+@lru_cache(maxsize=1024)
 def surface(text: str) -> str:
     """Width, script and case folded, nothing removed: the form entity extraction reads."""
     return written(text).lower()
@@ -46,8 +48,28 @@ def _is_kept(ch: str) -> bool:
     return cat[0] in "LN"
 
 
+MARKS_KEPT = 16384  # characters whose verdict is kept (the common CJK characters are some 3 500)
+
+
+class _Marks(dict):
+    """``str.translate``'s table for :func:`strip_marks`, filled as characters are met: a character
+    not kept maps to None (dropped), a kept one is absent from ``translate``'s point of view by mapping
+    to itself. One dict lookup a character in C instead of a Python call of ``unicodedata``."""
+
+    __slots__ = ()
+
+    def __missing__(self, code: int):
+        value = code if _is_kept(chr(code)) else None
+        if len(self) < MARKS_KEPT:  # bounded: a stream of rare characters cannot grow it without end
+            self[code] = value
+        return value
+
+
+_MARKS = _Marks()
+
+
 def strip_marks(text: str) -> str:
-    return "".join(ch for ch in text if _is_kept(ch))
+    return text.translate(_MARKS)
 
 
 class Folder:
