@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from .normalize import Normalizer, alternation, surface, written
+from .normalize import Normalizer, alternation, starts_with, surface, written
 from .numbers import NUMBER, NUMBER_CN, parse_number, tidy
 from .vocab import Vocab
 
@@ -101,7 +101,7 @@ class EntityExtractor:
         titles = alternation(v.contact_titles)
         # a single-character title (总, 董) followed by these is a word, not a title: 总价, 董事
         self._titled = re.compile(
-            rf"(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
+            rf"{starts_with(all_surnames)}(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
         self._surname = re.compile(f"(?:{plain})")
         self._contact_cue = re.compile(rf"(?:{alternation(v.contact_cues)})[:\s]*")
         # 我姓王: the surname alone is the contact (with its title when one follows: 我姓王,王经理 reads 王经理 above)
