@@ -58,8 +58,10 @@ def _grams(text: str, asks: bool) -> tuple[str, ...]:
     cleaned = _NOISE.sub("", _DIGITS.sub("0", _LATIN.sub(" ", folded)))
     out: list[str] = []
     if cleaned:
+        # ORDERS' pieces of ^cleaned$, the markers alone left out: the characters (cleaned has no ^ or $,
+        # they are not word characters), then every pair and every triple, each in order
         s = f"^{cleaned}$"
-        out = [s[i:i + n] for n in ORDERS for i in range(len(s) - n + 1) if s[i:i + n] not in ("^", "$", "^$")]
+        out = [*cleaned, *map(add, s, s[1:]), *map(add, map(add, s, s[1:]), s[2:])]
     out += [f"{WORD}{w}" for w in words]
     out += [f"{WORD}{a}_{b}" for a, b in zip(words, words[1:])]
     if words and not cleaned:  # a message only of latin words: its first and its last
