@@ -7,8 +7,8 @@ push its contexts, open a session and build a response object around the same fe
 with the headers Flask's ``Response`` gives it (``tests/test_wechat_protocol.py`` compares them).
 
 Anything else goes to Flask untouched, and so does a message ``_read`` refuses (a wrong signature, a
-body that is not WeChat's): nothing has been done for it yet, so Flask reads it again from the start
-and answers the error exactly as it would have (the body already read is handed back to it). An error
+body that is not WeChat's) or fails on: nothing has been done for it yet, so Flask reads it again from
+the start and answers exactly as it would have (the body already read is handed back to it). An error
 after that point is handled by Flask's own ``handle_exception``, in a request context of the message.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ def install(app, read: Callable, answer: Callable, refused: type[Exception]) -> 
             if len(body) != int(length):
                 raise refused(400)  # cut short: Flask says what it says of that
             message = read(app.config, args, body)
-        except refused:
+        except Exception:  # refused, or a fault in reading: nothing done yet, Flask answers it as ever
             environ["wsgi.input"] = io.BytesIO(body)
             return flask_app(environ, start_response)
         try:
