@@ -17,6 +17,10 @@ the measured messages are answered): the same figure on a busy machine as on a q
 change shows. About 50 times slower: keep ``--messages`` to a few hundred. ``--keep DIR`` keeps each
 run's callgrind output there (``callgrind_annotate DIR/now-0.out``: the instructions per C function).
 
+``--cprofile DIR`` runs each copy under ``cProfile`` (Python functions, own and inclusive; the
+profiler's own cost inflates the times of many small calls, so read it for where, not how much)
+and keeps ``DIR/<copy>-<round>.pstats``; the top lines are printed.
+
 Uses an embedded Redis of its own (each copy its own key prefix) unless REDIS_URL is set.
 """
 from __future__ import annotations
@@ -55,7 +59,7 @@ def prepare(path: Path, messages: int, warm: int, rounds: int) -> None:
     path.write_bytes(pickle.dumps(load))
 
 
-def child(tree: Path, load_path: Path, round_no: int, callgrind: bool) -> None:
+def child(tree: Path, load_path: Path, round_no: int, callgrind: bool, cprofile: Path | None = None) -> None:
     """One copy of the code answering the prepared messages; prints its figures as JSON."""
     sys.path.insert(0, str(tree))
     from werkzeug.test import EnvironBuilder
@@ -93,7 +97,14 @@ def child(tree: Path, load_path: Path, round_no: int, callgrind: bool) -> None:
     cpu0 = time.process_time()
     # under callgrind, collection is on only inside sys.call_tracing (a C function nothing else calls);
     # with no tracer set it adds nothing to the calls it makes
-    failed = sys.call_tracing(answer, (envs,)) if callgrind else answer(envs)
+    if cprofile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits on Redis
+        failed = profiler.runcall(answer, envs)
+        profiler.dump_stats(cprofile)
+    else:
+        failed = sys.call_tracing(answer, (envs,)) if callgrind else answer(envs)
     cpu = time.process_time() - cpu0
     print("CPUJSON " + json.dumps({"cpu_ms": 1000 * cpu / len(envs), "failed": failed, "messages": len(envs),
                                    "redis_ms": 1000 * (_redis_cpu(redis_client) - redis_before) / len(envs)}))
@@ -105,7 +116,7 @@ def _redis_cpu(client) -> float:
 
 
 def run_one(tree: Path, load_path: Path, round_no: int, work: Path, name: str, redis_url: str,
-            callgrind: bool, keep: Path | None = None) -> dict:
+            callgrind: bool, keep: Path | None = None, cprofile: Path | None = None) -> dict:
     data_dir = work / f"{name}-{round_no}"
     data_dir.mkdir()
     env = {**os.environ, "PYTHONPATH": str(tree), "KNOWLEDGE_DIR": str(tree / "knowledge"),
@@ -119,6 +130,9 @@ def run_one(tree: Path, load_path: Path, round_no: int, work: Path, name: str, r
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(tree), "--load", str(load_path),
            "--round", str(round_no)]
     out_file = data_dir / "callgrind.out"
+    if cprofile is not None:
+        cprofile.mkdir(parents=True, exist_ok=True)
+        cmd += ["--cprofile", str(cprofile.resolve() / f"{name}-{round_no}.pstats")]
     if callgrind:
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=sys_call_tracing*",
                f"--callgrind-out-file={out_file}", *cmd, "--callgrind"]
@@ -139,6 +153,24 @@ def run_one(tree: Path, load_path: Path, round_no: int, work: Path, name: str, r
     return result
 
 
+def _print_profiles(folder: Path, results: dict, top: int, messages: int) -> None:
+    """Each copy's functions by inclusive and by own time, in microseconds a message (under the profiler)."""
+    import pstats
+
+    for name in results:
+        stats = pstats.Stats(*(str(p) for p in sorted(folder.glob(f"{name}-*.pstats"))))
+        rows = [(ct, tt, nc, func) for func, (cc, nc, tt, ct, _) in stats.stats.items()]
+        total = max(ct for ct, _, _, _ in rows)
+        per = 1e6 / (messages * len(results[name]))
+        for title, key in (("inclusive", 0), ("own", 1)):
+            print(f"\n{name}: by {title} time (us a message under cProfile; % of the whole)")
+            for row in sorted(rows, key=lambda r: r[key], reverse=True)[:top]:
+                ct, tt, nc, (file, line, fn) = row
+                where = file.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+                print(f"{ct * per:>9.1f} {tt * per:>8.1f} {100 * row[key] / total:>6.1f}% {nc / (messages * len(results[name])):>7.2f}/msg"
+                      f"  {fn} ({where}:{line})")
+
+
 def _instructions(data_dir: Path) -> int:
     """Instructions collected (the measured messages only), all threads."""
     total = 0
@@ -156,12 +188,14 @@ def main() -> None:
     parser.add_argument("--before", type=Path, metavar="DIR", help="another copy of the project to compare")
     parser.add_argument("--callgrind", action="store_true", help="count instructions under valgrind")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="with --callgrind: keep each run's output here")
+    parser.add_argument("--cprofile", type=Path, metavar="DIR", help="profile each copy with cProfile, stats kept here")
+    parser.add_argument("--top", type=int, default=40, help="with --cprofile: lines printed")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--load", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.load, args.round, args.callgrind)
+        return child(args.child, args.load, args.round, args.callgrind, args.cprofile)
     trees = {"now": ROOT, **({"before": args.before.resolve()} if args.before else {})}
     results: dict[str, list[dict]] = {name: [] for name in trees}
     with tempfile.TemporaryDirectory(prefix="parkbot-cpu-") as tmp:
@@ -177,7 +211,8 @@ def main() -> None:
             names = list(trees)
             for i in range(args.rounds):
                 for name in names[i % len(names):] + names[:i % len(names)]:
-                    r = run_one(trees[name], load_path, i, work, name, redis_url, args.callgrind, args.keep)
+                    r = run_one(trees[name], load_path, i, work, name, redis_url, args.callgrind, args.keep,
+                                args.cprofile)
                     results[name].append(r)
                     extra = f", {r['instructions'] / 1e6:.2f} M instructions" if args.callgrind else ""
                     print(f"round {i} {name:<7} {r['cpu_ms']:.3f} ms CPU/msg (Redis {r['redis_ms']:.3f}){extra}",
@@ -195,6 +230,8 @@ def main() -> None:
         if args.callgrind:
             line += f"; {statistics.median(r['instructions'] for r in rs) / 1e6:.3f} M instructions/msg"
         print(line)
+    if args.cprofile:
+        _print_profiles(args.cprofile, results, args.top, args.messages)
     if "before" in results:
         ratios = [n["cpu_ms"] / b["cpu_ms"] for n, b in zip(results["now"], results["before"])]
         print(f"now/before CPU per round: {' '.join(f'{r:.2f}' for r in ratios)} "

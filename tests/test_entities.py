@@ -1,12 +1,14 @@
 """Entity extraction: every slot, Chinese numerals, and inputs that must not break it."""
+import random
+import re
 import time
 
 import pytest
 
 from bot.knowledge.schema import Synonyms
-from bot.nlu.entities import EntityExtractor
+from bot.nlu.entities import NUMBER_STARTS, EntityExtractor
 from bot.nlu.normalize import Normalizer
-from bot.nlu.numbers import parse_number
+from bot.nlu.numbers import NUMBER, parse_number
 from bot.nlu.vocab import load_vocab
 from tests.conftest import KNOWLEDGE
 
@@ -29,6 +31,19 @@ def test_numbers(text, value):
 @pytest.mark.parametrize("text", ["", "万", "点", "abc"])
 def test_not_numbers(text):
     assert parse_number(text) is None
+
+
+def test_every_number_begins_where_the_area_and_money_patterns_look_for_one():
+    """The area, range and money patterns try only places a number can begin (NUMBER_STARTS)."""
+    rng, number, starts = random.Random(7), re.compile(NUMBER), re.compile(f"[{NUMBER_STARTS}]")
+    alphabet = "0123456789０１２３一二两三四十百千万亿点零〇.,，平米亩个万元 a第"
+    seen = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14)))
+        for m in number.finditer(text):
+            seen += 1
+            assert starts.match(text, m.start()), (text, m.group(0))
+    assert seen > 5000
 
 
 # --- listing search slots ---------------------------------------------------------------

@@ -275,3 +275,32 @@ def test_unsubscribe_erases_the_conversation(wechat, openid, app):
 def test_location_message_is_answered(wechat, openid):
     text = reply_text(wechat.reply(wechat.post(location_xml(openid, 36.30, 120.30))))
     assert "公里" in text
+
+
+def test_the_wsgi_layer_answers_as_flask_does(wechat, openid):
+    """The common POSTs are answered ahead of Flask (bot/web/wechat_wsgi.py); a query string with an
+    escape in it (``via=flask+view``) goes to Flask's view: the same status, headers and reply either way,
+    refusals included."""
+    def both(xml_for, *, encrypt=False, spoil=None):
+        out = []
+        for n, extra in enumerate(({}, {"via": "flask view"})):
+            q = {**wechat.query(), **extra}
+            if spoil:
+                q.update(spoil)
+            out.append(wechat.post(xml_for(f"{openid}{n}"), encrypt=encrypt, query=q))
+        return out
+
+    def same(a, b, reply=True, encrypted=False):
+        assert (a.status, a.headers.to_wsgi_list()[:1]) == (b.status, b.headers.to_wsgi_list()[:1])
+        assert [k for k, _ in a.headers.to_wsgi_list()] == [k for k, _ in b.headers.to_wsgi_list()]
+        if reply:
+            assert reply_text(wechat.reply(a, encrypted)) == reply_text(wechat.reply(b, encrypted))
+        else:
+            assert a.get_data() == b.get_data()
+
+    for text in ("你好", "1", "登记"):
+        same(*both(lambda o: text_xml(o, text)))
+        same(*both(lambda o: text_xml(o, text), encrypt=True), encrypted=True)
+    same(*both(lambda o: event_xml(o, "LOCATION")), reply=False)  # "success"
+    same(*both(lambda o: text_xml(o, "你好"), spoil={"signature": "0" * 40}), reply=False)  # 403
+    same(*both(lambda o: "<xml><ToUserName>x</ToUserName>"), reply=False)  # 400

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from ..form_spec import FORM, FormSpec
 from ..knowledge.loader import Knowledge
+from ..nlu import reading_cache
 from ..nlu.commands import Commands
 from ..nlu.reading import Reading
 from ..store.conversation_state import ConversationState, InquiryForm
@@ -14,12 +15,20 @@ from .replies import Article, Incoming, Reply
 from .states import State
 
 
+# each stored value's state, looked up in a dict (asked several times a message; ``State(value)`` goes
+# through the enum's metaclass each time)
+_STATES = {s.value: s for s in State}
+
+
 def state_of(data: ConversationState) -> State:
     """The stored state; a conversation stored when the form had one state per field ("form:phone")
     is asking that field."""
     value = data.state
+    state = _STATES.get(value)
+    if state is not None:
+        return state
     try:
-        return State(value)
+        return State(value)  # a State itself (an enum member hashes by its name, not its value)
     except ValueError:
         pass
     form = data.form
@@ -81,7 +90,7 @@ class Turn:
     @cached_property
     def reading(self) -> Reading:
         """Understanding's one reading of this message, in the context the conversation is in."""
-        return self.nlu.read(self.text, context_of(self.data, self.state), self.incoming.kind)
+        return reading_cache.read(self.nlu, self.text, context_of(self.data, self.state), self.incoming.kind)
 
     def is_(self, intent: str) -> bool:
         """Whether the message means ``intent`` here (「好的」 submits at the confirmation, nowhere else)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from .normalize import Normalizer, alternation, surface, written
+from .normalize import Normalizer, alternation, starts_with, surface, written
 from .numbers import NUMBER, NUMBER_CN, parse_number, tidy
 from .vocab import Vocab
 
@@ -22,6 +22,9 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffa-z0-9()·&]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # mainland mobile: 1[3-9] + 9 digits; separators (space, dash) and a +86/86 prefix tolerated
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]{0,2})?(1[3-9](?:[\s-]{0,2}\d){9})(?!\d)")
+# what a number (numbers.NUMBER) begins with: a digit, or a character of a Chinese numeral (the
+# decimal point 点 included); tests/test_entities.py holds NUMBER to it
+NUMBER_STARTS = r"\d" + NUMBER_CN + "点"
 MAX_CHARS = 2000  # WeChat caps a text message at 2048 bytes; anything longer is not a real message
 
 
@@ -74,16 +77,20 @@ class EntityExtractor:
         bound_after = f"(?:(?P<lo2>{lo_after})|(?P<hi2>{hi_after}))?" if lo_after or hi_after else ""
         # (?<!第) and the look-ahead keep 第三方 / 三方面 from reading as 3 ㎡
         not_word = "(?![面便式案法向位])"
+        # each starts with a look-ahead for the characters its match can begin with (see starts_with)
+        area_starts = "".join(sorted({re.escape(w[0]) for w in (*v.lower_bounds.before, *v.upper_bounds.before) if w}))
         self._range = re.compile(
-            rf"(?<!第)(?P<a>{NUMBER})\s*{more}\s*(?P<ua>{unit})?\s*(?:{join})\s*"
+            rf"(?=[{NUMBER_STARTS}])(?<!第)(?P<a>{NUMBER})\s*{more}\s*(?P<ua>{unit})?\s*(?:{join})\s*"
             rf"(?P<b>{NUMBER})\s*{more}\s*(?P<ub>{unit}){not_word}")
         self._area = re.compile(
+            rf"(?=[\s{NUMBER_STARTS}{area_starts}])"
             rf"{bound_before}\s*(?<!第)(?P<n>{NUMBER})\s*{more}\s*(?P<u>{unit}){not_word}\s*{bound_after}")
 
         self._money_factor = {prep(k): f for k, f in v.money_units.items()}
         money_unit = alternation(self._money_factor)
         # 一个亿 / 两个亿: the measure word sits between numeral and unit
-        self._money = re.compile(rf"(?P<n>{NUMBER})\s*个?\s*{more}\s*(?P<u>{money_unit})?(?P<per>\s*(?:/|每))?")
+        self._money = re.compile(
+            rf"(?=[{NUMBER_STARTS}])(?P<n>{NUMBER})\s*个?\s*{more}\s*(?P<u>{money_unit})?(?P<per>\s*(?:/|每))?")
         self._tax_cues = re.compile(alternation(map(prep, v.tax_cues)))
         self._budget_cues = re.compile(alternation(map(prep, v.budget_cues)))
         self._unknown = re.compile(alternation(map(prep, v.unknown)))
@@ -101,7 +108,7 @@ class EntityExtractor:
         titles = alternation(v.contact_titles)
         # a single-character title (总, 董) followed by these is a word, not a title: 总价, 董事
         self._titled = re.compile(
-            rf"(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
+            rf"{starts_with(all_surnames)}(?<![\d{NUMBER_CN}])(?P<name>(?:{surnames})(?:{titles}))(?![价投额面共计部体量结统裁事])")
         self._surname = re.compile(f"(?:{plain})")
         self._contact_cue = re.compile(rf"(?:{alternation(v.contact_cues)})[:\s]*")
         # 我姓王: the surname alone is the contact (with its title when one follows: 我姓王,王经理 reads 王经理 above)

@@ -17,14 +17,21 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial, reduce
+from operator import add
 from typing import Any, Iterable
 
 from .normalize import surface
 from .reading import DEFAULT_QUESTION, asks_question
+
+# a column's floats added one after another from the first, as ``sums[k] += v`` did: ``sum`` does
+# exactly that up to Python 3.11; from 3.12 it compensates the rounding (other last digits), so
+# there the same additions go through ``reduce``
+_in_order_sum = sum if sys.version_info < (3, 12) else partial(reduce, add)
 
 NONE = "none"  # the class of messages that are no command (questions, a form's answers)
 ORDERS = (1, 2, 3)
@@ -51,8 +58,10 @@ def _grams(text: str, asks: bool) -> tuple[str, ...]:
     cleaned = _NOISE.sub("", _DIGITS.sub("0", _LATIN.sub(" ", folded)))
     out: list[str] = []
     if cleaned:
+        # ORDERS' pieces of ^cleaned$, the markers alone left out: the characters (cleaned has no ^ or $,
+        # they are not word characters), then every pair and every triple, each in order
         s = f"^{cleaned}$"
-        out = [s[i:i + n] for n in ORDERS for i in range(len(s) - n + 1) if s[i:i + n] not in ("^", "$", "^$")]
+        out = [*cleaned, *map(add, s, s[1:]), *map(add, map(add, s, s[1:]), s[2:])]
     out += [f"{WORD}{w}" for w in words]
     out += [f"{WORD}{a}_{b}" for a, b in zip(words, words[1:])]
     if words and not cleaned:  # a message only of latin words: its first and its last
@@ -118,15 +127,13 @@ class IntentModel:
     def probs(self, text: str, asks: bool) -> dict[str, float]:
         """P(class | message): averaged log-likelihood (uniform prior), sharpened, normalised.
         ``asks``: whether the message asks something, by the knowledge's question words."""
-        loglik = self.loglik
-        g = [x for x in grams(text, asks) if x in loglik]
-        if not g:
+        # the known pieces' rows, in the message's order; each class's column summed in C, in that same
+        # order (a Python loop over pieces and classes was the costliest part of a command's reading)
+        rows = [row for row in map(self.loglik.get, grams(text, asks)) if row is not None]
+        if not rows:
             return {}
-        sums = [0.0] * len(self.classes)
-        for x in g:
-            for k, v in enumerate(loglik[x]):
-                sums[k] += v
-        scaled = [self.sharpness * s / len(g) for s in sums]
+        n, sharpness = len(rows), self.sharpness
+        scaled = [sharpness * s / n for s in map(_in_order_sum, zip(*rows))]
         top = max(scaled)
         exps = [math.exp(v - top) for v in scaled]
         total = sum(exps)
