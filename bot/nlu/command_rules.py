@@ -53,6 +53,11 @@ COURTESY = frozenset({"greeting", "thanks"})
 # intents a negation turns into their opposite or into nothing (「别提交」「没想登记」「不要人工」); in
 # the others' words a 没 or 不 says something else (「接上回没填完的」 continues)
 NEGATABLE = frozenset({"confirm", "lead", "handoff", "modify", "interest", "restart", "more", "forget_me"})
+# intents whose words are negations themselves (不用, 不登记, 不填): a 不 at their start negates no other intent
+NEGATIVE = frozenset({"deny", "cancel", "skip"})
+# intents as often said with a negation as without (「信息没有错」 confirms, 「行业填的不准确」 corrects): a reading of
+# them with none of their words is not taken for negated because the message negates something
+SAID_NEGATIVELY = frozenset({"confirm", "modify"})
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 # a reading that goes on with the form against one that ends it: when a message has the words of both
 # (「不填了,全部作废」「上回的不要了」), the model weighs in rather than the first word list that fits;

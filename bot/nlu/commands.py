@@ -20,10 +20,10 @@ from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            QUESTION_MARGIN, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
-from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
-                             offer_pattern)
-from .command_text import LEADING, bare, clean, context_row
+                            NEGATIVE, QUESTION_MARGIN, RIVALS, SAID_NEGATIVELY, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
+from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, in_reach, negation_heads, company_name, contact_name, correction,
+                             offer_pattern, requests)
+from .command_text import LEADING, bare, clean, context_row, item_named
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import Folder, surface
@@ -184,8 +184,11 @@ class Commands:
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
                 and self.scores(text).get(intent, 0.0) < EXACT):
             return None, scores
-        if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
-                                   or self._a_value(intent, text, context)):
+        if context == "resume" and intent != "affirm" and self._negation("restart", text) == "negated":
+            return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
+        if intent in NEGATABLE and self._negated(intent, text):
+            return self._unnegated(intent, text, scores), scores
+        if intent is not None and self._a_value(intent, text, context):
             return None, scores
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
             return "modify", {**scores, "modify": max(scores.get("modify", 0.0), ACCEPT)}
@@ -210,14 +213,59 @@ class Commands:
             return False
         return self.field_named(text) == field or self.scores(text).get("explain", 0.0) >= EXPLAIN_LEAN
 
-    def _negated(self, name: str, text: str) -> bool:
-        """「别提交」「没想登记」: the intent's words are all there negated and none as said (the words of
-        cancel, deny and skip, 不提交, are negations themselves and stay)."""
+    def _negation(self, name: str, text: str) -> str:
+        """How a message says the intent's words: "said", "negated" (「别让人给我打电话」「这间不太合适」:
+        every one in the reach of a negation of its clause, or the subject of one that is) or "absent".
+        The words of cancel, deny and skip, 不提交, are negations themselves and say what they say."""
         cleaned = clean(text)
         if cleaned in self._exact[name]:
-            return False
-        found = [(at, word) for at, word, owners in self._spotter.find(cleaned) if ("word", name) in owners]
-        return bool(found) and not any(allowed(cleaned, at, word) for at, word in found)
+            return "said"
+        negated = False
+        for clause in self._clause_texts(text):
+            found = self._spotter.find(clause)
+            heads = negation_heads(clause, self._evaluations(clause, found))
+            flags = [in_reach(clause, at, heads) or not allowed(clause, at, word)
+                     for at, word in sorted((at, word) for at, word, owners in found if ("word", name) in owners)]
+            for i, flag in enumerate(flags):
+                if not flag and not any(flags[i + 1:]):  # 「这间」 before 「不太合适」 is what is not liked
+                    return "said"
+            negated = negated or any(flags)
+        return "negated" if negated else "absent"
+
+    def _negated(self, name: str, text: str) -> bool:
+        """「别提交」「没想登记」「暂时不需要派人跟我联系」: the intent's words negated and none said; a
+        reading with none of its words (the model's) is negated when the message is one clause that
+        negates something."""
+        how = self._negation(name, text)
+        if how != "absent" or name in SAID_NEGATIVELY:
+            return how == "negated"
+        clauses = self._clause_texts(text)
+        return len(clauses) == 1 and bool(negation_heads(clauses[0],
+                                                         self._evaluations(clauses[0], self._spotter.find(clauses[0]))))
+
+    def _evaluations(self, clause: str, found) -> list[int]:
+        """Where a 不 or 没 of a clause is no negation: at the start of a command word that says how things
+        are (「没问题」「不错」; a negation's own words, 不用, 不填, do negate) or inside a word of
+        ``not_negating`` (「差不多」「不好意思」)."""
+        out = [at for at, word, owners in found
+               if word[0] in NEGATION and any(r == "word" and n not in NEGATIVE for r, n in owners)]
+        for word in self._words_about.get("not_negating", ()):
+            at = clause.find(word)
+            while at >= 0:
+                out += [at + k for k, ch in enumerate(word) if ch in NEGATION]
+                at = clause.find(word, at + 1)
+        return out
+
+    @staticmethod
+    def _clause_texts(text: str) -> list[str]:
+        return [c for c in (clean(p) for p in CLAUSE_SPLIT.split(surface(text))) if c]
+
+    def _unnegated(self, negated: str, text: str, scores: dict[str, float]) -> str | None:
+        """What a message says besides the intent it negates (「不要转人工,直接提交」 submits): the best other
+        reading at ACCEPT, not a negation's (the negation was about the other intent) nor negated itself."""
+        rest = [n for n, v in scores.items() if v >= ACCEPT and n != negated and n not in NEGATIVE
+                and not (n in NEGATABLE and self._negated(n, text))]
+        return max(rest, key=scores.__getitem__) if rest else None
 
     def _a_value(self, name: str, text: str, context: str) -> bool:
         """At the form's company or name question, a name holding a command word is that name:
@@ -257,8 +305,9 @@ class Commands:
         return "".join(parts) if changed else text
 
     def asks(self, text: str) -> bool:
-        """Whether ``text`` asks something, by this knowledge's question words."""
-        return asks_question(text, self.question)
+        """Whether ``text`` asks something, by this knowledge's question words; a polite request
+        (「能不能安排人联系我」) asks for something to be done and is none."""
+        return asks_question(text, self.question) and not requests(clean(text))
 
     def asks_about(self, text: str) -> bool:
         """「转人工以后要等多久」: a question about a command's consequences, cost or requirements
@@ -307,6 +356,11 @@ class Commands:
             return ruled, fused
         # asking what something means or who answers is no sign of another question (还有吗 may be one)
         accept = self._fused_accept + (QUESTION_MARGIN if self.asks(text) and best not in QUESTION_INTENTS else 0.0)
+        if best == ruled and best not in QUESTION_INTENTS and plausible[best] < probs.get(NONE, 0.0):
+            # the model reads no command at all (「第二个带装修吗」 asks about a listing): the word lists'
+            # reading, only partly made of its words, stands on the fused score alone (a question that is
+            # itself the command, 什么意思, is no sign of that)
+            return (best if fused[best] >= accept else None), fused
         if best == ruled:
             # the word lists and the model agree: two readings that are each fairly sure are, together,
             # surer than either (「有没有人工」 is a call for a person, not the FAQ entry it resembles)
@@ -347,6 +401,11 @@ class Commands:
     def after_field(self, text: str) -> str:
         """What follows the field word in 「公司改成蓝海科技」: the new value, if one was given."""
         return self._fields.after(text)
+
+    @staticmethod
+    def item_named(text: str) -> int | None:
+        """The list item a message begins with and says more about (「第二个带装修吗」: 2), or None."""
+        return item_named(clean(text))
 
     @staticmethod
     def digit(text: str) -> int | None:
