@@ -23,8 +23,11 @@ declare(
     "location_type_results", "location_far", "location_what_any", "location_reported", "nearby_ask_location",
     "area_sqm", "area_mu", "type_factory", "type_land", "type_office", "type_apartment", "type_warehouse",
     "type_lab", "deal_rent", "deal_sale", "search_beyond", "search_beyond_none", "refine_bigger", "refine_smaller",
-    "refine_cheaper", "search_what_any", owner="search",
+    "refine_cheaper", "search_what_any", "listing_asked", owner="search",
 )
+
+# how many messages after a list 「第二个…」 still names an item of it
+ITEM_TURNS = 3
 
 
 def looks_like_search(t: Turn) -> bool:
@@ -296,3 +299,32 @@ def listed_several(t: Turn) -> bool:
 def which_listing(t: Turn) -> State:
     t.say("which_listing")
     return State.IDLE
+
+
+def named_listing(t: Turn) -> str | None:
+    """The listing a message names by its number in the list shown lately (「第二个带装修吗」「第三个我中意」)."""
+    n = t.commands.item_named(t.text)
+    data = t.data
+    if n is None or data.choices_turn is None or data.choices_turn < data.turn - ITEM_TURNS:
+        return None
+    listed = [c["id"] for c in data.choices if c.get("kind") == "listing"]
+    return listed[n - 1] if len(listed) == len(data.choices) and 0 < n <= len(listed) else None
+
+
+def asks_about_listed(t: Turn) -> bool:
+    """「第二个带装修吗」: no command, about a listing of the list just shown."""
+    return t.reading.intent is None and named_listing(t) is not None
+
+
+def about_listed(t: Turn) -> State:
+    """What is known of the listing asked about: its details, and who answers what they do not say."""
+    listing_id = named_listing(t)
+    state = details(t, listing_id)
+    if listing_id in t.kb.listing_by_id:
+        t.say("listing_asked", digit=t.commands.item_named(t.text))
+    return state
+
+
+def interest_listing(t: Turn) -> str | None:
+    """The listing an interest means: the one named by its number, else the one last opened or listed alone."""
+    return named_listing(t) or last_viewed(t)
