@@ -129,3 +129,15 @@ def test_not_starting_over_continues_the_kept_form(wechat, openid, msg, app):
         assert msg("form_resume_offer") in wechat.say(openid, "你好")
         text = wechat.say(openid, "不想重新填")
         assert msg("form_resume") in text and msg("ask_industry") in text
+
+
+# --- a word said twice, erasing against stopping, the words of giving up ----------------------
+@pytest.mark.parametrize("text, context, want", [
+    ("行啊行啊", "confirm", "confirm"),  # 行啊, said twice
+    ("把我信息全删了 不填了", "prompt:phone", "forget_me"),  # erasing outweighs skipping the question
+    ("这表我不交了 作罢", "confirm", "cancel"),
+    ("目前不交税", "prompt:tax", "none"),  # an answer: no tax paid yet, the form goes on
+    ("二号那个可以养殖吗", "list_shown", "none"),  # a question about the item it names
+])
+def test_more_readings_in_context(nlu, text, context, want):
+    _reads(nlu, text, context, want)

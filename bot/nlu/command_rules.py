@@ -62,7 +62,9 @@ CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confir
 # a reading that goes on with the form against one that ends it: when a message has the words of both
 # (「不填了,全部作废」「上回的不要了」), the model weighs in rather than the first word list that fits;
 # tried for every pair of intents, it cost more readings than it won (the word lists are right more often)
-RIVALS = {"skip": ("cancel",), "affirm": ("deny", "cancel")}
+# erasing one's data against going on or stopping (「把我信息全删了,不填了」): the model, which has the erase
+# words to go by (MODEL_NEEDS_WORDS), weighs in
+RIVALS = {"skip": ("cancel", "forget_me"), "cancel": ("forget_me",), "affirm": ("deny", "cancel")}
 # a question at a form's question whose words lean this much to 什么意思 (its ``keywords`` cover part of
 # it: 「要不要写全称」) asks what the question means, even below ACCEPT
 EXPLAIN_LEAN = 65.0

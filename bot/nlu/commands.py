@@ -102,6 +102,9 @@ class Commands:
             return {}
         out: dict[str, float] = {}
         whole = {cleaned, bare(text), LEADING.sub("", bare(text))}
+        half = len(cleaned) // 2
+        if half >= 2 and cleaned[:half] == cleaned[half:]:  # 「行啊行啊」「取消取消」: the word said twice
+            whole |= {cleaned[:half], bare(cleaned[:half])}
         blocked: set[str] = set()  # intents whose words this message has only inside a longer word (人工智能)
         present: dict[str, set[str]] = {}  # each intent's words in the message
         neutral: set[int] = set()
@@ -188,6 +191,9 @@ class Commands:
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negated(intent, text):
             return self._unnegated(intent, text, scores), scores
+        if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
+                and self.item_named(text) is not None):
+            return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
         if intent is not None and self._a_value(intent, text, context):
             return None, scores
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
