@@ -47,6 +47,10 @@ PROMPT_MODEL = {"explain": 0.0, "skip": 85.0}
 ASKING_INTENTS = frozenset({"explain", "identity", "listings", "more"})
 # intents whose every wording is a question: the model needs no QUESTION_MARGIN for them
 QUESTION_INTENTS = frozenset({"explain", "identity"})
+# intents people ask for with a question (「什么意思」「怎么登记」): where the model reads such a message as no
+# command, the word lists' reading of it still stands (for the others a question the model takes for no
+# command, 「第二个带装修吗」, is one)
+ASKED_FOR = QUESTION_INTENTS | {"lead"}
 # what is said around a command rather than as one: a clause of these (「您好,…」「…,谢谢」) does not
 # make the message that command
 COURTESY = frozenset({"greeting", "thanks"})

@@ -20,7 +20,7 @@ from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
 from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            NEGATIVE, QUESTION_MARGIN, RIVALS, SAID_NEGATIVELY, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
+                            NEGATIVE, QUESTION_MARGIN, RIVALS, SAID_NEGATIVELY, ASKED_FOR, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
 from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, in_reach, negation_heads, company_name, contact_name, correction,
                              offer_pattern, requests)
 from .command_text import LEADING, bare, clean, context_row, item_named
@@ -362,10 +362,9 @@ class Commands:
             return ruled, fused
         # asking what something means or who answers is no sign of another question (还有吗 may be one)
         accept = self._fused_accept + (QUESTION_MARGIN if self.asks(text) and best not in QUESTION_INTENTS else 0.0)
-        if best == ruled and best not in QUESTION_INTENTS and plausible[best] < probs.get(NONE, 0.0):
+        if best == ruled and best not in ASKED_FOR and plausible[best] < probs.get(NONE, 0.0):
             # the model reads no command at all (「第二个带装修吗」 asks about a listing): the word lists'
-            # reading, only partly made of its words, stands on the fused score alone (a question that is
-            # itself the command, 什么意思, is no sign of that)
+            # reading, only partly made of its words, stands on the fused score alone (see ASKED_FOR)
             return (best if fused[best] >= accept else None), fused
         if best == ruled:
             # the word lists and the model agree: two readings that are each fairly sure are, together,
