@@ -141,3 +141,10 @@ def test_not_starting_over_continues_the_kept_form(wechat, openid, msg, app):
 ])
 def test_more_readings_in_context(nlu, text, context, want):
     _reads(nlu, text, context, want)
+
+
+def test_a_verb_negated_and_said_again_asks(nlu):
+    """「近不近」 asks whether, for commands (「第二套离地铁近不近」 is no interest in it); 「不要不要」 says no."""
+    assert nlu.commands.asks("离地铁近不近") and nlu.commands.asks("带不带办公室")
+    assert not nlu.commands.asks("不要不要") and not nlu.commands.asks("差不多就行")
+    _reads(nlu, "第二套离地铁近不近", "list_shown", "none")

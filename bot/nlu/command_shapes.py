@@ -103,3 +103,14 @@ def in_reach(clause: str, at: int, heads: Iterable[int]) -> bool:
         if head < at <= head + NEGATION_REACH + 1 and not _REACH_ENDS.intersection(clause[head + 1:at]):
             return True
     return False
+
+
+# 「离地铁近不近」「带不带办公室」「去没去过」: a verb or adjective said, negated and said again asks whether;
+# added to the knowledge's question words when commands are read (and when their model is fitted), not
+# where FAQ matching looks for the clause that asks
+A_NOT_A = r"(?<![不没])(?P<a_not_a>[^\W\d_不没])[不没](?P=a_not_a)"
+
+
+def command_question(question: str) -> re.Pattern[str]:
+    """The knowledge's question words (intents.yaml ``question``) with A_NOT_A: what asks, for commands."""
+    return re.compile(f"(?:{question})|{A_NOT_A}")

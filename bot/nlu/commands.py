@@ -22,7 +22,7 @@ from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_
                             FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
                             NEGATIVE, QUESTION_MARGIN, RIVALS, SAID_NEGATIVELY, ASKED_FOR, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
 from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, in_reach, negation_heads, company_name, contact_name, correction,
-                             offer_pattern, requests)
+                             offer_pattern, requests, command_question)
 from .command_text import LEADING, bare, clean, context_row, item_named
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
@@ -39,6 +39,7 @@ class Commands:
                  model: IntentModel | None = None, fusion: tuple[float, float] = (RULE_SHARE, FUSED_ACCEPT)):
         self._norm = normalize or clean
         self.question = re.compile(intents.question)  # this knowledge's question words (intents.yaml)
+        self._asking = command_question(intents.question)  # ... and 「近不近」, for commands
         self.model = model
         self._rule_share, self._fused_accept = fusion
         self._probs = lru_cache(maxsize=2048)(model.probs) if model is not None else None
@@ -313,7 +314,7 @@ class Commands:
     def asks(self, text: str) -> bool:
         """Whether ``text`` asks something, by this knowledge's question words; a polite request
         (「能不能安排人联系我」) asks for something to be done and is none."""
-        return asks_question(text, self.question) and not requests(clean(text))
+        return asks_question(text, self._asking) and not requests(clean(text))
 
     def asks_about(self, text: str) -> bool:
         """「转人工以后要等多久」: a question about a command's consequences, cost or requirements

@@ -16,14 +16,13 @@ holds counts, not floats: the same data give the same file byte for byte.
 """
 from __future__ import annotations
 
-import re
-
 import hashlib
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from .command_shapes import command_question
 from .intent_model import NONE, fit_counts
 
 MODEL_FILE = "command_model.yaml"
@@ -90,8 +89,8 @@ def fit(kb: Any, data_paths: Iterable[str | Path]) -> dict[str, Any]:
     # read as the commands are read: a sign (👌) as the word it stands for
     signs = str.maketrans({sign: f" {word} " for sign, word in kb.intents.signs.items()})
     data = [(text.translate(signs), label) for text, label in samples(kb, data_paths)]
-    # a message asks by this knowledge's question words, as when it is read
-    classes, counts, docs = fit_counts(data, re.compile(kb.intents.question))
+    # a message asks by this knowledge's question words (and 「近不近」), as when it is read
+    classes, counts, docs = fit_counts(data, command_question(kb.intents.question))
     return {"alpha": ALPHA, "sharpness": SHARPNESS, "intents_digest": intents_digest(kb.intents),
             "trained_on": docs, "counts": counts}
 
