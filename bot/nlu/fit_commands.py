@@ -3,9 +3,10 @@
 What it learns from, each message with its class:
 - every ``exact``, ``contains`` and ``examples`` wording of each intent in intents.yaml;
 - the labelled command sets (``commands:`` of tests/data/commands.yaml, commands_tuning3.yaml,
-  commands_tuning4.yaml, commands_dev6.yaml and commands_dev7.yaml -- never an unseen set: text, state, intent), a
-  ``none`` only when the same words are not a command in another context (「好的」 is nothing at
-  idle but a confirmation at the confirmation step: the context, not the model, decides that);
+  commands_tuning4.yaml, commands_dev6.yaml, commands_dev7.yaml and commands_dev8.yaml -- never an
+  unseen set: text, state, intent), a ``none`` only when the same words are not a command in another
+  context (「好的」 is nothing at idle but a confirmation at the confirmation step: the context, not the
+  model, decides that);
 - every FAQ question (a question is not a command) and the form's labelled answers that are a
   value (「人工智能」 as an industry, a phone number), 「不知道」 or what the form asks again about, as
   ``none``; its confirmation-step answers
@@ -27,7 +28,7 @@ from .intent_model import NONE, fit_counts
 
 MODEL_FILE = "command_model.yaml"
 TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/commands_tuning3.yaml", "tests/data/commands_tuning4.yaml",
-                 "tests/data/commands_dev6.yaml", "tests/data/commands_dev7.yaml",
+                 "tests/data/commands_dev6.yaml", "tests/data/commands_dev7.yaml", "tests/data/commands_dev8.yaml",
                  "tests/data/form_answers.yaml")
 ALPHA, SHARPNESS = 0.5, 6.0
 _HEADER = ("# 指令的统计模型(按字、两字、三字片段计数):由 parkbot kb fit-commands 根据 intents.yaml、常见问题和标注集生成,\n"
