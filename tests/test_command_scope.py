@@ -7,6 +7,7 @@ import pytest
 from bot.knowledge.loader import load_knowledge
 from bot.nlu import Understanding
 from bot.nlu.command_shapes import in_reach, negation_heads, requests
+from bot.dialogue.listings import facts
 from bot.nlu.command_text import clean, item_named
 from bot.nlu.eval import command_hit
 from tests.conftest import KNOWLEDGE
@@ -100,6 +101,24 @@ def test_a_question_about_the_second_listing_answers_from_it(wechat, openid, kb,
     assert shown[2] in text and msg("listing_asked", digit=3) in text
 
 
+def test_a_question_about_a_listing_answers_from_what_its_details_say(wechat, openid, kb, msg):
+    shown = _listed(wechat, openid, kb)
+    digit, item = next((i, x) for i, title in enumerate(shown, 1) for x in kb.listings
+                       if x.title == title and "层高" in (x.description or ""))
+    wechat.say(openid, str(digit))  # its details
+    text = wechat.say(openid, "层高多少")
+    assert text.startswith(msg("listing_fact", title=item.title, facts="").rstrip("。")) and "层高" in text
+    assert msg("not_sure", hotline=kb.park.contacts.hotline) not in text
+    # what the details do not say is said to be missing, still about the same listing
+    assert wechat.say(openid, "带不带中央空调") == msg("listing_fact_missing", title=item.title)
+    # a named item of the list: what its details say of the question
+    other = next(x for x in kb.listings if x.title == shown[0])
+    text = wechat.say(openid, "第一个面积多大")
+    assert text.startswith(msg("listing_fact", title=other.title, facts="").rstrip("。"))
+    # a question the knowledge base answers outright is answered from it
+    assert "「" not in wechat.say(openid, "园区有什么优惠政策")
+
+
 def test_interest_in_a_listing_named_by_its_number_registers_that_one(wechat, openid, kb, msg, app):
     shown = _listed(wechat, openid, kb)
     wechat.say(openid, "1")  # the first one opened: 「第三个」 still means the third
@@ -148,3 +167,12 @@ def test_a_verb_negated_and_said_again_asks(nlu):
     assert nlu.commands.asks("离地铁近不近") and nlu.commands.asks("带不带办公室")
     assert not nlu.commands.asks("不要不要") and not nlu.commands.asks("差不多就行")
     _reads(nlu, "第二套离地铁近不近", "list_shown", "none")
+
+
+def test_facts_of_a_listing_are_the_parts_that_share_a_word_with_the_question():
+    lines = ["面积：2,500㎡", "价格：4800元/㎡", "单层厂房，层高8米，可办环评，适合海洋生物、食品加工等小型生产。"]
+    assert facts(lines, "层高多少") == ["层高8米"]
+    assert facts(lines, "面积多大") == ["面积：2,500㎡"]  # a number's thousands stay with it
+    assert facts(lines, "可以做食品加工吗") == ["适合海洋生物、食品加工等小型生产"]
+    assert facts(lines, "带装修吗") == []
+    assert facts(lines, "这个可以吗") == []  # nothing but the question's frame

@@ -159,6 +159,7 @@ _IDLE_ROUTES = [
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
     Route("listings", search.wants_listings, search.run, (State.IDLE, State.SEARCH)),
+    Route("about the listing shown", search.asks_about_viewed, search.about_viewed, (State.IDLE,)),
     Route("lead", _is("lead"), lambda t: form.start(t, search.just_viewed(t)), ALL_FORM),
     Route("this one", lambda t: t.is_("interest") and search.interest_listing(t) is not None, _interest, ALL_FORM),
     Route("which one", lambda t: t.is_("interest") and search.listed_several(t), search.which_listing, (State.IDLE,)),
