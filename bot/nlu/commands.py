@@ -18,11 +18,13 @@ from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
-from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
-                            FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            NEGATIVE, QUESTION_MARGIN, RIVALS, SAID_NEGATIVELY, ASKED_FOR, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
-from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, in_reach, negation_heads, company_name, contact_name, correction,
-                             offer_pattern, requests, command_question)
+from .command_negation import Negations
+from .command_rules import (ACCEPT, ASKED_FOR, ASKING_INTENTS, CONTAINS, COURTESY, CONTEXTS, COVER_BASE, COVER_SPAN,
+                            COVER_TOP, EXACT, EXPLAIN_LEAN, FUSED_ACCEPT, FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE,
+                            NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS, QUESTION_MARGIN, RIVALS, RULE_SHARE,
+                            WORD_LISTS_ONLY)
+from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, command_question, company_name,
+                             contact_name, correction, offer_pattern, requests)
 from .command_text import LEADING, bare, clean, context_row, item_named
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
@@ -85,6 +87,7 @@ class Commands:
             + [(w, ("neutral", "")) for w in neutral]
             + [(w, ("not_in", name)) for name in self.names for w in self._not_in[name]])
         self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
+        self._negations = Negations(self._spotter, self._exact, self._words_about.get("not_negating", ()))
         # 「有没有仓库」: asking what is on offer, then a property type that ends the message
         self._offer = offer_pattern(*(self._words_about.get(g, []) for g in ("offer", "types", "tail")))
         # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
@@ -188,10 +191,10 @@ class Commands:
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
                 and self.scores(text).get(intent, 0.0) < EXACT):
             return None, scores
-        if context == "resume" and intent != "affirm" and self._negation("restart", text) == "negated":
+        if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
-        if intent in NEGATABLE and self._negated(intent, text):
-            return self._unnegated(intent, text, scores), scores
+        if intent in NEGATABLE and self._negations.negated(intent, text):
+            return self._negations.besides(intent, text, scores), scores
         if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
                 and self.item_named(text) is not None):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
@@ -219,60 +222,6 @@ class Commands:
         if row != "prompt" or not self.asks(text) or self.asks_about(text):
             return False
         return self.field_named(text) == field or self.scores(text).get("explain", 0.0) >= EXPLAIN_LEAN
-
-    def _negation(self, name: str, text: str) -> str:
-        """How a message says the intent's words: "said", "negated" (「别让人给我打电话」「这间不太合适」:
-        every one in the reach of a negation of its clause, or the subject of one that is) or "absent".
-        The words of cancel, deny and skip, 不提交, are negations themselves and say what they say."""
-        cleaned = clean(text)
-        if cleaned in self._exact[name]:
-            return "said"
-        negated = False
-        for clause in self._clause_texts(text):
-            found = self._spotter.find(clause)
-            heads = negation_heads(clause, self._evaluations(clause, found))
-            flags = [in_reach(clause, at, heads) or not allowed(clause, at, word)
-                     for at, word in sorted((at, word) for at, word, owners in found if ("word", name) in owners)]
-            for i, flag in enumerate(flags):
-                if not flag and not any(flags[i + 1:]):  # 「这间」 before 「不太合适」 is what is not liked
-                    return "said"
-            negated = negated or any(flags)
-        return "negated" if negated else "absent"
-
-    def _negated(self, name: str, text: str) -> bool:
-        """「别提交」「没想登记」「暂时不需要派人跟我联系」: the intent's words negated and none said; a
-        reading with none of its words (the model's) is negated when the message is one clause that
-        negates something."""
-        how = self._negation(name, text)
-        if how != "absent" or name in SAID_NEGATIVELY:
-            return how == "negated"
-        clauses = self._clause_texts(text)
-        return len(clauses) == 1 and bool(negation_heads(clauses[0],
-                                                         self._evaluations(clauses[0], self._spotter.find(clauses[0]))))
-
-    def _evaluations(self, clause: str, found) -> list[int]:
-        """Where a 不 or 没 of a clause is no negation: at the start of a command word that says how things
-        are (「没问题」「不错」; a negation's own words, 不用, 不填, do negate) or inside a word of
-        ``not_negating`` (「差不多」「不好意思」)."""
-        out = [at for at, word, owners in found
-               if word[0] in NEGATION and any(r == "word" and n not in NEGATIVE for r, n in owners)]
-        for word in self._words_about.get("not_negating", ()):
-            at = clause.find(word)
-            while at >= 0:
-                out += [at + k for k, ch in enumerate(word) if ch in NEGATION]
-                at = clause.find(word, at + 1)
-        return out
-
-    @staticmethod
-    def _clause_texts(text: str) -> list[str]:
-        return [c for c in (clean(p) for p in CLAUSE_SPLIT.split(surface(text))) if c]
-
-    def _unnegated(self, negated: str, text: str, scores: dict[str, float]) -> str | None:
-        """What a message says besides the intent it negates (「不要转人工,直接提交」 submits): the best other
-        reading at ACCEPT, not a negation's (the negation was about the other intent) nor negated itself."""
-        rest = [n for n, v in scores.items() if v >= ACCEPT and n != negated and n not in NEGATIVE
-                and not (n in NEGATABLE and self._negated(n, text))]
-        return max(rest, key=scores.__getitem__) if rest else None
 
     def _a_value(self, name: str, text: str, context: str) -> bool:
         """At the form's company or name question, a name holding a command word is that name:
