@@ -157,6 +157,8 @@ def test_not_starting_over_continues_the_kept_form(wechat, openid, msg, app):
     ("这表我不交了 作罢", "confirm", "cancel"),
     ("目前不交税", "prompt:tax", "none"),  # an answer: no tax paid yet, the form goes on
     ("二号那个可以养殖吗", "list_shown", "none"),  # a question about the item it names
+    ("不要提交 我再想想", "confirm", "none"),  # not yet: the filled form is kept
+    ("不提交了", "confirm", "cancel"),
 ])
 def test_more_readings_in_context(nlu, text, context, want):
     _reads(nlu, text, context, want)

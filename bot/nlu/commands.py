@@ -200,6 +200,9 @@ class Commands:
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
         if intent is not None and self._a_value(intent, text, context):
             return None, scores
+        if (context == "confirm" and intent == "cancel" and self.scores(text).get(intent, 0.0) < EXACT
+                and self.mentions("deferring", text)):
+            return None, scores  # 「不要提交,我再想想」: not yet, the filled form is not thrown away
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
             return "modify", {**scores, "modify": max(scores.get("modify", 0.0), ACCEPT)}
         if intent is None and self._asks_of_field(text, context, scores):
