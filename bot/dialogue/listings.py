@@ -134,3 +134,21 @@ def nearest(listings: Iterable[Listing], lat: float, lng: float) -> list[tuple[L
     located = [(item, distance_km(lat, lng, item.location.lat, item.location.lng))
                for item in listings if item.available and item.location is not None]
     return sorted(located, key=lambda pair: (pair[1], pair[0].id))
+
+
+# characters that frame a question about a listing rather than name what it asks (这套可以…吗, 有没有, 多少)
+_FRAME = frozenset("这那个套间栋处里儿是吗呢啊呀吧么的了可以能不没有多少几什么怎样请问你们我它该还都就要会在给")
+_PARTS = re.compile(r"[，。；;\n]+|,(?!\d)")
+_NOISE = re.compile(r"[\s\W_]+")
+
+
+def facts(lines: Iterable[str], question: str) -> list[str]:
+    """The parts of a listing's details (its lines, its description's clauses) that share a word with a
+    question about it: 「层高多少」 → 「层高8米」, 「可以办环评吗」 → 「可办环评」; none when the details do
+    not say (「带装修吗」). Two characters of the question, neither a framing one, make a word."""
+    q = _NOISE.sub("", question)
+    words = {q[i:i + 2] for i in range(len(q) - 1) if q[i] not in _FRAME and q[i + 1] not in _FRAME}
+    if not words:
+        return []
+    parts = [p.strip() for line in lines for p in _PARTS.split(line) if p.strip()]
+    return [p for p in parts if any(w in p for w in words)]

@@ -7,7 +7,8 @@ from ..knowledge.messages import declare
 from ..knowledge.schema import Listing
 from ..store.conversation_state import LastSearch
 from .choices import picked
-from .listings import AREA_KEYS, NARROWING, area_text, beyond, cheapest_first, distance_km, nearest, rank, search_filters
+from .listings import (AREA_KEYS, NARROWING, area_text, beyond, cheapest_first, distance_km, facts, nearest, rank,
+                       search_filters)
 from .replies import Article
 from .states import State
 from .turn import Turn
@@ -23,8 +24,9 @@ declare(
     "location_type_results", "location_far", "location_what_any", "location_reported", "nearby_ask_location",
     "area_sqm", "area_mu", "type_factory", "type_land", "type_office", "type_apartment", "type_warehouse",
     "type_lab", "deal_rent", "deal_sale", "search_beyond", "search_beyond_none", "refine_bigger", "refine_smaller",
-    "refine_cheaper", "search_what_any", owner="search",
+    "refine_cheaper", "search_what_any", "listing_asked", "listing_fact", "listing_fact_missing", owner="search",
 )
+
 
 
 def looks_like_search(t: Turn) -> bool:
@@ -169,18 +171,9 @@ def details(t: Turn, listing_id: str) -> State:
     if item is None:
         t.say("listing_gone")
         return State.IDLE
-    viewed = t.data.viewed
-    if listing_id in viewed:
-        viewed.remove(listing_id)
-    viewed.append(listing_id)
-    del viewed[:-10]
-    t.data.viewed_turn = t.data.turn
+    _viewing(t, listing_id)
     m = t.kb.messages
-    text = m.render(
-        "listing_details", title=item.title, type=m.render(f"type_{item.type}"), deal=m.render(f"deal_{item.deal}"),
-        area=area_text(t.kb.messages, item), price=item.price, park=item.park, district=item.district,
-        description=(item.description or "").strip(),
-    )
+    text = _details_text(t, item)
     if item.demo:
         text += "\n" + m.render("listing_demo_note")
     t.actions = [m.render("button_register")]  # channels with buttons: 登记 in one tap
@@ -192,6 +185,25 @@ def details(t: Turn, listing_id: str) -> State:
     t.say_text(text)
     t.say("listing_details_footer")
     return State.IDLE
+
+
+def _viewing(t: Turn, listing_id: str) -> None:
+    """The reply is about this listing: 「想了解这个」 or a question next means it."""
+    viewed = t.data.viewed
+    if listing_id in viewed:
+        viewed.remove(listing_id)
+    viewed.append(listing_id)
+    del viewed[:-10]
+    t.data.viewed_turn = t.data.turn
+
+
+def _details_text(t: Turn, item: Listing) -> str:
+    m = t.kb.messages
+    return m.render(
+        "listing_details", title=item.title, type=m.render(f"type_{item.type}"), deal=m.render(f"deal_{item.deal}"),
+        area=area_text(t.kb.messages, item), price=item.price, park=item.park, district=item.district,
+        description=(item.description or "").strip(),
+    )
 
 
 def pick_listing(t: Turn) -> State:
@@ -296,3 +308,63 @@ def listed_several(t: Turn) -> bool:
 def which_listing(t: Turn) -> State:
     t.say("which_listing")
     return State.IDLE
+
+
+def named_listing(t: Turn) -> str | None:
+    """The listing a message names by its number in the list shown lately (「第二个带装修吗」「第三个我中意」)."""
+    n = t.commands.item_named(t.text)
+    if n is None:
+        return None
+    data = t.data  # the numbered list shown last, however long ago, if it was one of listings
+    listed = [c["id"] for c in data.choices if c.get("kind") == "listing"]
+    return listed[n - 1] if len(listed) == len(data.choices) and 0 < n <= len(listed) else None
+
+
+def asks_about_listed(t: Turn) -> bool:
+    """「第二个带装修吗」: no command, about a listing of the list just shown."""
+    return t.reading.intent is None and named_listing(t) is not None
+
+
+def about_listed(t: Turn) -> State:
+    """What is known of the listing asked about: what its details say of it, else all its details and who
+    answers what they do not say."""
+    listing_id = named_listing(t)
+    item = t.kb.listing_by_id.get(listing_id)
+    if item is not None and _say_facts(t, item):
+        return State.IDLE
+    state = details(t, listing_id)
+    if item is not None:
+        t.say("listing_asked", digit=t.commands.item_named(t.text))
+    return state
+
+
+def _say_facts(t: Turn, item: Listing) -> bool:
+    found = facts(_details_text(t, item).splitlines()[1:], t.text)
+    if found:
+        _viewing(t, item.id)
+        t.say("listing_fact", title=item.title, facts="，".join(found))
+        if item.demo:
+            t.say("listing_demo_note")
+    return bool(found)
+
+
+def asks_about_viewed(t: Turn) -> bool:
+    """「层高多少」「这里可以办环评吗」 right after a listing's details (or an answer about it): a question
+    that names no park and that the knowledge base does not answer outright."""
+    asks = t.reading.asks or t.commands.mentions("asks_how", t.text)  # 「面积多大」 asks without a question word
+    return (t.reading.context == "listing_details" and t.reading.intent is None and asks and t.park is None
+            and t.match.status != "answer" and bool(t.data.viewed) and t.data.viewed[-1] in t.kb.listing_by_id)
+
+
+def about_viewed(t: Turn) -> State:
+    """What the details of the listing just shown say of what was asked, or that they do not say it."""
+    item = t.kb.listing_by_id[t.data.viewed[-1]]
+    if not _say_facts(t, item):
+        _viewing(t, item.id)
+        t.say("listing_fact_missing", title=item.title)
+    return State.IDLE
+
+
+def interest_listing(t: Turn) -> str | None:
+    """The listing an interest means: the one named by its number, else the one last opened or listed alone."""
+    return named_listing(t) or last_viewed(t)

@@ -130,7 +130,7 @@ def _pick_routes(*, mid_form: bool) -> list["Route"]:
 
 
 def _interest(t: Turn) -> State:
-    return form.start(t, search.last_viewed(t))
+    return form.start(t, search.interest_listing(t))
 
 
 ANYWHERE = [
@@ -154,12 +154,14 @@ _IDLE_ROUTES = [
     Route("small talk", lambda t: t.is_("thanks") or t.is_("bye") or t.is_("identity"), general.small_talk,
           (State.IDLE,)),
     *_pick_routes(mid_form=False),
+    Route("about a listed item", search.asks_about_listed, search.about_listed, (State.IDLE,)),
     Route("narrow the list", search.refines_last_search, search.refine, (State.IDLE,)),
     Route("more", _is("more"), search.more, (State.IDLE, State.SEARCH)),
     Route("nearby", search.wants_nearby, search.nearby, (State.IDLE,)),
     Route("listings", search.wants_listings, search.run, (State.IDLE, State.SEARCH)),
+    Route("about the listing shown", search.asks_about_viewed, search.about_viewed, (State.IDLE,)),
     Route("lead", _is("lead"), lambda t: form.start(t, search.just_viewed(t)), ALL_FORM),
-    Route("this one", lambda t: t.is_("interest") and search.last_viewed(t) is not None, _interest, ALL_FORM),
+    Route("this one", lambda t: t.is_("interest") and search.interest_listing(t) is not None, _interest, ALL_FORM),
     Route("which one", lambda t: t.is_("interest") and search.listed_several(t), search.which_listing, (State.IDLE,)),
     Route("lead sentence", _lead_sentence, form.start, ALL_FORM),
 ]

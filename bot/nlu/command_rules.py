@@ -47,17 +47,28 @@ PROMPT_MODEL = {"explain": 0.0, "skip": 85.0}
 ASKING_INTENTS = frozenset({"explain", "identity", "listings", "more"})
 # intents whose every wording is a question: the model needs no QUESTION_MARGIN for them
 QUESTION_INTENTS = frozenset({"explain", "identity"})
+# intents people ask for with a question (「什么意思」「怎么登记」): where the model reads such a message as no
+# command, the word lists' reading of it still stands (for the others a question the model takes for no
+# command, 「第二个带装修吗」, is one)
+ASKED_FOR = QUESTION_INTENTS | {"lead"}
 # what is said around a command rather than as one: a clause of these (「您好,…」「…,谢谢」) does not
 # make the message that command
 COURTESY = frozenset({"greeting", "thanks"})
 # intents a negation turns into their opposite or into nothing (「别提交」「没想登记」「不要人工」); in
 # the others' words a 没 or 不 says something else (「接上回没填完的」 continues)
 NEGATABLE = frozenset({"confirm", "lead", "handoff", "modify", "interest", "restart", "more", "forget_me"})
+# intents whose words are negations themselves (不用, 不登记, 不填): a 不 at their start negates no other intent
+NEGATIVE = frozenset({"deny", "cancel", "skip"})
+# intents as often said with a negation as without (「信息没有错」 confirms, 「行业填的不准确」 corrects): a reading of
+# them with none of their words is not taken for negated because the message negates something
+SAID_NEGATIVELY = frozenset({"confirm", "modify"})
 CONTEXTS = ("idle", "list_shown", "listing_details", "resume", "prompt", "confirm")
 # a reading that goes on with the form against one that ends it: when a message has the words of both
 # (「不填了,全部作废」「上回的不要了」), the model weighs in rather than the first word list that fits;
 # tried for every pair of intents, it cost more readings than it won (the word lists are right more often)
-RIVALS = {"skip": ("cancel",), "affirm": ("deny", "cancel")}
+# erasing one's data against going on or stopping (「把我信息全删了,不填了」): the model, which has the erase
+# words to go by (MODEL_NEEDS_WORDS), weighs in
+RIVALS = {"skip": ("cancel", "forget_me"), "cancel": ("forget_me",), "affirm": ("deny", "cancel")}
 # a question at a form's question whose words lean this much to 什么意思 (its ``keywords`` cover part of
 # it: 「要不要写全称」) asks what the question means, even below ACCEPT
 EXPLAIN_LEAN = 65.0

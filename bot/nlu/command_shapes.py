@@ -26,6 +26,8 @@ def allowed(text: str, at: int, word: str) -> bool:
     if word[0] in NEGATION or at == 0:
         return True
     before = text[at - 1]
+    if at >= 3 and before == "能" and text[at - 2] == "不" and text[at - 3] == before:
+        return True  # 「能不能安排个人」 asks for it politely, it negates nothing (「要不要登记」 is still undecided)
     return not (before in NEGATION or (at >= 2 and before in _NEGATED_VIA and text[at - 2] in NEGATION))
 
 
@@ -58,3 +60,57 @@ def correction(cleaned: str) -> bool:
     """Whether a message sets one value against another (「不叫海晨,叫海辰」): at the confirmation step
     that corrects an item. ``cleaned`` as commands.py ``clean`` makes it; a question is no correction."""
     return bool(_CORRECTION.search(cleaned))
+
+
+# 「能不能安排个招商的跟我对接」「麻烦让负责人联系我」「可否请专人回个电话」: a polite frame (may you, please)
+# around a verb that has someone do something for the user: a request, however it ends, not a question
+_REQUEST = re.compile(r"^(?:请问|您好|你好|那|那个|嗯|好的)?(?:能不能|能否|可不可以|可否|可以|能|麻烦|劳驾|劳烦|请)"
+                      r"(?:请|麻烦|帮忙|您|你|你们)?(?:安排|让|叫|派|请|帮我|给我|替我|找)")
+
+
+def requests(cleaned: str) -> bool:
+    """Whether a message asks someone to do something rather than asks a question (``cleaned`` as
+    commands.py ``clean`` makes it)."""
+    return bool(_REQUEST.match(cleaned))
+
+
+# how far back a negation reaches over the words between it and what it negates (「别让人给我打电话」
+# 「没打算留电话」「不需要人工服务」), within one clause, and what ends its reach (「不登了转人工」)
+NEGATION_REACH = 3
+_REACH_ENDS = frozenset("了吧啊呀呢吗嘛哈")
+
+
+def negation_heads(clause: str, evaluations: Iterable[int] = ()) -> list[int]:
+    """Where a clause negates something: each negation character that is not a question's A-not-A
+    (「能不能」「是不是」), not the end of the clause (「不了」 says no, it negates nothing after it), and not
+    the start of a word that says how things are (``evaluations``: 「没问题」「不错」「不对」)."""
+    skip = set(evaluations)
+    heads = []
+    for i, ch in enumerate(clause):
+        if ch not in NEGATION or i in skip:
+            continue
+        if 0 < i < len(clause) - 1 and clause[i - 1] == clause[i + 1]:
+            continue
+        if i == len(clause) - 1 or clause[i + 1] in _REACH_ENDS:
+            continue
+        heads.append(i)
+    return heads
+
+
+def in_reach(clause: str, at: int, heads: Iterable[int]) -> bool:
+    """Whether the word at ``at`` of a clause is negated by one of its ``heads`` (negation_heads)."""
+    for head in heads:
+        if head < at <= head + NEGATION_REACH + 1 and not _REACH_ENDS.intersection(clause[head + 1:at]):
+            return True
+    return False
+
+
+# 「离地铁近不近」「带不带办公室」「去没去过」: a verb or adjective said, negated and said again asks whether;
+# added to the knowledge's question words when commands are read (and when their model is fitted), not
+# where FAQ matching looks for the clause that asks
+A_NOT_A = r"(?<![不没])(?P<a_not_a>[^\W\d_不没])[不没](?P=a_not_a)"
+
+
+def command_question(question: str) -> re.Pattern[str]:
+    """The knowledge's question words (intents.yaml ``question``) with A_NOT_A: what asks, for commands."""
+    return re.compile(f"(?:{question})|{A_NOT_A}")

@@ -18,12 +18,14 @@ from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
 from .command_fields import FieldWords, collisions
-from .command_rules import (ACCEPT, ASKING_INTENTS, CONTAINS, COVER_BASE, COVER_SPAN, COVER_TOP, EXACT, FUSED_ACCEPT,
-                            FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS,
-                            QUESTION_MARGIN, RIVALS, EXPLAIN_LEAN, RULE_SHARE, WORD_LISTS_ONLY, COURTESY, CONTEXTS)
-from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, company_name, contact_name, correction,
-                             offer_pattern)
-from .command_text import LEADING, bare, clean, context_row
+from .command_negation import Negations
+from .command_rules import (ACCEPT, ASKED_FOR, ASKING_INTENTS, CONTAINS, COURTESY, CONTEXTS, COVER_BASE, COVER_SPAN,
+                            COVER_TOP, EXACT, EXPLAIN_LEAN, FUSED_ACCEPT, FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE,
+                            NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS, QUESTION_MARGIN, RIVALS, RULE_SHARE,
+                            WORD_LISTS_ONLY)
+from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, command_question, company_name,
+                             contact_name, correction, offer_pattern, requests)
+from .command_text import LEADING, bare, clean, context_row, item_named
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import Folder, surface
@@ -39,6 +41,7 @@ class Commands:
                  model: IntentModel | None = None, fusion: tuple[float, float] = (RULE_SHARE, FUSED_ACCEPT)):
         self._norm = normalize or clean
         self.question = re.compile(intents.question)  # this knowledge's question words (intents.yaml)
+        self._asking = command_question(intents.question)  # ... and 「近不近」, for commands
         self.model = model
         self._rule_share, self._fused_accept = fusion
         self._probs = lru_cache(maxsize=2048)(model.probs) if model is not None else None
@@ -84,6 +87,7 @@ class Commands:
             + [(w, ("neutral", "")) for w in neutral]
             + [(w, ("not_in", name)) for name in self.names for w in self._not_in[name]])
         self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
+        self._negations = Negations(self._spotter, self._exact, self._words_about.get("not_negating", ()))
         # 「有没有仓库」: asking what is on offer, then a property type that ends the message
         self._offer = offer_pattern(*(self._words_about.get(g, []) for g in ("offer", "types", "tail")))
         # the words many people type (登记, 确认, 你好, digits) are scored once per knowledge version,
@@ -102,6 +106,9 @@ class Commands:
             return {}
         out: dict[str, float] = {}
         whole = {cleaned, bare(text), LEADING.sub("", bare(text))}
+        half = len(cleaned) // 2
+        if half >= 2 and cleaned[:half] == cleaned[half:]:  # 「行啊行啊」「取消取消」: the word said twice
+            whole |= {cleaned[:half], bare(cleaned[:half])}
         blocked: set[str] = set()  # intents whose words this message has only inside a longer word (人工智能)
         present: dict[str, set[str]] = {}  # each intent's words in the message
         neutral: set[int] = set()
@@ -184,9 +191,18 @@ class Commands:
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
                 and self.scores(text).get(intent, 0.0) < EXACT):
             return None, scores
-        if intent is not None and ((intent in NEGATABLE and self._negated(intent, text))
-                                   or self._a_value(intent, text, context)):
+        if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
+            return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
+        if intent in NEGATABLE and self._negations.negated(intent, text):
+            return self._negations.besides(intent, text, scores), scores
+        if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
+                and self.item_named(text) is not None):
+            return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
+        if intent is not None and self._a_value(intent, text, context):
             return None, scores
+        if (context == "confirm" and intent == "cancel" and self.scores(text).get(intent, 0.0) < EXACT
+                and self.mentions("deferring", text)):
+            return None, scores  # 「不要提交,我再想想」: not yet, the filled form is not thrown away
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
             return "modify", {**scores, "modify": max(scores.get("modify", 0.0), ACCEPT)}
         if intent is None and self._asks_of_field(text, context, scores):
@@ -209,15 +225,6 @@ class Commands:
         if row != "prompt" or not self.asks(text) or self.asks_about(text):
             return False
         return self.field_named(text) == field or self.scores(text).get("explain", 0.0) >= EXPLAIN_LEAN
-
-    def _negated(self, name: str, text: str) -> bool:
-        """「别提交」「没想登记」: the intent's words are all there negated and none as said (the words of
-        cancel, deny and skip, 不提交, are negations themselves and stay)."""
-        cleaned = clean(text)
-        if cleaned in self._exact[name]:
-            return False
-        found = [(at, word) for at, word, owners in self._spotter.find(cleaned) if ("word", name) in owners]
-        return bool(found) and not any(allowed(cleaned, at, word) for at, word in found)
 
     def _a_value(self, name: str, text: str, context: str) -> bool:
         """At the form's company or name question, a name holding a command word is that name:
@@ -257,8 +264,9 @@ class Commands:
         return "".join(parts) if changed else text
 
     def asks(self, text: str) -> bool:
-        """Whether ``text`` asks something, by this knowledge's question words."""
-        return asks_question(text, self.question)
+        """Whether ``text`` asks something, by this knowledge's question words; a polite request
+        (「能不能安排人联系我」) asks for something to be done and is none."""
+        return asks_question(text, self._asking) and not requests(clean(text))
 
     def asks_about(self, text: str) -> bool:
         """「转人工以后要等多久」: a question about a command's consequences, cost or requirements
@@ -307,6 +315,10 @@ class Commands:
             return ruled, fused
         # asking what something means or who answers is no sign of another question (还有吗 may be one)
         accept = self._fused_accept + (QUESTION_MARGIN if self.asks(text) and best not in QUESTION_INTENTS else 0.0)
+        if best == ruled and best not in ASKED_FOR and plausible[best] < probs.get(NONE, 0.0):
+            # the model reads no command at all (「第二个带装修吗」 asks about a listing): the word lists'
+            # reading, only partly made of its words, stands on the fused score alone (see ASKED_FOR)
+            return (best if fused[best] >= accept else None), fused
         if best == ruled:
             # the word lists and the model agree: two readings that are each fairly sure are, together,
             # surer than either (「有没有人工」 is a call for a person, not the FAQ entry it resembles)
@@ -347,6 +359,11 @@ class Commands:
     def after_field(self, text: str) -> str:
         """What follows the field word in 「公司改成蓝海科技」: the new value, if one was given."""
         return self._fields.after(text)
+
+    @staticmethod
+    def item_named(text: str) -> int | None:
+        """The list item a message begins with and says more about (「第二个带装修吗」: 2), or None."""
+        return item_named(clean(text))
 
     @staticmethod
     def digit(text: str) -> int | None:

@@ -3,9 +3,10 @@
 What it learns from, each message with its class:
 - every ``exact``, ``contains`` and ``examples`` wording of each intent in intents.yaml;
 - the labelled command sets (``commands:`` of tests/data/commands.yaml, commands_tuning3.yaml,
-  commands_tuning4.yaml, commands_dev6.yaml and commands_dev7.yaml -- never an unseen set: text, state, intent), a
-  ``none`` only when the same words are not a command in another context (「好的」 is nothing at
-  idle but a confirmation at the confirmation step: the context, not the model, decides that);
+  commands_tuning4.yaml, commands_dev6.yaml, commands_dev7.yaml and commands_dev8.yaml -- never an
+  unseen set: text, state, intent), a ``none`` only when the same words are not a command in another
+  context (「好的」 is nothing at idle but a confirmation at the confirmation step: the context, not the
+  model, decides that);
 - every FAQ question (a question is not a command) and the form's labelled answers that are a
   value (「人工智能」 as an industry, a phone number), 「不知道」 or what the form asks again about, as
   ``none``; its confirmation-step answers
@@ -16,19 +17,18 @@ holds counts, not floats: the same data give the same file byte for byte.
 """
 from __future__ import annotations
 
-import re
-
 import hashlib
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from .command_shapes import command_question
 from .intent_model import NONE, fit_counts
 
 MODEL_FILE = "command_model.yaml"
 TRAINING_SETS = ("tests/data/commands.yaml", "tests/data/commands_tuning3.yaml", "tests/data/commands_tuning4.yaml",
-                 "tests/data/commands_dev6.yaml", "tests/data/commands_dev7.yaml",
+                 "tests/data/commands_dev6.yaml", "tests/data/commands_dev7.yaml", "tests/data/commands_dev8.yaml",
                  "tests/data/form_answers.yaml")
 ALPHA, SHARPNESS = 0.5, 6.0
 _HEADER = ("# 指令的统计模型(按字、两字、三字片段计数):由 parkbot kb fit-commands 根据 intents.yaml、常见问题和标注集生成,\n"
@@ -90,8 +90,8 @@ def fit(kb: Any, data_paths: Iterable[str | Path]) -> dict[str, Any]:
     # read as the commands are read: a sign (👌) as the word it stands for
     signs = str.maketrans({sign: f" {word} " for sign, word in kb.intents.signs.items()})
     data = [(text.translate(signs), label) for text, label in samples(kb, data_paths)]
-    # a message asks by this knowledge's question words, as when it is read
-    classes, counts, docs = fit_counts(data, re.compile(kb.intents.question))
+    # a message asks by this knowledge's question words (and 「近不近」), as when it is read
+    classes, counts, docs = fit_counts(data, command_question(kb.intents.question))
     return {"alpha": ALPHA, "sharpness": SHARPNESS, "intents_digest": intents_digest(kb.intents),
             "trained_on": docs, "counts": counts}
 
