@@ -22,10 +22,6 @@ def pre_fork(server, worker):
     # everything loaded so far is kept out of the collector's passes: a pass writes to every object it
     # walks, which would copy a worker's share of the master's pages into pages of its own
     gc.freeze()
-    if holder is not None:
-        from bot.knowledge.holder import trim_heap
-
-        trim_heap()  # the heap's free pages given back: each would be a resident page of every worker
 
 
 def _holder(server):

@@ -30,27 +30,14 @@ Validator = Callable[[Knowledge, dict], list]
 Warner = Callable[[Knowledge], list]
 
 
-def _give_back_memory(collect: bool = True) -> None:
-    """Return what building or reading freed (the YAML trees, build-time tables, the pickle read) to the system.
+def _give_back_memory() -> None:
+    """Return what building freed (the YAML trees, build-time tables) to the system.
 
     glibc keeps freed heap memory for the process otherwise: some 10 MB of every worker's resident
-    memory at 10 000 FAQ entries, also after a start that only read the built knowledge back (~11 MB:
-    glibc trims by itself only past a threshold that large blocks such as the pickle read raise). ``collect``: first
-    collect what the last version froze (see _freeze) and may be garbage by now; a first load has
-    nothing to collect.
+    memory at 10 000 FAQ entries. Elsewhere (no ``malloc_trim``) there is nothing to do.
     """
-    if collect:
-        gc.unfreeze()
-        gc.collect()
-    trim_heap()
-
-
-def trim_heap() -> None:
-    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing to do).
-
-    gunicorn's master calls it before forking a worker too (``gunicorn.conf.py``): a page the master
-    holds is a page of every worker's resident memory.
-    """
+    gc.unfreeze()  # what the last version froze (see _freeze) may be garbage by now
+    gc.collect()
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):
@@ -146,7 +133,8 @@ class KnowledgeHolder:
             if problems:
                 raise KnowledgeError(list(problems))
         self.warnings = [str(w) for w in self.warn(kb)] if self.warn is not None else []
-        _give_back_memory(collect)
+        if collect:
+            _give_back_memory()
         return kb, derived
 
     def current(self) -> Knowledge:
