@@ -99,7 +99,15 @@ def imports() -> None:
     print("resident memory of a fresh process after importing (cumulative, no knowledge loaded):")
     print(f"{'python alone':<36} {_rss_mb():>8.1f} MB")
     for label, name in IMPORTS:
-        importlib.import_module(name)
+        # zhconv as a worker imports it (bot/app.py): without pkg_resources
+        blocked = name == "zhconv" and "pkg_resources" not in sys.modules
+        if blocked:
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+        try:
+            importlib.import_module(name)
+        finally:
+            if blocked:
+                del sys.modules["pkg_resources"]
         if label:
             print(f"{'+ ' + label:<36} {_rss_mb():>8.1f} MB")
     print(f"{'+ the rest of the worker' + chr(39) + 's modules':<36} {_rss_mb():>8.1f} MB")

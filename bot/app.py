@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, Mapping
 
 from flask import Flask
@@ -10,6 +11,24 @@ from . import config as settings
 from .config import ConfigError
 
 __all__ = ["create_app", "ConfigError"]
+
+
+def _zhconv_without_pkg_resources() -> None:
+    """Import zhconv (the script folding of every message) with pkg_resources unavailable.
+
+    zhconv reads its dictionary through pkg_resources when it can import it, and straight from the
+    file beside its module otherwise: the same file, the same conversions. Nothing else a worker
+    runs needs pkg_resources, which costs every worker ~6 MB and 130 modules (setuptools scanning
+    every installed distribution). Blocked only while zhconv is imported, so a later ``import
+    pkg_resources`` works as usual.
+    """
+    if "zhconv" in sys.modules or "pkg_resources" in sys.modules:
+        return
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment] -- "import pkg_resources" raises ImportError
+    try:
+        import zhconv  # noqa: F401
+    finally:
+        del sys.modules["pkg_resources"]
 
 
 def _understanding(kb):
@@ -89,6 +108,7 @@ def _warnings(kb):
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory: defaults, then the environment, then ``config``."""
     cfg = settings.load(config)
+    _zhconv_without_pkg_resources()
     app = Flask(__name__)
     app.config.from_mapping(cfg)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY"]

@@ -6,9 +6,10 @@ message that says what happened (never the URL: it carries keys and tokens).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 
 class TencentError(Exception):
@@ -23,6 +24,10 @@ class TencentError(Exception):
 def call_json(session: requests.Session, method: str, url: str, *, timeout: float, label: str,
               error: type[Exception], **kwargs: Any) -> dict:
     """The JSON object of a successful call; ``error(message, errcode=..., errmsg=...)`` otherwise."""
+    # loaded by the first call, not by every process that imports the error class (a web worker
+    # that only answers messages never calls out)
+    import requests
+
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.Timeout:

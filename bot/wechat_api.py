@@ -13,14 +13,15 @@ import json
 import logging
 import re
 import time
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import urlencode
-
-import requests
 
 from bot.store.keys import Keys
 from bot.store.tokens import SharedToken, TokenBusy
 from bot.tencent_http import TencentError, call_json
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,11 @@ class WeChatAPI:
         self.timeout = timeout
         # a waiter gives up a little after the refresher's own request would have timed out
         self.lock_wait = lock_wait if lock_wait is not None else 2 * timeout + 1
-        self.session = session or requests.Session()
+        if session is None:
+            import requests  # when the API is first used, not when a worker starts
+
+            session = requests.Session()
+        self.session = session
         self.now = now
         self.tokens = SharedToken(client, keys, app_id, lock_wait=self.lock_wait)
 

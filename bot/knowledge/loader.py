@@ -197,6 +197,20 @@ def _load_messages(path: Path, problems: list[Problem], lines_out: dict, texts: 
     return Messages({k: v.strip("\n") for k, v in data.items()}) if ok else None
 
 
+def _share_field_sets(models: list[BaseModel]) -> None:
+    """One set of the fields given for all entries that give the same fields, not one per entry.
+
+    pydantic keeps with each model the names of the fields the file gave (``model_fields_set``), a set of
+    its own of ~200 bytes: 2 MB at 10 000 FAQ entries that nearly all name the same four or five. It is
+    only read (``model_dump(exclude_unset=True)``) and copied by ``model_copy``; the knowledge is never
+    assigned to after loading.
+    """
+    shared: dict[frozenset[str], set[str]] = {}
+    for model in models:
+        given = model.__pydantic_fields_set__
+        object.__setattr__(model, "__pydantic_fields_set__", shared.setdefault(frozenset(given), given))
+
+
 def load_knowledge(directory: str | Path) -> Knowledge:
     """Load and validate every file; raise :class:`KnowledgeError` on any problem."""
     directory = Path(directory)
@@ -223,6 +237,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         problems.append(Problem("messages.yaml", 1, "file is missing"))
     if problems:
         raise KnowledgeError(problems)
+    _share_field_sets([*loaded["faq.yaml"].faqs, *loaded["listings.yaml"].listings])
 
     kb = Knowledge(
         directory=directory,

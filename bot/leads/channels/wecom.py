@@ -7,12 +7,14 @@ only ``errcode == 0`` counts as delivered. Error texts never include the webhook
 from __future__ import annotations
 
 import hashlib
-
-import requests
+from typing import TYPE_CHECKING
 
 from ...tencent_http import call_json
 from ..render import Notice, wecom_markdown
 from .base import DeliveryError, MessagesProvider
+
+if TYPE_CHECKING:
+    import requests
 
 PER_MINUTE = 20  # WeCom's documented limit per robot
 
@@ -25,7 +27,11 @@ class WeComChannel:
         self.webhook = webhook
         self.messages = messages_provider
         self.timeout = timeout
-        self.session = session or requests.Session()
+        if session is None:
+            import requests  # by the process that sends, when it makes its channel: not by every web worker
+
+            session = requests.Session()
+        self.session = session
         self.rate_limit = (per_minute, 60.0)
         # one limiter per robot, named without its secret key
         self.rate_key = "wecom:" + hashlib.sha256(webhook.encode()).hexdigest()[:16]
