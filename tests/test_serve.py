@@ -34,6 +34,7 @@ def served(tmp_path, robot, redis_url, prefix, redis_client):
     env.update(BOT_DATA_DIR=str(tmp_path / "var"), PORT=str(port),
                NOTIFY_WECOM_WEBHOOK=f"{robot.url}/cgi-bin/webhook/send?key=test")
     env.pop("REDIS_URL", None)  # the newcomer's case: embedded Redis
+    env["PYTHONFAULTHANDLER"] = "1"  # a serve that will not stop prints where each thread is (SIGABRT below)
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines = []
@@ -61,8 +62,13 @@ def served(tmp_path, robot, redis_url, prefix, redis_client):
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            pytest.fail("parkbot serve did not stop on Ctrl-C")
+            proc.send_signal(signal.SIGABRT)
+            try:
+                rest = proc.communicate(timeout=10)[0]
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                rest = proc.communicate()[0]
+            pytest.fail("parkbot serve did not stop on Ctrl-C; what it printed last:\n" + rest[-6000:])
 
 
 def test_serve_answers_and_delivers_a_lead_to_staff(served, robot):
