@@ -217,6 +217,12 @@ class Commands:
             return None, scores
         return intent, scores
 
+    def declines(self, text: str) -> bool:
+        """「暂时不需要派人跟我联系」「人工就先不用了」: a message that asks nothing and says no (a ``deny``, 不用,
+        不需要) where no offer was made: a person acknowledges it, it is no question left unanswered."""
+        text = self.signed(text)
+        return not self.asks(text) and self.scores(text).get("deny", 0.0) >= ACCEPT
+
     def _asks_of_field(self, text: str, context: str, scores: dict[str, float]) -> bool:
         """「行业是指主营业务吗」「为啥一定要手机号」: at a form's question, a question that names the field
         asked, or leans to 什么意思 in words, asks what the question means (a question about something
