@@ -20,3 +20,30 @@ def test_a_question_nobody_answers_is_still_logged_beside_a_no(wechat, openid, m
 
 def test_a_command_word_still_calls_for_its_command_when_not_declined(wechat, openid, msg):
     assert wechat.say(openid, "人工") != msg("declined")
+
+
+FULL = "我是海智源公司的王经理,想租2000平厂房做海洋生物,年税收300万左右,电话13912345678"
+
+
+@pytest.mark.parametrize("text", ["不用找人工了 直接交吧", "不要转人工,直接提交"])
+def test_declining_a_person_and_submitting_in_one_message_submits(wechat, openid, leads, storage, text):
+    wechat.say(openid, FULL)
+    assert storage.load(openid).state == "form:confirm"
+    wechat.say(openid, text)
+    assert storage.load(openid).state == "idle"
+    assert len([x for x in leads.list() if x.get("openid") == openid]) == 1
+
+
+def test_declining_a_person_and_looking_on_ones_own_calls_nobody(wechat, openid, msg, kb):
+    assert wechat.say(openid, "不用转人工 我自己看看") != msg("handoff", hotline=kb.park.contacts.hotline,
+                                                          mobile=kb.park.contacts.mobile or kb.park.contacts.hotline,
+                                                          hours=kb.park.hours.text)
+
+
+@pytest.mark.parametrize("text", ["谢谢啊 先下了", "好的谢谢 那先这样"])
+def test_thanks_said_on_the_way_out_is_a_goodbye(wechat, openid, msg, kb, text):
+    assert wechat.say(openid, text) == msg("bye", hotline=kb.park.contacts.hotline)
+
+
+def test_thanks_with_praise_stays_thanks(wechat, openid, msg, kb):
+    assert wechat.say(openid, "谢谢啦,挺好的") == msg("thanks", hotline=kb.park.contacts.hotline)

@@ -21,7 +21,7 @@ from .command_fields import FieldWords, collisions
 from .command_negation import Negations
 from .command_rules import (ACCEPT, ASKED_FOR, ASKING_INTENTS, CONTAINS, COURTESY, CONTEXTS, COVER_BASE, COVER_SPAN,
                             COVER_TOP, EXACT, EXPLAIN_LEAN, FUSED_ACCEPT, FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE,
-                            NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS, QUESTION_MARGIN, RIVALS, RULE_SHARE,
+                            NEGATIVE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS, QUESTION_MARGIN, RIVALS, RULE_SHARE,
                             WORD_LISTS_ONLY)
 from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, command_question, company_name,
                              contact_name, correction, offer_pattern, requests)
@@ -194,10 +194,12 @@ class Commands:
         if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negations.negated(intent, text):
-            return self._negations.besides(intent, text, scores), scores
+            return self._negations.besides(intent, text, scores) or self._other_clause(intent, text, context), scores
         if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
                 and self.item_named(text) is not None):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
+        if intent in COURTESY and (said := self._past_courtesy(text, context)) is not None:
+            return said, scores  # 「谢谢啊,先下了」: the thanks is said on the way out
         if intent is not None and self._a_value(intent, text, context):
             return None, scores
         if (context == "confirm" and intent == "cancel" and self.scores(text).get(intent, 0.0) < EXACT
@@ -216,6 +218,32 @@ class Commands:
                 or (intent == "thanks" and not self.mentions("thanking", text))):  # 「好的」 is no thanks
             return None, scores
         return intent, scores
+
+    def _other_clause(self, negated: str, text: str, context: str) -> str | None:
+        """「不用找人工了,直接交吧」: what a clause without the negated command's words says, read alone, when it
+        is wholly that command (a negation's own reading, 不用, was about the other clause)."""
+        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
+        for part in parts if len(parts) > 1 else ():
+            if self._negations.how(negated, part) != "absent":
+                continue
+            said = self.read(part, context)[0]
+            if (said is not None and said != negated and said not in NEGATIVE
+                    and self.scores(self.signed(part)).get(said, 0.0) >= CONTAINS):  # wholly that command
+                return said
+        return None
+
+    def _past_courtesy(self, text: str, context: str) -> str | None:
+        """What a message says besides its clauses of courtesy (「谢谢啊」「您好」), read alone, when that is
+        wholly a command that is no courtesy itself."""
+        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
+        rest = [p for p in parts if max((v for n, v in self.scores(p).items() if n not in COURTESY), default=0.0) >= CONTAINS
+                or max((v for n, v in self.scores(p).items() if n in COURTESY), default=0.0) < CONTAINS]
+        if not 0 < len(rest) < len(parts):
+            return None
+        said = self.read("，".join(rest), context)[0]
+        if said in COURTESY or said == "interest":  # 「谢谢啦,挺好的」: praise goes with thanks, it picks nothing
+            return None
+        return said if self.scores("，".join(rest)).get(said, 0.0) >= CONTAINS else None
 
     def declines(self, text: str) -> bool:
         """「暂时不需要派人跟我联系」「人工就先不用了」: a message that asks nothing and says no (a ``deny``, 不用,
