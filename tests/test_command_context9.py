@@ -47,3 +47,11 @@ def test_thanks_said_on_the_way_out_is_a_goodbye(wechat, openid, msg, kb, text):
 
 def test_thanks_with_praise_stays_thanks(wechat, openid, msg, kb):
     assert wechat.say(openid, "谢谢啦,挺好的") == msg("thanks", hotline=kb.park.contacts.hotline)
+
+
+def test_choosing_a_listing_and_asking_when_to_see_it_starts_the_form_with_it(wechat, openid, msg, storage):
+    wechat.say(openid, "求租800平左右单层厂房")
+    wechat.say(openid, "1")
+    text = wechat.say(openid, "就定这间吧 什么时候能看")
+    assert msg("ask_industry") in text
+    assert len(storage.load(openid).form.listings) == 1

@@ -189,14 +189,14 @@ class Commands:
         if intent == "restart" and self.scores(text).get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
             return "modify", scores  # 「公司名写错了,重来」: a field named wrong is edited, the rest kept
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
-                and self.scores(text).get(intent, 0.0) < EXACT):
+                and self.scores(text).get(intent, 0.0) < EXACT and not self._stated(intent, text, context)):
             return None, scores
         if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negations.negated(intent, text):
             return self._negations.besides(intent, text, scores) or self._other_clause(intent, text, context), scores
         if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
-                and self.item_named(text) is not None):
+                and self.item_named(text) is not None and not self._stated(intent, text, context)):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
         if intent in COURTESY and (said := self._past_courtesy(text, context)) is not None:
             return said, scores  # 「谢谢啊,先下了」: the thanks is said on the way out
@@ -244,6 +244,12 @@ class Commands:
         if said in COURTESY or said == "interest":  # 「谢谢啦,挺好的」: praise goes with thanks, it picks nothing
             return None
         return said if self.scores("，".join(rest)).get(said, 0.0) >= CONTAINS else None
+
+    def _stated(self, name: str, text: str, context: str) -> bool:
+        """「就定这间吧,什么时候能看」「第三个挺合适,咋预约」: one clause, asking nothing, says the command
+        outright; the question in the other is what follows from it, not instead of it."""
+        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
+        return len(parts) > 1 and any(not self.asks(p) and self.read(p, context)[0] == name for p in parts)
 
     def declines(self, text: str) -> bool:
         """「暂时不需要派人跟我联系」「人工就先不用了」: a message that asks nothing and says no (a ``deny``, 不用,
