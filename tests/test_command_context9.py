@@ -55,3 +55,8 @@ def test_choosing_a_listing_and_asking_when_to_see_it_starts_the_form_with_it(we
     text = wechat.say(openid, "就定这间吧 什么时候能看")
     assert msg("ask_industry") in text
     assert len(storage.load(openid).form.listings) == 1
+
+
+def test_a_colloquial_how_at_a_form_question_explains_it(wechat, openid, msg):
+    assert msg("ask_need") in wechat.say(openid, "登记")
+    assert msg("explain_need") in wechat.say(openid, "这个咋填")
