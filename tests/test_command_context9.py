@@ -60,3 +60,23 @@ def test_choosing_a_listing_and_asking_when_to_see_it_starts_the_form_with_it(we
 def test_a_colloquial_how_at_a_form_question_explains_it(wechat, openid, msg):
     assert msg("ask_need") in wechat.say(openid, "登记")
     assert msg("explain_need") in wechat.say(openid, "这个咋填")
+
+
+@pytest.mark.parametrize("text", ["我不想看更多了", "还不想登记 先了解下"])
+def test_no_form_running_nothing_is_cancelled_unless_said(wechat, openid, msg, text):
+    wechat.say(openid, "有哪些厂房")
+    assert wechat.say(openid, text) != msg("nothing_to_cancel")
+
+
+def test_thanks_and_a_moment_to_look_it_up_mid_form_keeps_the_question(wechat, openid, msg, storage):
+    for text in ("登记", "租1500平厂房", "海洋生物", "300万", "蓝海科技", "王经理"):
+        wechat.say(openid, text)
+    assert storage.load(openid).form.asking == "phone"
+    reply = wechat.say(openid, "谢谢 稍等我查下")
+    assert msg("form_thanks") in reply
+    assert storage.load(openid).form.asking == "phone" and "phone" not in storage.load(openid).form.slots
+
+
+def test_asking_whether_registering_costs_money_starts_no_form(wechat, openid, msg, storage):
+    assert msg("ask_need") not in wechat.say(openid, "登记一下收不收钱啊")
+    assert storage.load(openid).form is None

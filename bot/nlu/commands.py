@@ -207,6 +207,9 @@ class Commands:
             return None, scores  # 「不要提交,我再想想」: not yet, the filled form is not thrown away
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
             return "modify", {**scores, "modify": max(scores.get("modify", 0.0), ACCEPT)}
+        if (intent is None and context_row(context) == "prompt" and not self.asks(text)
+                and self.mentions("thanking", text) and self.mentions("holding_on", text)):
+            return "thanks", scores  # 「谢谢,稍等我查下」: thanked, the answer is still to come
         if intent is None and self._asks_of_field(text, context, scores):
             scores = {**scores, "explain": max(scores.get("explain", 0.0), ACCEPT)}
             return "explain", scores
