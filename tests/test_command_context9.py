@@ -80,3 +80,22 @@ def test_thanks_and_a_moment_to_look_it_up_mid_form_keeps_the_question(wechat, o
 def test_asking_whether_registering_costs_money_starts_no_form(wechat, openid, msg, storage):
     assert msg("ask_need") not in wechat.say(openid, "登记一下收不收钱啊")
     assert storage.load(openid).form is None
+
+
+def test_asking_whether_a_question_may_be_left_out_explains_it(wechat, openid, msg, storage):
+    for text in ("登记", "租1500平厂房", "海洋生物"):
+        wechat.say(openid, text)
+    assert storage.load(openid).form.asking == "tax"
+    assert msg("explain_tax") in wechat.say(openid, "税收这个能不写吗")
+    assert storage.load(openid).form.asking == "tax"
+    wechat.say(openid, "这项可以不填吗,跳过")  # said outright, it is left out
+    assert storage.load(openid).form.asking != "tax"
+
+
+@pytest.mark.parametrize("text, context", [("不用找人工了 直接交吧", "confirm"), ("谢谢啊 先下了", "idle"),
+                                           ("税收这个能不写吗", "prompt:tax"), ("谢谢 稍等我查下", "prompt:phone")])
+def test_every_reading_is_among_its_scores(text, context):
+    from bot.knowledge.loader import load_knowledge
+    from bot.nlu import Understanding
+    reading = Understanding(load_knowledge("knowledge")).read(text, context)
+    assert reading.intent is not None and reading.intent in reading.scores

@@ -25,7 +25,7 @@ from .command_rules import (ACCEPT, ASKED_FOR, ASKING_INTENTS, CONTAINS, COURTES
                             WORD_LISTS_ONLY)
 from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, command_question, company_name,
                              contact_name, correction, offer_pattern, requests)
-from .command_text import LEADING, bare, clean, context_row, item_named
+from .command_text import LEADING, asks_may_not, bare, clean, context_row, item_named
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import Folder, surface
@@ -180,7 +180,14 @@ class Commands:
         return self._plausible.get(context_row(context), {})
 
     def read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
-        """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
+        """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score
+        (the intent read among them, at ACCEPT at least, however it was read)."""
+        intent, scores = self._in_context(text, context)
+        if intent is not None and intent not in scores:
+            scores = {**scores, intent: ACCEPT}
+        return intent, scores
+
+    def _in_context(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         text = self.signed(text)
         intent, scores = self._read(text, context)
         if intent == "modify" and self.scores(text).get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
@@ -213,6 +220,9 @@ class Commands:
         if intent is None and self._asks_of_field(text, context, scores):
             scores = {**scores, "explain": max(scores.get("explain", 0.0), ACCEPT)}
             return "explain", scores
+        if (context_row(context) == "prompt" and intent == "skip" and self.asks(text) and asks_may_not(clean(text))
+                and not self._stated(intent, text, context)):
+            return "explain", scores  # 「税收这个能不写吗」 asks whether it may be left out: what it is for, and how to
         if context_row(context) == "prompt" and intent == "deny":
             # 「不用了,谢谢」 at a form's question declines the form; 「这项不用了」 only the question asked
             return ("skip" if self.mentions("this_item", text) else "cancel"), scores
