@@ -99,3 +99,10 @@ def test_every_reading_is_among_its_scores(text, context):
     from bot.nlu import Understanding
     reading = Understanding(load_knowledge("knowledge")).read(text, context)
     assert reading.intent is not None and reading.intent in reading.scores
+
+
+def test_starting_over_said_in_one_clause_at_the_confirmation_restarts(wechat, openid, msg, storage):
+    wechat.say(openid, FULL)
+    assert storage.load(openid).state == "form:confirm"
+    assert msg("form_restarted") in wechat.say(openid, "全搞岔了 从第一题重来")
+    assert storage.load(openid).state == "form:asking" and storage.load(openid).form.asking == "need"

@@ -388,7 +388,14 @@ class Commands:
         if any(w in cleaned for w in self._not_in[name]):  # 「这个房东是谁」: 房东 is not 这个房
             return False
         return (name not in WORD_LISTS_ONLY.get(context_row(context), ())
-                or self._prompt_model(name, text, context, score))
+                or self._prompt_model(name, text, context, score)
+                or (context_row(context) == "confirm" and self._clause_says(name, text)))
+
+    def _clause_says(self, name: str, text: str) -> bool:
+        """「全搞岔了,从第一题重来」 at the confirmation: one clause of several is, by the word lists, the intent
+        (the other clauses only dilute its words in the whole message)."""
+        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
+        return len(parts) > 1 and any(self.scores(p).get(name, 0.0) >= ACCEPT for p in parts)
 
     def _prompt_model(self, name: str, text: str, context: str, score: float) -> bool:
         """Whether the model alone may read ``name`` at a form's question (see PROMPT_MODEL)."""
