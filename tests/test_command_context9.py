@@ -106,3 +106,11 @@ def test_starting_over_said_in_one_clause_at_the_confirmation_restarts(wechat, o
     assert storage.load(openid).state == "form:confirm"
     assert msg("form_restarted") in wechat.say(openid, "全搞岔了 从第一题重来")
     assert storage.load(openid).state == "form:asking" and storage.load(openid).form.asking == "need"
+
+
+def test_declining_a_person_mid_form_is_not_the_fields_answer(wechat, openid, msg, storage):
+    wechat.say(openid, "登记")
+    assert storage.load(openid).form.asking == "need"
+    reply = wechat.say(openid, "不要转人工 直接提交")
+    assert msg("back_to_form") in reply
+    assert storage.load(openid).form.asking == "need" and "need" not in storage.load(openid).form.slots

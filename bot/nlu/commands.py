@@ -201,7 +201,10 @@ class Commands:
         if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negations.negated(intent, text):
-            return self._negations.besides(intent, text, scores) or self._other_clause(intent, text, context), scores
+            besides = self._negations.besides(intent, text, scores)
+            if besides is None and context_row(context) in ("confirm", "prompt", "resume"):
+                besides = self._other_clause(intent, text, context)  # with a form waiting, not its answer
+            return besides, scores
         if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
                 and self.item_named(text) is not None and not self._stated(intent, text, context)):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
