@@ -17,11 +17,12 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
+from .command_clauses import clause_says, other_clause, past_courtesy, stated
 from .command_fields import FieldWords, collisions
 from .command_negation import Negations
 from .command_rules import (ACCEPT, ASKED_FOR, ASKING_INTENTS, CONTAINS, COURTESY, CONTEXTS, COVER_BASE, COVER_SPAN,
                             COVER_TOP, EXACT, EXPLAIN_LEAN, FUSED_ACCEPT, FUZZY_FLOOR, MODEL_NEEDS_WORDS, NEGATABLE,
-                            NEGATIVE, NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS, QUESTION_MARGIN, RIVALS, RULE_SHARE,
+                            NO_COMMAND, PROMPT_MODEL, QUESTION_INTENTS, QUESTION_MARGIN, RIVALS, RULE_SHARE,
                             WORD_LISTS_ONLY)
 from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, command_question, company_name,
                              contact_name, correction, offer_pattern, requests)
@@ -196,19 +197,19 @@ class Commands:
         if intent == "restart" and self.scores(text).get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
             return "modify", scores  # 「公司名写错了,重来」: a field named wrong is edited, the rest kept
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
-                and self.scores(text).get(intent, 0.0) < EXACT and not self._stated(intent, text, context)):
+                and self.scores(text).get(intent, 0.0) < EXACT and not stated(self, intent, text, context)):
             return None, scores
         if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negations.negated(intent, text):
             besides = self._negations.besides(intent, text, scores)
             if besides is None and context_row(context) in ("confirm", "prompt", "resume"):
-                besides = self._other_clause(intent, text, context)  # with a form waiting, not its answer
+                besides = other_clause(self, intent, text, context)  # with a form waiting, not its answer
             return besides, scores
         if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
-                and self.item_named(text) is not None and not self._stated(intent, text, context)):
+                and self.item_named(text) is not None and not stated(self, intent, text, context)):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
-        if intent in COURTESY and (said := self._past_courtesy(text, context)) is not None:
+        if intent in COURTESY and (said := past_courtesy(self, text, context)) is not None:
             return said, scores  # 「谢谢啊,先下了」: the thanks is said on the way out
         if intent is not None and self._a_value(intent, text, context):
             return None, scores
@@ -224,7 +225,7 @@ class Commands:
             scores = {**scores, "explain": max(scores.get("explain", 0.0), ACCEPT)}
             return "explain", scores
         if (context_row(context) == "prompt" and intent == "skip" and self.asks(text) and asks_may_not(clean(text))
-                and not self._stated(intent, text, context)):
+                and not stated(self, intent, text, context)):
             return "explain", scores  # 「税收这个能不写吗」 asks whether it may be left out: what it is for, and how to
         if context_row(context) == "prompt" and intent == "deny":
             # 「不用了,谢谢」 at a form's question declines the form; 「这项不用了」 only the question asked
@@ -234,38 +235,6 @@ class Commands:
                 or (intent == "thanks" and not self.mentions("thanking", text))):  # 「好的」 is no thanks
             return None, scores
         return intent, scores
-
-    def _other_clause(self, negated: str, text: str, context: str) -> str | None:
-        """「不用找人工了,直接交吧」: what a clause without the negated command's words says, read alone, when it
-        is wholly that command (a negation's own reading, 不用, was about the other clause)."""
-        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
-        for part in parts if len(parts) > 1 else ():
-            if self._negations.how(negated, part) != "absent":
-                continue
-            said = self.read(part, context)[0]
-            if (said is not None and said != negated and said not in NEGATIVE
-                    and self.scores(self.signed(part)).get(said, 0.0) >= CONTAINS):  # wholly that command
-                return said
-        return None
-
-    def _past_courtesy(self, text: str, context: str) -> str | None:
-        """What a message says besides its clauses of courtesy (「谢谢啊」「您好」), read alone, when that is
-        wholly a command that is no courtesy itself."""
-        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
-        rest = [p for p in parts if max((v for n, v in self.scores(p).items() if n not in COURTESY), default=0.0) >= CONTAINS
-                or max((v for n, v in self.scores(p).items() if n in COURTESY), default=0.0) < CONTAINS]
-        if not 0 < len(rest) < len(parts):
-            return None
-        said = self.read("，".join(rest), context)[0]
-        if said in COURTESY or said == "interest":  # 「谢谢啦,挺好的」: praise goes with thanks, it picks nothing
-            return None
-        return said if self.scores("，".join(rest)).get(said, 0.0) >= CONTAINS else None
-
-    def _stated(self, name: str, text: str, context: str) -> bool:
-        """「就定这间吧,什么时候能看」「第三个挺合适,咋预约」: one clause, asking nothing, says the command
-        outright; the question in the other is what follows from it, not instead of it."""
-        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
-        return len(parts) > 1 and any(not self.asks(p) and self.read(p, context)[0] == name for p in parts)
 
     def declines(self, text: str) -> bool:
         """「暂时不需要派人跟我联系」「人工就先不用了」: a message that asks nothing and says no (a ``deny``, 不用,
@@ -392,13 +361,7 @@ class Commands:
             return False
         return (name not in WORD_LISTS_ONLY.get(context_row(context), ())
                 or self._prompt_model(name, text, context, score)
-                or (context_row(context) == "confirm" and self._clause_says(name, text)))
-
-    def _clause_says(self, name: str, text: str) -> bool:
-        """「全搞岔了,从第一题重来」 at the confirmation: one clause of several is, by the word lists, the intent
-        (the other clauses only dilute its words in the whole message)."""
-        parts = [p for p in CLAUSE_SPLIT.split(surface(text)) if p]
-        return len(parts) > 1 and any(self.scores(p).get(name, 0.0) >= ACCEPT for p in parts)
+                or (context_row(context) == "confirm" and clause_says(self, name, text)))
 
     def _prompt_model(self, name: str, text: str, context: str, score: float) -> bool:
         """Whether the model alone may read ``name`` at a form's question (see PROMPT_MODEL)."""
