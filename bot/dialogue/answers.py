@@ -12,7 +12,7 @@ from .turn import Turn
 TOPIC_TURNS = 2  # a follow-up 「它在哪」 refers to what was answered at most this many messages before
 _RANK = {"answer": 2, "suggest": 1}
 
-declare("answer_invite", "did_you_mean", "suggestion_line", "pick_by_digit", "not_sure", "follow_up_line",
+declare("answer_invite", "did_you_mean", "suggestion_line", "pick_by_digit", "not_sure", "follow_up_line", "declined",
         owner="dialogue")
 
 
@@ -69,6 +69,9 @@ def answer_question(t: Turn) -> State:
         t.say("did_you_mean")
         _numbered(t, "suggestion_line", match.suggestions[:3])
         t.say("pick_by_digit")
+        return State.IDLE
+    if not t.state.in_form and match.status == "none" and t.reading.intent is None and t.nlu.commands.declines(t.text):
+        t.say("declined")  # 「暂时不需要派人联系我」: acknowledged, not logged as a question nobody answered
         return State.IDLE
     if not t.state.in_form:  # a stray reply while filling the form is not a question for admins
         unanswered, text, normalized = t.services.unanswered, t.text, match.normalized

@@ -7,6 +7,7 @@ index) and its negations (command_shapes).
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from .command_rules import ACCEPT, NEGATABLE, NEGATIVE, SAID_NEGATIVELY
@@ -33,6 +34,7 @@ class Negations:
             found = self._spotter.find(clause)
             heads = negation_heads(clause, self._evaluations(clause, found))
             flags = [in_reach(clause, at, heads) or not allowed(clause, at, word)
+                     or bool(_DECLINED_AFTER.match(clause, at + len(word)))
                      for at, word in sorted((at, word) for at, word, owners in found if ("word", name) in owners)]
             for i, flag in enumerate(flags):
                 if not flag and not any(flags[i + 1:]):
@@ -70,6 +72,11 @@ class Negations:
                 out += [at + k for k, ch in enumerate(word) if ch in NEGATION]
                 at = clause.find(word, at + 1)
         return out
+
+
+# 「人工就先不用了」「登记暂时不需要」: the command's words said first, as what the rest of the clause declines
+_DECLINED_AFTER = re.compile(r"(?:就|先|也|都|还是|暂时|暂且|目前|现在|这次)*(?:不用|不要|不需要|没必要|不必|免了|算了)"
+                             r"(?:了|吧|啦|哈|啊|呀|哦)*$")
 
 
 def _clauses(text: str) -> list[str]:

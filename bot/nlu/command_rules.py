@@ -28,9 +28,12 @@ NO_COMMAND = {"prompt": 100.0}
 # intents the model alone does not decide in a context, the word lists must read them too: at a
 # form's question 「不知道」「不想给」 are answers the form reads (unknown, asked again), not 跳过 or
 # 什么意思; at the confirmation step cancelling or restarting throws the filled form away; and an
-# assent (「可以的呀」) submits only where a form waits for it; thanks and who-are-you mid-form are said in words
+# assent (「可以的呀」) submits only where a form waits for it; thanks and who-are-you mid-form are said in words;
+# after a listing, cancelling is said in words too (「我不想看更多了」「还不想登记」 cancel nothing there; at idle
+# the model keeps it: 「不搞了」「算球了」 are how people call off what they asked for)
 WORD_LISTS_ONLY = {"prompt": frozenset({"skip", "explain", "confirm", "thanks", "identity"}),
-                   "confirm": frozenset({"cancel", "restart"}), "idle": frozenset({"confirm"})}
+                   "confirm": frozenset({"cancel", "restart"}), "idle": frozenset({"confirm"}),
+                   "list_shown": frozenset({"cancel"}), "listing_details": frozenset({"cancel"})}
 # ... nor in any context, deleting someone's data unless the message has a word for erasing (the
 # ``erase`` words of intents.yaml: 「删我数据」 asks it, 「重复的消息」 is no 删除我的信息)
 MODEL_NEEDS_WORDS = {"forget_me": "erase"}

@@ -49,3 +49,12 @@ def item_named(cleaned: str) -> int | None:
     return picked_number(m.group(0).removeprefix("那个").removeprefix("这个").removeprefix("那").removeprefix("就")
                          .removesuffix("那个").removesuffix("那套").removesuffix("那间").removesuffix("那家")
                          .removesuffix("那处"))
+
+
+# 「税收这个能不写吗」「可以不留电话吗」: asking whether a question may be left unanswered (may one not …?)
+_MAY_NOT = re.compile(r"(?:能|可以|可不可以|能不能|行)不(?:填|写|答|说|留|给|提供|透露|回答)")
+
+
+def asks_may_not(cleaned: str) -> bool:
+    """Whether a message (``clean``) asks if something may be left out, rather than leaving it out."""
+    return bool(_MAY_NOT.search(cleaned))

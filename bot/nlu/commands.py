@@ -17,6 +17,7 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 
 from ..knowledge.schema import Intents
+from .command_clauses import clause_says, other_clause, past_courtesy, stated
 from .command_fields import FieldWords, collisions
 from .command_negation import Negations
 from .command_rules import (ACCEPT, ASKED_FOR, ASKING_INTENTS, CONTAINS, COURTESY, CONTEXTS, COVER_BASE, COVER_SPAN,
@@ -25,7 +26,7 @@ from .command_rules import (ACCEPT, ASKED_FOR, ASKING_INTENTS, CONTAINS, COURTES
                             WORD_LISTS_ONLY)
 from .command_shapes import (CLAUSE_KEEP, CLAUSE_SPLIT, NEGATION, allowed, command_question, company_name,
                              contact_name, correction, offer_pattern, requests)
-from .command_text import LEADING, bare, clean, context_row, item_named
+from .command_text import LEADING, asks_may_not, bare, clean, context_row, item_named
 from .index import PhraseIndex
 from .intent_model import NONE, IntentModel
 from .normalize import Folder, surface
@@ -180,7 +181,14 @@ class Commands:
         return self._plausible.get(context_row(context), {})
 
     def read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
-        """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
+        """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score
+        (the intent read among them, at ACCEPT at least, however it was read)."""
+        intent, scores = self._in_context(text, context)
+        if intent is not None and intent not in scores:
+            scores = {**scores, intent: ACCEPT}
+        return intent, scores
+
+    def _in_context(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         text = self.signed(text)
         intent, scores = self._read(text, context)
         if intent == "modify" and self.scores(text).get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
@@ -189,15 +197,20 @@ class Commands:
         if intent == "restart" and self.scores(text).get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
             return "modify", scores  # 「公司名写错了,重来」: a field named wrong is edited, the rest kept
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
-                and self.scores(text).get(intent, 0.0) < EXACT):
+                and self.scores(text).get(intent, 0.0) < EXACT and not stated(self, intent, text, context)):
             return None, scores
         if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negations.negated(intent, text):
-            return self._negations.besides(intent, text, scores), scores
+            besides = self._negations.besides(intent, text, scores)
+            if besides is None and context_row(context) in ("confirm", "prompt", "resume"):
+                besides = other_clause(self, intent, text, context)  # with a form waiting, not its answer
+            return besides, scores
         if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
-                and self.item_named(text) is not None):
+                and self.item_named(text) is not None and not stated(self, intent, text, context)):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
+        if intent in COURTESY and (said := past_courtesy(self, text, context)) is not None:
+            return said, scores  # 「谢谢啊,先下了」: the thanks is said on the way out
         if intent is not None and self._a_value(intent, text, context):
             return None, scores
         if (context == "confirm" and intent == "cancel" and self.scores(text).get(intent, 0.0) < EXACT
@@ -205,9 +218,15 @@ class Commands:
             return None, scores  # 「不要提交,我再想想」: not yet, the filled form is not thrown away
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
             return "modify", {**scores, "modify": max(scores.get("modify", 0.0), ACCEPT)}
+        if (intent is None and context_row(context) == "prompt" and not self.asks(text)
+                and self.mentions("thanking", text) and self.mentions("holding_on", text)):
+            return "thanks", scores  # 「谢谢,稍等我查下」: thanked, the answer is still to come
         if intent is None and self._asks_of_field(text, context, scores):
             scores = {**scores, "explain": max(scores.get("explain", 0.0), ACCEPT)}
             return "explain", scores
+        if (context_row(context) == "prompt" and intent == "skip" and self.asks(text) and asks_may_not(clean(text))
+                and not stated(self, intent, text, context)):
+            return "explain", scores  # 「税收这个能不写吗」 asks whether it may be left out: what it is for, and how to
         if context_row(context) == "prompt" and intent == "deny":
             # 「不用了,谢谢」 at a form's question declines the form; 「这项不用了」 only the question asked
             return ("skip" if self.mentions("this_item", text) else "cancel"), scores
@@ -216,6 +235,12 @@ class Commands:
                 or (intent == "thanks" and not self.mentions("thanking", text))):  # 「好的」 is no thanks
             return None, scores
         return intent, scores
+
+    def declines(self, text: str) -> bool:
+        """「暂时不需要派人跟我联系」「人工就先不用了」: a message that asks nothing and says no (a ``deny``, 不用,
+        不需要) where no offer was made: a person acknowledges it, it is no question left unanswered."""
+        text = self.signed(text)
+        return not self.asks(text) and self.scores(text).get("deny", 0.0) >= ACCEPT
 
     def _asks_of_field(self, text: str, context: str, scores: dict[str, float]) -> bool:
         """「行业是指主营业务吗」「为啥一定要手机号」: at a form's question, a question that names the field
@@ -335,7 +360,8 @@ class Commands:
         if any(w in cleaned for w in self._not_in[name]):  # 「这个房东是谁」: 房东 is not 这个房
             return False
         return (name not in WORD_LISTS_ONLY.get(context_row(context), ())
-                or self._prompt_model(name, text, context, score))
+                or self._prompt_model(name, text, context, score)
+                or (context_row(context) == "confirm" and clause_says(self, name, text)))
 
     def _prompt_model(self, name: str, text: str, context: str, score: float) -> bool:
         """Whether the model alone may read ``name`` at a form's question (see PROMPT_MODEL)."""
