@@ -306,6 +306,16 @@ class PolicyWeights(Strict):
     trained_on: dict[str, int] = Field(default_factory=dict)
 
 
+class RerankWeights(Strict):
+    """rerank.yaml: the front-runner re-ranker (bot/nlu/rerank.py), written by `parkbot kb fit-rerank`."""
+
+    features: list[str] = Field(default_factory=list)
+    scale: list[float] = Field(default_factory=list)
+    weights: list[float] = Field(default_factory=list)
+    trained_on: dict[str, int] = Field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)  # entry id -> bigram -> labelled questions with it
+
+
 class CommandModel(Strict):
     """command_model.yaml: the command model's counts, written by `parkbot kb fit-commands`."""
 
@@ -381,4 +391,4 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
 }
 OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile, "campaigns.yaml": CampaignsFile,
                                                "answer_policy.yaml": PolicyWeights,
-                                               "command_model.yaml": CommandModel}
+                                               "command_model.yaml": CommandModel, "rerank.yaml": RerankWeights}
