@@ -344,8 +344,8 @@ class Understanding:
         (entry id, bigram counts) of a labelled message taken out of that entry's counts."""
         if hits is None:
             hits = self._keywords.find(norm)
-        owns = []
-        for s in top:
+        owns = [] if exclude_doc is not None else [self._items[s.item].own for s in top]
+        for s in top if exclude_doc is not None else ():
             item = self._items[s.item]
             if exclude_doc is not None and exclude_doc in self._item_docs[s.item]:
                 # leave-one-out: the paraphrase left out brings none of its bigrams

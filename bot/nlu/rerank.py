@@ -20,6 +20,8 @@ FAQ paraphrases; they live in ``knowledge/rerank.yaml``.
 from __future__ import annotations
 
 import math
+from itertools import repeat
+from operator import add, mul
 from typing import Mapping, Sequence
 
 TOP = 4  # candidates re-ordered (the right entry is within the first three for ~98 % of questions)
@@ -36,6 +38,8 @@ class Wording:
         self.totals = [n + sum(c.values()) for n, c in zip(own_sizes, labelled)]
         vocabulary = {g for c in labelled for g in c}
         self.log_v = SMOOTH * (sum(own_sizes) + len(vocabulary))  # a generous vocabulary size: smoothing only
+        # log(count + SMOOTH) for every count a bigram can have (its wording's 1 plus its labelled count)
+        self._logs = [math.log(c + SMOOTH) for c in range(max((max(c.values(), default=0) for c in labelled), default=0) + 2)]
 
     def evidence(self, bigrams: Sequence[tuple[str, str]], items: Sequence[int], owns: Sequence,
                  forget: tuple[int, Mapping[str, int]] | None = None) -> list[tuple[float, float]]:
@@ -44,19 +48,26 @@ class Wording:
         ``forget``: (entry, counts) left out of that entry's labelled counts (a message fitted on itself)."""
         out = []
         n = len(bigrams) or 1
+        log, one, none = math.log, math.log(1 + SMOOTH), math.log(SMOOTH)
+        grams, probes = [g for g, _ in bigrams], [p for _, p in bigrams]
         for i, own in zip(items, owns):
             lab = self.labelled[i]
             total = self.totals[i]
             minus = forget[1] if forget is not None and forget[0] == i else None
             if minus:
                 total -= sum(minus.values())
-            ll = seen = 0.0
-            for g, p in bigrams:
-                c = (1.0 if p in own else 0.0) + lab.get(g, 0) - (minus.get(g, 0) if minus else 0)
-                if c > 0:
-                    seen += 1
-                ll += math.log((c + SMOOTH) / (total + self.log_v))
-            out.append((ll / n, seen / n))
+            if not lab:  # most entries: their own wording only, each bigram there or not
+                seen = sum(map(own.__contains__, probes))
+                ll = seen * one + (len(bigrams) - seen) * none
+            elif minus:  # fitting only: a labelled message read with itself left out
+                counts = [(p in own) + lab.get(g, 0) - minus.get(g, 0) for g, p in bigrams]
+                seen = len(counts) - counts.count(0)
+                ll = sum([log(c + SMOOTH) for c in counts])
+            else:
+                counts = list(map(add, map(own.__contains__, probes), map(lab.get, grams, repeat(0))))
+                seen = len(counts) - counts.count(0)
+                ll = sum(map(self._logs.__getitem__, counts))
+            out.append(((ll - len(bigrams) * log(total + self.log_v)) / n, seen / n))
         best = max(ll for ll, _ in out)
         return [(ll - best, seen) for ll, seen in out]
 
@@ -65,24 +76,17 @@ def candidate_features(norm: str, content: Sequence[tuple[float, str, str]], hit
                        owns: Sequence, tolds: Sequence, wording: Sequence[tuple[float, float]]) -> list[list[float]]:
     """One feature row per candidate of ``top`` (Scored, best first; ``owns``/``tolds`` their bigram texts)."""
     best, best_cos = top[0].score, max(s.cos for s in top)
-    total = 0.0
-    covers_own = [0.0] * len(top)
-    covers_told = [0.0] * len(top)
-    for w, left, right in content:
-        total += w
-        o = [left in own or right in own for own in owns]
-        t = [oi or left in told or right in told for oi, told in zip(o, tolds)]
-        n_o, n_t = sum(o), sum(t)
-        if n_o:
-            share = w / n_o
-            for j, oj in enumerate(o):
-                if oj:
-                    covers_own[j] += share
-        if n_t:
-            share = w / n_t
-            for j, tj in enumerate(t):
-                if tj:
-                    covers_told[j] += share
+    weights, lefts, rights = zip(*content) if content else ((), (), ())
+    total = sum(weights)
+    # per candidate, which content characters its wording (and then its answer too) covers; a character
+    # covered by several front runners counts for each a share
+    in_own = [[left in own or right in own for left, right in zip(lefts, rights)] for own in owns]
+    in_told = [[o or left in told or right in told for o, left, right in zip(covered, lefts, rights)]
+               for covered, told in zip(in_own, tolds)]
+    shares_own = [w / n if n else 0.0 for w, n in zip(weights, map(sum, zip(*in_own)))]
+    shares_told = [w / n if n else 0.0 for w, n in zip(weights, map(sum, zip(*in_told)))]
+    covers_own = [sum([w for w, x in zip(shares_own, covered) if x]) for covered in in_own]
+    covers_told = [sum([w for w, x in zip(shares_told, covered) if x]) for covered in in_told]
     unique = [0.0] * len(top)
     where = {s.item: j for j, s in enumerate(top)}
     for _, phrase, owners in hits:
@@ -107,5 +111,5 @@ class Reranker:
     def order(self, rows: list[list[float]]) -> list[int]:
         """Indices of ``rows`` best first (ties keep the matcher's order)."""
         coef = self.coef
-        values = [sum(c * x for c, x in zip(coef, row)) for row in rows]
+        values = [sum(map(mul, coef, row)) for row in rows]
         return sorted(range(len(rows)), key=lambda j: (-values[j], j))
