@@ -64,3 +64,15 @@ def test_a_verbatim_paraphrase_keeps_its_entry_first():
             plain = nlu.rank(nlu.normalize(question), rerank=False)
             if plain and plain[0].ratio >= nlu.policy.verbatim:
                 assert ranked[0].item == plain[0].item
+
+
+def test_a_stale_rerank_file_is_reported_and_not_used(tmp_path):
+    from bot.tools.kb_check import check
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, kdir)
+    path = kdir / "rerank.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("features: [score, ", "features: [old_score, "),
+                    encoding="utf-8")
+    assert any("rerank.yaml" in str(p) and "fit-rerank" in str(p) for p in check(kdir))
+    assert Understanding(load_knowledge(kdir))._reranker is None  # noqa: SLF001

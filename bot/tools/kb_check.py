@@ -57,6 +57,14 @@ def problems_beyond_loading(kb, nlu) -> list[Problem]:
                             or len(weights.mean) != len(FEATURES) or len(weights.scale) != len(FEATURES)):
         problems.append(Problem("answer_policy.yaml", 1, "the answer model does not fit this version of the bot "
                                 "(the matcher's rule is used instead): run `parkbot kb fit-policy`"))
+    from ..nlu.rerank import FEATURES as RERANK_FEATURES
+
+    rerank = getattr(kb, "rerank", None)
+    if rerank is not None and rerank.weights and (rerank.features != list(RERANK_FEATURES)
+                                                  or len(rerank.weights) != len(RERANK_FEATURES)
+                                                  or len(rerank.scale) != len(RERANK_FEATURES)):
+        problems.append(Problem("rerank.yaml", 1, "the re-ranker does not fit this version of the bot "
+                                "(the matcher's order is used instead): run `parkbot kb fit-rerank`"))
     faq_questions = [(f.id, q) for f in kb.faqs for q in f.questions]
     for intent, text, other in nlu.commands.collisions(faq_questions):
         where = other.removeprefix("faq:")
