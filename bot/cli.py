@@ -161,7 +161,11 @@ def kb_fit_policy(data, directory):
     if not paths:
         click.echo("no labelled set found: pass --data", err=True)
         sys.exit(1)
-    content = fit(kb_value, paths)
+    try:
+        content = fit(kb_value, paths)
+    except ValueError as exc:  # a set rerank.yaml counted has changed since
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     path = write(directory, content)
     trained = content["trained_on"]
     click.echo(f"{path}: fitted on {trained['messages']} messages from {len(paths)} set(s); "

@@ -33,7 +33,9 @@ from bot.nlu.rerank import Reranker  # noqa: E402
 
 
 def policy_figures(nlu, kb, sets, k):
-    per_set = [samples(nlu, kb, [s], paraphrases=False) for s in sets]
+    # the sets trained on are in the wording counts: read each question with its own left out, as
+    # fit-policy does; the set left out is not counted and is read as it is
+    per_set = [samples(nlu, kb, [s], paraphrases=False, counted=j != k) for j, s in enumerate(sets)]
     paraphrases = samples(nlu, kb, [], paraphrases=True)
     train = [paraphrases] + [s for j, s in enumerate(per_set) if j != k]
     xs, right, scope, top3 = ([v for s in train for v in s[c]] for c in range(4))

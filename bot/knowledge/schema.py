@@ -303,6 +303,7 @@ class PolicyWeights(Strict):
     bias: float = 0.0
     answer_at: float = 0.5
     suggest_at: float = 0.2
+    rerank_digest: str = ""  # the re-ranker it was fitted with (kb check warns when rerank.yaml changed since)
     trained_on: dict[str, int] = Field(default_factory=dict)
 
 
@@ -313,6 +314,7 @@ class RerankWeights(Strict):
     scale: list[float] = Field(default_factory=list)
     weights: list[float] = Field(default_factory=list)
     trained_on: dict[str, int] = Field(default_factory=dict)
+    counted: list[str] = Field(default_factory=list)  # file names of the labelled sets whose questions are in counts
     counts: dict[str, dict[str, int]] = Field(default_factory=dict)  # entry id -> bigram -> labelled questions with it
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .eval import load_data
-from .fit import TUNING_SETS, _without_policy
+from .fit import TUNING_SETS, _without_policy, counts_of
 from .index import grams
 from .matcher import Understanding
 from .policy import fit_logistic
@@ -31,15 +31,6 @@ _HEADER = ("# 候选条目重新排序:由 parkbot kb fit-rerank 根据标注集
 
 def Weights(content: dict[str, Any]):  # noqa: N802 (a stand-in for the knowledge file's model)
     return SimpleNamespace(**content)
-
-
-def counts_of(nlu: Understanding, data_sets: list[dict[str, list]]) -> dict[str, dict[str, int]]:
-    """Entry id -> bigram -> how many labelled questions of that entry have it (sorted: a stable file)."""
-    counts: dict[str, Counter] = {}
-    for data in data_sets:
-        for case in data["faq"]:
-            counts.setdefault(str(case["id"]), Counter()).update(grams(nlu.normalize(str(case["text"]))))
-    return {e: dict(sorted(c.items())) for e, c in sorted(counts.items())}
 
 
 def rows_of(nlu: Understanding, data_sets: list[dict[str, list]], paraphrases: bool = True, counted: bool = False):
@@ -98,6 +89,8 @@ def fit(kb: Any, data_paths: list[str | Path]) -> dict[str, Any]:
     counts = counts_of(nlu, data_sets)
     nlu._wording = nlu.wording(counts)  # noqa: SLF001
     content = fit_pairwise(rows_of(nlu, data_sets, counted=True))
+    content.pop("counts")
+    content["counted"] = sorted({Path(p).name for p in data_paths})  # fit-policy reads these with themselves left out
     content["counts"] = counts
     return content
 

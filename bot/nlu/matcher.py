@@ -308,8 +308,12 @@ class Understanding:
         out += sorted(by_keyword, key=by_keyword.__getitem__, reverse=True)[:p.max_keyword_entries]
         return out
 
-    def rank(self, norm: str, exclude_doc: int | None = None, rerank: bool = True) -> list[Scored]:
-        """Candidate entries scored, best first (the front runners in the re-ranker's order)."""
+    def rank(self, norm: str, exclude_doc: int | None = None, rerank: bool = True,
+             forget: tuple[str, dict[str, int]] | None = None) -> list[Scored]:
+        """Candidate entries scored, best first (the front runners in the re-ranker's order).
+
+        ``forget``: (entry id, bigram counts) of a labelled message that is in the re-ranker's counts,
+        taken out of them while it is ranked (fitting reads it as it would an unseen message)."""
         if not norm:
             return []
         hits = self._keywords.find(norm)
@@ -329,7 +333,7 @@ class Understanding:
         scored.sort(key=lambda s: s.score, reverse=True)
         if rerank and self._reranker is not None and len(scored) > 1 and scored[0].ratio < p.verbatim:
             top = scored[:RERANK_TOP]
-            order = self._reranker.order(self.rerank_rows(norm, top, exclude_doc, hits))
+            order = self._reranker.order(self.rerank_rows(norm, top, exclude_doc, hits, forget))
             scored[:len(top)] = [top[j] for j in order]
         return scored
 

@@ -19,6 +19,7 @@ FAQ paraphrases; they live in ``knowledge/rerank.yaml``.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from itertools import repeat
 from operator import add, mul
@@ -28,6 +29,16 @@ TOP = 4  # candidates re-ordered (the right entry is within the first three for 
 FEATURES = ("score", "gap", "first", "ratio", "own", "answer_only", "keys", "cos", "cos_gap", "contrast",
             "answer_contrast", "key_unique", "likely", "seen")
 SMOOTH = 0.5
+
+
+def rerank_digest(weights) -> str:
+    """Names a re-ranker file's content (its weights, counts and the sets counted): the answer model
+    records the one it was fitted with, and `kb check` says when rerank.yaml changed since. "" for none."""
+    if weights is None or not weights.weights:
+        return ""
+    rows = (list(weights.features), list(weights.scale), list(weights.weights), sorted(weights.counted),
+            sorted((e, sorted(c.items())) for e, c in weights.counts.items()))
+    return hashlib.sha1(repr(rows).encode()).hexdigest()[:12]
 
 
 class Wording:

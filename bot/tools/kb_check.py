@@ -78,7 +78,7 @@ def problems_beyond_loading(kb, nlu) -> list[Problem]:
 
 def warnings(kb) -> list[Problem]:
     """Worth an admin's look, not worth refusing an edit: shown on /admin and by ``kb check``."""
-    out = command_model_warnings(kb)
+    out = command_model_warnings(kb) + answer_policy_warnings(kb)
     demo = [(i, item) for i, item in enumerate(kb.listings) if getattr(item, "demo", False)]
     if not demo:
         return out
@@ -104,6 +104,23 @@ def command_model_warnings(kb) -> list[Problem]:
                         "the command model was fitted on other wordings than intents.yaml has now; "
                         "run `parkbot kb fit-commands`")]
     return []
+
+
+def answer_policy_warnings(kb) -> list[Problem]:
+    """The answer model fitted with another re-ranker than rerank.yaml has now (or with none): its
+    thresholds were chosen on another order of the candidates. Questions are still answered, less well."""
+    from ..nlu.fit import POLICY_FILE
+    from ..nlu.rerank import FEATURES as RERANK_FEATURES, rerank_digest
+
+    policy, rerank = getattr(kb, "answer_policy", None), getattr(kb, "rerank", None)
+    if policy is None or not policy.weights:
+        return []
+    used = rerank is not None and rerank.features == list(RERANK_FEATURES) and len(rerank.weights) == len(RERANK_FEATURES)
+    if policy.rerank_digest == (rerank_digest(rerank) if used else ""):
+        return []
+    return [Problem(POLICY_FILE, kb.line(POLICY_FILE, "rerank_digest") if policy.rerank_digest else 1,
+                    "the answer model was fitted with another re-ranker than rerank.yaml has now; "
+                    "run `parkbot kb fit-policy`")]
 
 
 @lru_cache(maxsize=1)
