@@ -161,11 +161,32 @@ def kb_fit_policy(data, directory):
     if not paths:
         click.echo("no labelled set found: pass --data", err=True)
         sys.exit(1)
-    content = fit(kb_value, paths)
+    try:
+        content = fit(kb_value, paths)
+    except ValueError as exc:  # a set rerank.yaml counted has changed since
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     path = write(directory, content)
     trained = content["trained_on"]
     click.echo(f"{path}: fitted on {trained['messages']} messages from {len(paths)} set(s); "
                f"answer at {content['answer_at']}, suggest at {content['suggest_at']}")
+
+
+@kb.command("fit-rerank")
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="labelled set (repeatable); default: the tuning sets listed in bot/nlu/fit_rerank.py")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def kb_fit_rerank(data, directory):
+    """Fit the front-runner re-ranker and write DIRECTORY/rerank.yaml (then run fit-policy)."""
+    from .nlu.fit_rerank import CV_SETS, fit, write
+
+    kb_value, directory, paths = _knowledge_to_fit(directory, data, CV_SETS)
+    if not paths:
+        click.echo("no labelled set found: pass --data", err=True)
+        sys.exit(1)
+    content = fit(kb_value, paths)
+    path = write(directory, content)
+    click.echo(f"{path}: fitted on {content['trained_on']['pairs']} pairs from {len(paths)} set(s)")
 
 
 @kb.command("fit-commands")

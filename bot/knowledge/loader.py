@@ -20,6 +20,7 @@ from .consistency import consistency_problems
 from .messages import Messages, placeholders
 from .schema import (
     PolicyWeights,
+    RerankWeights,
     CommandModel,
     FILE_MODELS,
     Campaign,
@@ -88,6 +89,8 @@ class Knowledge:
     answer_policy: PolicyWeights = field(repr=False, compare=False, default_factory=PolicyWeights)
     # the command model (command_model.yaml); empty = commands are read by the word lists alone
     command_model: CommandModel = field(repr=False, compare=False, default_factory=CommandModel)
+    # the front-runner re-ranker (rerank.yaml); empty = the matcher's own order
+    rerank: RerankWeights = field(repr=False, compare=False, default_factory=RerankWeights)
 
     @cached_property
     def faq_by_id(self) -> dict[str, Faq]:
@@ -256,6 +259,7 @@ def load_knowledge(directory: str | Path) -> Knowledge:
         campaigns=loaded["campaigns.yaml"].campaigns,
         answer_policy=loaded["answer_policy.yaml"],
         command_model=loaded["command_model.yaml"],
+        rerank=loaded["rerank.yaml"],
     )
     problems = consistency_problems(kb)
     if problems:

@@ -303,7 +303,19 @@ class PolicyWeights(Strict):
     bias: float = 0.0
     answer_at: float = 0.5
     suggest_at: float = 0.2
+    rerank_digest: str = ""  # the re-ranker it was fitted with (kb check warns when rerank.yaml changed since)
     trained_on: dict[str, int] = Field(default_factory=dict)
+
+
+class RerankWeights(Strict):
+    """rerank.yaml: the front-runner re-ranker (bot/nlu/rerank.py), written by `parkbot kb fit-rerank`."""
+
+    features: list[str] = Field(default_factory=list)
+    scale: list[float] = Field(default_factory=list)
+    weights: list[float] = Field(default_factory=list)
+    trained_on: dict[str, int] = Field(default_factory=dict)
+    counted: list[str] = Field(default_factory=list)  # file names of the labelled sets whose questions are in counts
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)  # entry id -> bigram -> labelled questions with it
 
 
 class CommandModel(Strict):
@@ -381,4 +393,4 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
 }
 OPTIONAL_FILES: dict[str, type[BaseModel]] = {"tests.yaml": TestsFile, "campaigns.yaml": CampaignsFile,
                                                "answer_policy.yaml": PolicyWeights,
-                                               "command_model.yaml": CommandModel}
+                                               "command_model.yaml": CommandModel, "rerank.yaml": RerankWeights}

@@ -2,21 +2,28 @@
 
 Training messages are the labelled questions and off-topic messages of the tuning sets, plus
 every FAQ paraphrase matched with itself left out (how the entry fares on a wording it has not
-seen). A message is a positive when the matcher ranks its right entry first. The answer and suggest
+seen). Messages are ranked as the bot ranks them, the re-ranker included (knowledge/rerank.yaml); a
+labelled question of a set whose questions are in the re-ranker's wording counts is ranked with its
+own bigrams taken out of them, as an unseen message would be (the re-ranker's own fitting does the
+same), so the model learns from evidence no cleaner than a new wording gives. A message is a positive
+when its right entry is ranked first. The answer and suggest
 thresholds are chosen on held-out probabilities (five folds, by each message's text). The same data and
 knowledge give the same file, byte for byte: nothing random, numbers rounded, keys in order.
 """
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
 from .eval import load_data
+from .index import grams
 from .matcher import Understanding
 from .policy import FEATURES, choose_thresholds, fit_logistic, sigmoid
+from .rerank import rerank_digest
 
 POLICY_FILE = "answer_policy.yaml"
 TUNING_SETS = ("tests/data/nlu.yaml", "tests/data/nlu_holdout.yaml", "tests/data/nlu_holdout2.yaml",
@@ -27,11 +34,15 @@ _HEADER = ("# 回答 / 提示“您是不是想问” / 如实说不确定:由 p
 
 
 def samples(nlu: Understanding, kb: Any, data_sets: list[dict[str, list]], paraphrases: bool = True,
-            texts: list[str] | None = None):
+            texts: list[str] | None = None, counted: bool | Sequence[bool] = False):
     """(features, right, in scope, right entry among the first three) for every training message.
 
     ``texts``, when given, receives each message's normalised text (it picks the message's fold).
+    ``counted`` (one for all sets or one per set): the set's questions are in the re-ranker's wording
+    counts, so each is ranked with its own counts left out.
     """
+    if isinstance(counted, bool):
+        counted = [counted] * len(data_sets)
     xs, right, scope, top3 = [], [], [], []
 
     def add(norm: str, ranked, want: str | None) -> None:
@@ -45,10 +56,11 @@ def samples(nlu: Understanding, kb: Any, data_sets: list[dict[str, list]], parap
         scope.append(want is not None)
         top3.append(want is not None and want in ids)
 
-    for data in data_sets:
+    for data, own in zip(data_sets, counted, strict=True):
         for case in data["faq"]:
             norm = nlu.normalize(str(case["text"]))
-            add(norm, nlu.rank(norm), str(case["id"]))
+            want = str(case["id"])
+            add(norm, nlu.rank(norm, forget=(want, Counter(grams(norm))) if own else None), want)
         for text in data["oos"]:
             norm = nlu.normalize(str(text))
             add(norm, nlu.rank(norm), None)
@@ -102,12 +114,13 @@ def held_out_probabilities(xs: list[list[float]], right: list[bool], folds: int 
 def fit(kb: Any, data_paths: list[str | Path], paraphrases: bool = True) -> dict[str, Any]:
     from bot.knowledge.schema import PolicyWeights
 
-    # features are measured with the matcher alone: the file being written must not shape its own data
+    # features are measured with the matcher and the re-ranker: the file being written must not shape its own data
     kb_without = _without_policy(kb, PolicyWeights)
     nlu = Understanding(kb_without)
     data_sets = [load_data(p) for p in data_paths]
+    counted = counted_sets(nlu, kb, data_paths, data_sets)
     texts: list[str] = []
-    xs, right, scope, top3 = samples(nlu, kb, data_sets, paraphrases, texts)
+    xs, right, scope, top3 = samples(nlu, kb, data_sets, paraphrases, texts, counted)
     mean, scale, weights, bias = fit_logistic(xs, [int(r) for r in right])
     answer_at, suggest_at = choose_thresholds(held_out_probabilities(xs, right, texts=texts), right, scope, top3)
     r6 = lambda v: round(float(v), 6)  # noqa: E731
@@ -119,8 +132,36 @@ def fit(kb: Any, data_paths: list[str | Path], paraphrases: bool = True) -> dict
         "bias": r6(bias),
         "answer_at": r6(answer_at),
         "suggest_at": r6(suggest_at),
+        "rerank_digest": rerank_digest(kb.rerank) if nlu._reranker is not None else "",  # noqa: SLF001
         "trained_on": {"messages": len(xs), "right_first": sum(right), "off_topic": sum(1 for s in scope if not s)},
     }
+
+
+def counts_of(nlu: Understanding, data_sets: list[dict[str, list]]) -> dict[str, dict[str, int]]:
+    """Entry id -> bigram -> how many labelled questions of that entry have it (sorted: a stable file)."""
+    counts: dict[str, Counter] = {}
+    for data in data_sets:
+        for case in data["faq"]:
+            counts.setdefault(str(case["id"]), Counter()).update(grams(nlu.normalize(str(case["text"]))))
+    return {e: dict(sorted(c.items())) for e, c in sorted(counts.items())}
+
+
+def counted_sets(nlu: Understanding, kb: Any, data_paths: list[str | Path], data_sets: list[dict]) -> list[bool]:
+    """Per set: its questions are in the re-ranker's wording counts (rerank.yaml names it among ``counted``).
+
+    Raises ValueError when a set named there has questions the counts do not hold (the set changed
+    after `parkbot kb fit-rerank`): its questions could not be read with themselves left out."""
+    if nlu._reranker is None:  # noqa: SLF001 (same package)
+        return [False] * len(data_sets)
+    names, held = set(kb.rerank.counted), kb.rerank.counts
+    out = []
+    for path, data in zip(data_paths, data_sets, strict=True):
+        own = Path(path).name in names
+        if own and any(held.get(e, {}).get(g, 0) < n for e, c in counts_of(nlu, [data]).items() for g, n in c.items()):
+            raise ValueError(f"{Path(path).name} has questions that rerank.yaml's counts do not hold: "
+                             "run `parkbot kb fit-rerank` first, then `parkbot kb fit-policy`")
+        out.append(own)
+    return out
 
 
 def _without_policy(kb: Any, model):

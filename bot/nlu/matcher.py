@@ -46,6 +46,7 @@ from .other_topics import OtherTopics
 from .places import Places
 from .policy import FEATURES, AnswerModel, features
 from .reading import Reading, asking_clause
+from .rerank import FEATURES as RERANK_FEATURES, TOP as RERANK_TOP, Reranker, Wording, candidate_features
 from .tfidf import CharTfidf
 from .vocab import load_vocab
 from .weights import Policy, Scored
@@ -112,6 +113,10 @@ class Understanding:
         weights = getattr(kb, "answer_policy", None)
         self._model = (AnswerModel(weights) if weights is not None and len(weights.weights) == len(FEATURES)
                        and weights.features == list(FEATURES) else None)
+        rerank = getattr(kb, "rerank", None)
+        self._reranker = (Reranker(rerank) if rerank is not None and rerank.features == list(RERANK_FEATURES)
+                          and len(rerank.weights) == len(RERANK_FEATURES) else None)
+        self._wording = self.wording(rerank.counts) if self._reranker is not None else None
         # a message is normalised for its FAQ match, the park it names and its command scores: once
         self._normalized = lru_cache(maxsize=1024)(self._normalizer.normalize)
         # within one knowledge version a message's FAQ match is a function of its normalised text and
@@ -193,7 +198,9 @@ class Understanding:
             if faq is None:
                 continue
             for j, question in enumerate(faq.questions):
-                ranked = self.rank(item.texts[j], exclude_doc=self._item_docs[i][j])
+                # the matcher's own order: the re-ranker never moves a paraphrase written for an entry
+                # (verbatim), and its labelled wordings are not what this check is about
+                ranked = self.rank(item.texts[j], exclude_doc=self._item_docs[i][j], rerank=False)
                 m = self._decide(item.texts[j], ranked=ranked)
                 if m.status != "answer" or m.best is None or m.best.id == faq.id:
                     continue
@@ -301,8 +308,12 @@ class Understanding:
         out += sorted(by_keyword, key=by_keyword.__getitem__, reverse=True)[:p.max_keyword_entries]
         return out
 
-    def rank(self, norm: str, exclude_doc: int | None = None) -> list[Scored]:
-        """Candidate entries scored, best first."""
+    def rank(self, norm: str, exclude_doc: int | None = None, rerank: bool = True,
+             forget: tuple[str, dict[str, int]] | None = None) -> list[Scored]:
+        """Candidate entries scored, best first (the front runners in the re-ranker's order).
+
+        ``forget``: (entry id, bigram counts) of a labelled message that is in the re-ranker's counts,
+        taken out of them while it is ranked (fitting reads it as it would an unseen message)."""
         if not norm:
             return []
         hits = self._keywords.find(norm)
@@ -320,7 +331,40 @@ class Understanding:
                 s.cos = tfidf.cosine(message, s.item) if rank < p.fuse_top else 0.0
                 s.score = (1 - p.w_cos) * s.score + p.w_cos * 100 * s.cos
         scored.sort(key=lambda s: s.score, reverse=True)
+        if rerank and self._reranker is not None and len(scored) > 1 and scored[0].ratio < p.verbatim:
+            top = scored[:RERANK_TOP]
+            order = self._reranker.order(self.rerank_rows(norm, top, exclude_doc, hits, forget))
+            scored[:len(top)] = [top[j] for j in order]
         return scored
+
+    def wording(self, counts: dict[str, dict[str, int]]) -> Wording:
+        """Each entry's bigram evidence: its own wording, and ``counts`` (entry id -> bigram -> times asked)."""
+        sizes = [len(frozenset().union(*map(grams, (*it.texts, *it.keywords)))) for it in self._items]
+        return Wording([it.own for it in self._items], sizes, [counts.get(it.entry.id, {}) for it in self._items])
+
+    def rerank_rows(self, norm: str, top: list[Scored], exclude_doc: int | None = None,
+                    hits: list | None = None, forget: tuple[str, dict[str, int]] | None = None) -> list[list[float]]:
+        """The re-ranker's feature rows for the front runners ``top`` (bot/nlu/rerank.py); ``forget``:
+        (entry id, bigram counts) of a labelled message taken out of that entry's counts."""
+        if hits is None:
+            hits = self._keywords.find(norm)
+        owns = [] if exclude_doc is not None else [self._items[s.item].own for s in top]
+        for s in top if exclude_doc is not None else ():
+            item = self._items[s.item]
+            if exclude_doc is not None and exclude_doc in self._item_docs[s.item]:
+                # leave-one-out: the paraphrase left out brings none of its bigrams
+                kept = [t for d, t in zip(self._item_docs[s.item], item.texts) if d != exclude_doc]
+                owns.append(bigram_text((*kept, *item.keywords)))
+            else:
+                owns.append(item.own)
+        pairs = [(g, probe(g)) for g in sorted(grams(norm))]
+        index = {it.entry.id: i for i, it in enumerate(self._items)} if forget is not None else {}
+        forgot = (index[forget[0]], forget[1]) if forget is not None and forget[0] in index else None
+        if self._wording is None:
+            self._wording = self.wording({})
+        evidence = self._wording.evidence(pairs, [s.item for s in top], owns, forgot)
+        return candidate_features(norm, self._content_chars(norm), hits, top, owns,
+                                  [self._items[s.item].told for s in top], evidence)
 
     def features(self, norm: str, ranked: list[Scored]) -> list[float]:
         """The answer model's inputs for the best of ``ranked`` (see bot/nlu/policy.py)."""

@@ -57,6 +57,14 @@ def problems_beyond_loading(kb, nlu) -> list[Problem]:
                             or len(weights.mean) != len(FEATURES) or len(weights.scale) != len(FEATURES)):
         problems.append(Problem("answer_policy.yaml", 1, "the answer model does not fit this version of the bot "
                                 "(the matcher's rule is used instead): run `parkbot kb fit-policy`"))
+    from ..nlu.rerank import FEATURES as RERANK_FEATURES
+
+    rerank = getattr(kb, "rerank", None)
+    if rerank is not None and rerank.weights and (rerank.features != list(RERANK_FEATURES)
+                                                  or len(rerank.weights) != len(RERANK_FEATURES)
+                                                  or len(rerank.scale) != len(RERANK_FEATURES)):
+        problems.append(Problem("rerank.yaml", 1, "the re-ranker does not fit this version of the bot "
+                                "(the matcher's order is used instead): run `parkbot kb fit-rerank`"))
     faq_questions = [(f.id, q) for f in kb.faqs for q in f.questions]
     for intent, text, other in nlu.commands.collisions(faq_questions):
         where = other.removeprefix("faq:")
@@ -70,7 +78,7 @@ def problems_beyond_loading(kb, nlu) -> list[Problem]:
 
 def warnings(kb) -> list[Problem]:
     """Worth an admin's look, not worth refusing an edit: shown on /admin and by ``kb check``."""
-    out = command_model_warnings(kb)
+    out = command_model_warnings(kb) + answer_policy_warnings(kb)
     demo = [(i, item) for i, item in enumerate(kb.listings) if getattr(item, "demo", False)]
     if not demo:
         return out
@@ -96,6 +104,23 @@ def command_model_warnings(kb) -> list[Problem]:
                         "the command model was fitted on other wordings than intents.yaml has now; "
                         "run `parkbot kb fit-commands`")]
     return []
+
+
+def answer_policy_warnings(kb) -> list[Problem]:
+    """The answer model fitted with another re-ranker than rerank.yaml has now (or with none): its
+    thresholds were chosen on another order of the candidates. Questions are still answered, less well."""
+    from ..nlu.fit import POLICY_FILE
+    from ..nlu.rerank import FEATURES as RERANK_FEATURES, rerank_digest
+
+    policy, rerank = getattr(kb, "answer_policy", None), getattr(kb, "rerank", None)
+    if policy is None or not policy.weights:
+        return []
+    used = rerank is not None and rerank.features == list(RERANK_FEATURES) and len(rerank.weights) == len(RERANK_FEATURES)
+    if policy.rerank_digest == (rerank_digest(rerank) if used else ""):
+        return []
+    return [Problem(POLICY_FILE, kb.line(POLICY_FILE, "rerank_digest") if policy.rerank_digest else 1,
+                    "the answer model was fitted with another re-ranker than rerank.yaml has now; "
+                    "run `parkbot kb fit-policy`")]
 
 
 @lru_cache(maxsize=1)
