@@ -32,7 +32,9 @@ HELD_OUT = {  # file: (FAQ top-1, out-of-scope) when each was written — floors
     "nlu_holdout2.yaml": (0.88, 0.97),
     # never tuned on: 92.9 % / 92.4 % when written; the cross-validated policy answers more
     # cautiously (fewer wrong answers, 91.6 % answered right)
-    "nlu_holdout3.yaml": (0.94, 0.95),  # 94.2 % / 95.5 % with the seventh round's paraphrases and policy
+    # 94.2 % / 95.5 % with the seventh round's paraphrases and policy; 93.5 % / 97.0 % with the re-ranker,
+    # which answers one question fewer right and two fewer wrong (right or first 96.1 → 97.4 %)
+    "nlu_holdout3.yaml": (0.93, 0.95),
 }
 
 
@@ -51,7 +53,7 @@ def test_third_held_out_set_commands_and_wrong_answers_do_not_regress():
     data = load_data(ROOT / "tests" / "data" / "nlu_holdout3.yaml")
     assert len(data["faq"]) >= 150 and len(data["oos"]) >= 60 and len(data["commands"]) >= 150
     r = evaluate(load_knowledge(KNOWLEDGE), data)
-    assert r.commands_accuracy >= 0.97 and r.faq_wrong <= 0.033, format_report(r)
+    assert r.commands_accuracy >= 0.97 and r.faq_wrong <= 0.02, format_report(r)  # 3.2 % wrong before the re-ranker
 
 
 def _held_out(name: str, *, faq: int, oos: int, commands: int):
@@ -70,11 +72,13 @@ def test_fourth_held_out_set_does_not_regress():
     Floors just under the figures measured on it (87.5 % answered right, 93.5 % right or first,
     1.2 % answered wrong, 92.1 % off-topic not answered, 95.3 % commands in context; before the
     seventh round's paraphrases, policy and command wordings 85.1 % right, 1.8 % wrong and 93.6 %
-    commands) — not the goals, most of which it misses.
+    commands) — not the goals, most of which it misses. The FAQ re-ranker (knowledge/rerank.yaml) gives
+    86.3 % right, 92.3 % right or first, 1.2 % wrong, 97.4 % off-topic: two questions it answered right
+    are now a suggestion and a decline, where every other set gains (see docs/understanding.md).
     """
     figures, right, first, wrong, oos, commands = _held_out("nlu_holdout4.yaml", faq=160, oos=70, commands=160)
-    assert right >= 0.87 and first >= 0.93 and wrong <= 0.013, figures
-    assert oos >= 0.96, figures  # 0.92 before other subjects were held back
+    assert right >= 0.86 and first >= 0.92 and wrong <= 0.013, figures
+    assert oos >= 0.97, figures  # 0.92 before other subjects were held back
     assert commands >= 0.95, figures
 
 
@@ -82,9 +86,10 @@ def test_fifth_held_out_set_does_not_regress():
     """nlu_holdout5.yaml: written before the seventh round's changes were measured on it, by a hand that
     saw none of them, read with ``eval --quiet`` only and never tuned on. On the code before that round
     88.1 % answered right, 91.9 % right or first, 6.7 % wrong, 98.0 % off-topic not answered, 94.8 %
-    commands; after it 90.4 %, 92.6 %, 5.2 %, 98.0 %, 93.8 %. Floors just under the latter."""
+    commands; after it 90.4 %, 92.6 %, 5.2 %, 98.0 %, 93.8 %; with the FAQ re-ranker 94.1 %, 95.6 %,
+    2.2 %, 98.0 %. Floors just under the latest."""
     figures, right, first, wrong, oos, commands = _held_out("nlu_holdout5.yaml", faq=130, oos=45, commands=90)
-    assert right >= 0.90 and first >= 0.92 and wrong <= 0.053, figures
+    assert right >= 0.94 and first >= 0.95 and wrong <= 0.023, figures
     assert oos >= 0.98 and commands >= 0.93, figures
 
 
@@ -127,16 +132,18 @@ def test_fifth_round_of_new_wordings_does_not_regress():
     86.8 % right, 2.1 % wrong; unseen5 87.5 %, 95.8 %, 0.0 % wrong, 95.0 %. Words of other subjects
     (synonyms.yaml other_topics) hold back one unseen5 question that was answered right: it is now its
     first suggestion (right or first unchanged) while 39 of 40 off-topic messages are declined, not 38
-    — the floor of answered right goes back to 0.86 and that of off-topic declined up to 0.975."""
+    — the floor of answered right goes back to 0.86 and that of off-topic declined up to 0.975. With the
+    FAQ re-ranker dev5 answers none wrong (2.1 % before) and unseen5 is 86.5 % right, 94.8 % right or first
+    (one first suggestion fewer), 0.0 % wrong."""
     kb = load_knowledge(KNOWLEDGE)
     dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev5.yaml"))
     assert dev.faq_total >= 140 and dev.oos_total >= 60
-    assert dev.faq_accuracy >= 0.86 and dev.faq_wrong <= 0.036 and dev.oos_recall >= 0.95, format_report(dev)
+    assert dev.faq_accuracy >= 0.86 and dev.faq_wrong <= 0.011 and dev.oos_recall >= 0.95, format_report(dev)
     unseen = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_unseen5.yaml"))
     figures = format_report(unseen, quiet=True)
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
-    assert right >= 0.86 and first >= 0.95 and wrong <= 0.011 and oos >= 0.975, figures
+    assert right >= 0.86 and first >= 0.94 and wrong <= 0.011 and oos >= 0.975, figures
 
 
 def test_sixth_round_of_new_wordings_does_not_regress():
@@ -144,17 +151,18 @@ def test_sixth_round_of_new_wordings_does_not_regress():
     figures). Floors just under the figures when they were written (dev6 79.2 % answered right, 87.5 %
     right or first, 3.1 % wrong, 95.2 % off-topic not answered; unseen6 79.4 %, 87.3 %, 9.5 % wrong,
     93.9 %): new wordings are still answered with the wrong entry far too often. With the seventh round's
-    paraphrases and policy dev6 is 88.5 % right, 92.7 % right or first; unseen6 unchanged."""
+    paraphrases and policy dev6 is 88.5 % right, 92.7 % right or first; unseen6 unchanged. With the FAQ
+    re-ranker dev6 91.7 / 96.9 / 0.0 %, unseen6 88.9 / 95.2 / 1.6 % (wrong answers 9.5 → 1.6 %)."""
     kb = load_knowledge(KNOWLEDGE)
     dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev6.yaml"))
     assert dev.faq_total >= 90 and dev.oos_total >= 40
-    assert dev.faq_accuracy >= 0.88 and dev.faq_answered_or_first >= 0.92 and dev.faq_wrong <= 0.032, format_report(dev)
+    assert dev.faq_accuracy >= 0.91 and dev.faq_answered_or_first >= 0.96 and dev.faq_wrong <= 0.011, format_report(dev)
     assert dev.oos_recall >= 0.95, format_report(dev)
     unseen = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_unseen6.yaml"))
     figures = format_report(unseen, quiet=True)
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
-    assert right >= 0.79 and first >= 0.87 and wrong <= 0.096 and oos >= 0.96, figures
+    assert right >= 0.88 and first >= 0.95 and wrong <= 0.017 and oos >= 0.96, figures
 
 
 def test_seventh_round_of_new_wordings_does_not_regress():
@@ -162,11 +170,12 @@ def test_seventh_round_of_new_wordings_does_not_regress():
     never tuned on, read only as figures): short unpunctuated WeChat wordings, homophone typos and hard
     negatives. When written: dev7 90.0 % answered right, 98.0 % right or first, 1.0 % wrong, 94.6 %
     off-topic not answered; unseen7 87.1 %, 91.9 %, 3.2 %, 100 %. Floors just under the figures with the
-    paraphrases and policy fitted with them (dev7 94.0 / 98.0 / 1.0 / 94.6; unseen7 90.3 / 93.5 / 3.2 / 100)."""
+    paraphrases and policy fitted with them (dev7 94.0 / 98.0 / 1.0 / 94.6; unseen7 90.3 / 93.5 / 3.2 / 100);
+    with the FAQ re-ranker dev7 96.0 / 98.0 / 0.0 / 97.3, unseen7 93.5 / 95.2 / 0.0 / 100."""
     kb = load_knowledge(KNOWLEDGE)
     dev = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_dev7.yaml"))
     assert dev.faq_total >= 80 and dev.oos_total >= 35
-    assert dev.faq_accuracy >= 0.94 and dev.faq_answered_or_first >= 0.97 and dev.faq_wrong <= 0.011, format_report(dev)
+    assert dev.faq_accuracy >= 0.95 and dev.faq_answered_or_first >= 0.97 and dev.faq_wrong <= 0.011, format_report(dev)
     assert dev.oos_recall >= 0.94, format_report(dev)
     unseen = evaluate(kb, load_data(ROOT / "tests" / "data" / "nlu_unseen7.yaml"))
     figures = format_report(unseen, quiet=True)
@@ -174,4 +183,4 @@ def test_seventh_round_of_new_wordings_does_not_regress():
     right, first, wrong, oos = unseen.faq_accuracy, unseen.faq_answered_or_first, unseen.faq_wrong, unseen.oos_recall
     del unseen
     assert total >= 60 and oos_total >= 25, figures
-    assert right >= 0.90 and first >= 0.93 and wrong <= 0.033 and oos >= 0.99, figures
+    assert right >= 0.93 and first >= 0.95 and wrong <= 0.011 and oos >= 0.99, figures
