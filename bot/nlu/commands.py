@@ -87,6 +87,12 @@ class Commands:
             + [(w, ("neutral", "")) for w in neutral]
             + [(w, ("not_in", name)) for name in self.names for w in self._not_in[name]])
         self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
+        # whole-message word -> the intents it is wholly (one dict look-up per wording, not a set per intent)
+        self._exact_of: dict[str, tuple[str, ...]] = {}
+        for name in self.names:
+            for w in self._exact[name]:
+                self._exact_of[w] = (*self._exact_of.get(w, ()), name)
+        self._order = {name: i for i, name in enumerate(self.names)}  # the scores keep the intents' order
         self._negations = Negations(self._spotter, self._exact, self._words_about.get("not_negating", ()))
         # 「有没有仓库」: asking what is on offer, then a property type that ends the message
         self._offer = offer_pattern(*(self._words_about.get(g, []) for g in ("offer", "types", "tail")))
@@ -127,14 +133,14 @@ class Commands:
                     neutral.update(span)
                 else:
                     blocked.add(name)
-        clauses = self._clauses(text)
-        for name in self.names:
-            if whole & self._exact[name]:
-                out[name] = EXACT
-            elif name not in blocked and name in present and not self._contains_set[name].isdisjoint(present[name]):
-                out[name] = CONTAINS
-            elif name not in COURTESY and not clauses.isdisjoint(self._exact[name]):
-                out[name] = CONTAINS  # 「这个我不清楚,跳」: one clause of the message is wholly the command
+        exact_of = self._exact_of
+        said = {name for w in whole for name in exact_of.get(w, ())}
+        ruled = said | {name for name, words in present.items()
+                        if name not in blocked and not self._contains_set[name].isdisjoint(words)}
+        # 「这个我不清楚,跳」: one clause of the message is wholly the command
+        ruled.update(name for w in self._clauses(text) for name in exact_of.get(w, ()) if name not in COURTESY)
+        for name in sorted(ruled, key=self._order.__getitem__):
+            out[name] = EXACT if name in said else CONTAINS
         if ("listings" in self._exact and self._offer is not None and self._offer.search(cleaned)
                 and not self.mentions("other", text)):
             out["listings"] = EXACT  # asking what is on offer of a type: a search, in any context that lists
@@ -152,12 +158,10 @@ class Commands:
                 continue
             if score > out.get(name, 0.0):
                 out[name] = score
-        for name in self.names:
+        for name in sorted(long_words, key=self._order.__getitem__):
             if out.get(name, 0.0) >= CONTAINS or name in blocked:
                 continue
-            covered = long_words.get(name)
-            if not covered:
-                continue
+            covered = long_words[name]
             covered = covered | single.get(name, set())
             rest = len(cleaned) - len(neutral - covered)
             share = min(1.0, len(covered) / rest) if rest > 0 else 0.0
@@ -183,24 +187,25 @@ class Commands:
         """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
         text = self.signed(text)
         intent, scores = self._read(text, context)
-        if intent == "modify" and self.scores(text).get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
+        raw = self._scored(text)  # read only, not copied
+        if intent == "modify" and raw.get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
             # 「全错了,从头来」: an error in no field named, and starting over said: start over
             return "restart", scores
-        if intent == "restart" and self.scores(text).get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
+        if intent == "restart" and raw.get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
             return "modify", scores  # 「公司名写错了,重来」: a field named wrong is edited, the rest kept
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
-                and self.scores(text).get(intent, 0.0) < EXACT):
+                and raw.get(intent, 0.0) < EXACT):
             return None, scores
         if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negations.negated(intent, text):
             return self._negations.besides(intent, text, scores), scores
-        if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
+        if (intent == "interest" and self.asks(text) and raw.get(intent, 0.0) < CONTAINS
                 and self.item_named(text) is not None):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
         if intent is not None and self._a_value(intent, text, context):
             return None, scores
-        if (context == "confirm" and intent == "cancel" and self.scores(text).get(intent, 0.0) < EXACT
+        if (context == "confirm" and intent == "cancel" and raw.get(intent, 0.0) < EXACT
                 and self.mentions("deferring", text)):
             return None, scores  # 「不要提交,我再想想」: not yet, the filled form is not thrown away
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
@@ -224,7 +229,7 @@ class Commands:
         row, _, field = context.partition(":")
         if row != "prompt" or not self.asks(text) or self.asks_about(text):
             return False
-        return self.field_named(text) == field or self.scores(text).get("explain", 0.0) >= EXPLAIN_LEAN
+        return self.field_named(text) == field or self._scored(text).get("explain", 0.0) >= EXPLAIN_LEAN
 
     def _a_value(self, name: str, text: str, context: str) -> bool:
         """At the form's company or name question, a name holding a command word is that name:
@@ -277,7 +282,7 @@ class Commands:
 
     def _read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         weights = self.plausible(context)
-        raw = self.scores(text)
+        raw = self._scored(text)
         weighted = {name: score * weights[name] for name, score in raw.items() if weights.get(name, 0) > 0}
         if not weighted and self._probs is None:
             return None, weighted
