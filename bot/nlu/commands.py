@@ -71,6 +71,16 @@ class Commands:
                     self._texts.append(p)
                     self._owner.append(name)
                     self._negative.append(bool(NEGATION.intersection(p)))
+        # for a message of each length, the paraphrases long or short enough that fuzz.ratio can reach
+        # FUZZY_FLOOR at all (at most 200 * the shorter length / both lengths), with their places above:
+        # the others are not compared. A message longer than every paraphrase uses the last list.
+        longest = max(map(len, self._texts), default=0)
+        self._near: list[tuple[list[str], list[int]]] = []
+        places = list(range(len(self._texts)))  # one int object per place, shared by the lists
+        lengths = [len(p) for p in self._texts]
+        for n in range(longest + 2):
+            at = [i for i in places if 200 * min(n, lengths[i]) >= (FUZZY_FLOOR - 0.5) * (n + lengths[i])]
+            self._near.append(([self._texts[i] for i in at], at))
         self._plausible = {row: dict(weights) for row, weights in intents.contexts.items()}
         # words of each intent, for messages made of several of them (「没问题,提交吧」)
         self._words = {name: sorted(self._exact[name] | set(self._contains[name])
@@ -149,8 +159,10 @@ class Commands:
             norm = cleaned
         asks = self.asks(text)
         negative = bool(NEGATION.intersection(norm))
-        for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
+        texts, at = self._near[min(len(norm), len(self._near) - 1)]
+        for _, score, j in process.extract(norm, texts, scorer=fuzz.ratio, processor=None,
                                            limit=None, score_cutoff=FUZZY_FLOOR):
+            i = at[j]
             if self._negative[i] != negative:  # 「接着填」 is close to 「不接着填了」 in letters only
                 continue
             name = self._owner[i]
