@@ -199,25 +199,24 @@ class Commands:
         """The intent ``text`` means in ``context`` (or None), and every plausible intent's weighted score."""
         text = self.signed(text)
         intent, scores = self._read(text, context)
-        raw = self._scored(text)  # read only, not copied
-        if intent == "modify" and raw.get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
+        if intent == "modify" and self.scores(text).get("restart", 0.0) >= ACCEPT and self.field_named(text) is None:
             # 「全错了,从头来」: an error in no field named, and starting over said: start over
             return "restart", scores
-        if intent == "restart" and raw.get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
+        if intent == "restart" and self.scores(text).get("modify", 0.0) >= ACCEPT and self.field_named(text) is not None:
             return "modify", scores  # 「公司名写错了,重来」: a field named wrong is edited, the rest kept
         if (intent is not None and intent not in ASKING_INTENTS and self.asks_about(text)
-                and raw.get(intent, 0.0) < EXACT):
+                and self.scores(text).get(intent, 0.0) < EXACT):
             return None, scores
         if context == "resume" and intent != "affirm" and self._negations.how("restart", text) == "negated":
             return "affirm", scores  # 「不想重新填」「别重来了」 at the offer: the form kept is continued
         if intent in NEGATABLE and self._negations.negated(intent, text):
             return self._negations.besides(intent, text, scores), scores
-        if (intent == "interest" and self.asks(text) and raw.get(intent, 0.0) < CONTAINS
+        if (intent == "interest" and self.asks(text) and self.scores(text).get(intent, 0.0) < CONTAINS
                 and self.item_named(text) is not None):
             return None, scores  # 「第二套离地铁近不近」「二号那个可以养殖吗」 ask about the item they name
         if intent is not None and self._a_value(intent, text, context):
             return None, scores
-        if (context == "confirm" and intent == "cancel" and raw.get(intent, 0.0) < EXACT
+        if (context == "confirm" and intent == "cancel" and self.scores(text).get(intent, 0.0) < EXACT
                 and self.mentions("deferring", text)):
             return None, scores  # 「不要提交,我再想想」: not yet, the filled form is not thrown away
         if intent is None and context == "confirm" and not self.asks(text) and correction(clean(text)):
