@@ -72,6 +72,16 @@ class Commands:
                     self._texts.append(p)
                     self._owner.append(name)
                     self._negative.append(bool(NEGATION.intersection(p)))
+        # for a message of each length, the paraphrases long or short enough that fuzz.ratio can reach
+        # FUZZY_FLOOR at all (at most 200 * the shorter length / both lengths), with their places above:
+        # the others are not compared. A message longer than every paraphrase uses the last list.
+        longest = max(map(len, self._texts), default=0)
+        self._near: list[tuple[list[str], list[int]]] = []
+        places = list(range(len(self._texts)))  # one int object per place, shared by the lists
+        lengths = [len(p) for p in self._texts]
+        for n in range(longest + 2):
+            at = [i for i in places if 200 * min(n, lengths[i]) >= (FUZZY_FLOOR - 0.5) * (n + lengths[i])]
+            self._near.append(([self._texts[i] for i in at], at))
         self._plausible = {row: dict(weights) for row, weights in intents.contexts.items()}
         # words of each intent, for messages made of several of them (「没问题,提交吧」)
         self._words = {name: sorted(self._exact[name] | set(self._contains[name])
@@ -88,6 +98,12 @@ class Commands:
             + [(w, ("neutral", "")) for w in neutral]
             + [(w, ("not_in", name)) for name in self.names for w in self._not_in[name]])
         self._contains_set = {name: frozenset(words) for name, words in self._contains.items()}
+        # whole-message word -> the intents it is wholly (one dict look-up per wording, not a set per intent)
+        self._exact_of: dict[str, tuple[str, ...]] = {}
+        for name in self.names:
+            for w in self._exact[name]:
+                self._exact_of[w] = (*self._exact_of.get(w, ()), name)
+        self._order = {name: i for i, name in enumerate(self.names)}  # the scores keep the intents' order
         self._negations = Negations(self._spotter, self._exact, self._words_about.get("not_negating", ()))
         # 「有没有仓库」: asking what is on offer, then a property type that ends the message
         self._offer = offer_pattern(*(self._words_about.get(g, []) for g in ("offer", "types", "tail")))
@@ -128,14 +144,14 @@ class Commands:
                     neutral.update(span)
                 else:
                     blocked.add(name)
-        clauses = self._clauses(text)
-        for name in self.names:
-            if whole & self._exact[name]:
-                out[name] = EXACT
-            elif name not in blocked and name in present and not self._contains_set[name].isdisjoint(present[name]):
-                out[name] = CONTAINS
-            elif name not in COURTESY and not clauses.isdisjoint(self._exact[name]):
-                out[name] = CONTAINS  # 「这个我不清楚,跳」: one clause of the message is wholly the command
+        exact_of = self._exact_of
+        said = {name for w in whole for name in exact_of.get(w, ())}
+        ruled = said | {name for name, words in present.items()
+                        if name not in blocked and not self._contains_set[name].isdisjoint(words)}
+        # 「这个我不清楚,跳」: one clause of the message is wholly the command
+        ruled.update(name for w in self._clauses(text) for name in exact_of.get(w, ()) if name not in COURTESY)
+        for name in sorted(ruled, key=self._order.__getitem__):
+            out[name] = EXACT if name in said else CONTAINS
         if ("listings" in self._exact and self._offer is not None and self._offer.search(cleaned)
                 and not self.mentions("other", text)):
             out["listings"] = EXACT  # asking what is on offer of a type: a search, in any context that lists
@@ -144,8 +160,10 @@ class Commands:
             norm = cleaned
         asks = self.asks(text)
         negative = bool(NEGATION.intersection(norm))
-        for _, score, i in process.extract(norm, self._texts, scorer=fuzz.ratio, processor=None,
+        texts, at = self._near[min(len(norm), len(self._near) - 1)]
+        for _, score, j in process.extract(norm, texts, scorer=fuzz.ratio, processor=None,
                                            limit=None, score_cutoff=FUZZY_FLOOR):
+            i = at[j]
             if self._negative[i] != negative:  # 「接着填」 is close to 「不接着填了」 in letters only
                 continue
             name = self._owner[i]
@@ -153,12 +171,10 @@ class Commands:
                 continue
             if score > out.get(name, 0.0):
                 out[name] = score
-        for name in self.names:
+        for name in sorted(long_words, key=self._order.__getitem__):
             if out.get(name, 0.0) >= CONTAINS or name in blocked:
                 continue
-            covered = long_words.get(name)
-            if not covered:
-                continue
+            covered = long_words[name]
             covered = covered | single.get(name, set())
             rest = len(cleaned) - len(neutral - covered)
             share = min(1.0, len(covered) / rest) if rest > 0 else 0.0
@@ -249,7 +265,7 @@ class Commands:
         row, _, field = context.partition(":")
         if row != "prompt" or not self.asks(text) or self.asks_about(text):
             return False
-        return self.field_named(text) == field or self.scores(text).get("explain", 0.0) >= EXPLAIN_LEAN
+        return self.field_named(text) == field or self._scored(text).get("explain", 0.0) >= EXPLAIN_LEAN
 
     def _a_value(self, name: str, text: str, context: str) -> bool:
         """At the form's company or name question, a name holding a command word is that name:
@@ -302,7 +318,7 @@ class Commands:
 
     def _read(self, text: str, context: str) -> tuple[str | None, dict[str, float]]:
         weights = self.plausible(context)
-        raw = self.scores(text)
+        raw = self._scored(text)
         weighted = {name: score * weights[name] for name, score in raw.items() if weights.get(name, 0) > 0}
         if not weighted and self._probs is None:
             return None, weighted

@@ -152,6 +152,8 @@ class FieldReaders:
             rf"(?:我是|我叫|联系人[是为]?[:：]?|叫我|找)\s*(?P<name>[小老]{s}|{s}{t}|{s}[{_CJK}]{{1,2}}(?=[,，。\s]|$))")
         suffixes = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "集团", "股份")
         self._legal = re.compile(rf"[{_CJK}A-Za-z0-9()（）·&]{{2,30}}?(?:{'|'.join(suffixes)})")
+        # a legal name ends in a suffix, so holds its last two characters: without any, it is not searched for
+        self._legal_ends = tuple({x[-2:] for x in suffixes})
         # 「我是海智源公司的王经理」: a company introduced by who the speaker is, ending in 公司/集团/…
         self._company_intro = re.compile(
             rf"(?:我是|我们是|我们|来自|我在)(?P<name>[{_CJK}A-Za-z0-9]{{2,20}}?(?:公司|集团|企业|工作室|厂))(?=的|[,，。\s]|$)")
@@ -178,7 +180,7 @@ class FieldReaders:
         if phone and skip != "phone":
             out["phone"] = phone
         if skip != "company":
-            m = self._legal.search(s) or None
+            m = self._legal.search(s) if any(end in s for end in self._legal_ends) else None
             cue = self._company_cue.search(s) or self._company_intro.search(s)
             if cue and _NOT_A_NAME.search(cue.group("name")):
                 cue = None  # 「我们是一家做芯片设计的公司」 says what the company is, not its name
