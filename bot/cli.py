@@ -133,8 +133,9 @@ def kb_check(directory):
     click.echo(f"{directory}: ok")
 
 
-def _knowledge_to_fit(directory, data, defaults):
-    """The knowledge a ``kb fit-…`` command fits on, its directory and the labelled sets (or exit)."""
+def _knowledge_to_fit(directory, data, defaults, *, sets_required=True):
+    """The knowledge a ``kb fit-…`` command fits on, its directory and the labelled sets (or exit: the
+    knowledge does not load, or ``sets_required`` and no labelled set is found)."""
     import os
 
     from .knowledge.loader import KnowledgeError, load_knowledge
@@ -146,7 +147,11 @@ def _knowledge_to_fit(directory, data, defaults):
         click.echo(str(exc), err=True)
         click.echo("the knowledge does not load: run `parkbot kb check`", err=True)
         sys.exit(1)
-    return kb_value, directory, list(data) or [p for p in defaults if os.path.isfile(p)]
+    paths = list(data) or [p for p in defaults if os.path.isfile(p)]
+    if sets_required and not paths:
+        click.echo("no labelled set found: pass --data", err=True)
+        sys.exit(1)
+    return kb_value, directory, paths
 
 
 @kb.command("fit-policy")
@@ -158,9 +163,6 @@ def kb_fit_policy(data, directory):
     from .nlu.fit import TUNING_SETS, fit, write
 
     kb_value, directory, paths = _knowledge_to_fit(directory, data, TUNING_SETS)
-    if not paths:
-        click.echo("no labelled set found: pass --data", err=True)
-        sys.exit(1)
     try:
         content = fit(kb_value, paths)
     except ValueError as exc:  # a set rerank.yaml counted has changed since
@@ -181,9 +183,6 @@ def kb_fit_rerank(data, directory):
     from .nlu.fit_rerank import CV_SETS, fit, write
 
     kb_value, directory, paths = _knowledge_to_fit(directory, data, CV_SETS)
-    if not paths:
-        click.echo("no labelled set found: pass --data", err=True)
-        sys.exit(1)
     content = fit(kb_value, paths)
     path = write(directory, content)
     click.echo(f"{path}: fitted on {content['trained_on']['pairs']} pairs from {len(paths)} set(s)")
@@ -198,7 +197,7 @@ def kb_fit_commands(data, directory):
     """Fit the command model and write DIRECTORY/command_model.yaml."""
     from .nlu.fit_commands import TRAINING_SETS, fit, write
 
-    kb_value, directory, paths = _knowledge_to_fit(directory, data, TRAINING_SETS)
+    kb_value, directory, paths = _knowledge_to_fit(directory, data, TRAINING_SETS, sets_required=False)
     try:
         content = fit(kb_value, paths)
     except (ValueError, KeyError, IndexError, TypeError) as exc:

@@ -169,22 +169,14 @@ class Synonyms(Strict):
     # words of subjects the knowledge does not cover (相对论, 股价): a question using one is not answered
     other_topics: list[str] = Field(default_factory=list)
 
-    @field_validator("to_us")
+    @field_validator("to_us", "other_topics")
     @classmethod
-    def _addresses(cls, words: list[str]) -> list[str]:
+    def _whole_words(cls, words: list[str], info) -> list[str]:
+        # one character (你, 学, 票) is in nearly every message: the rule would hold back every question
+        what = {"to_us": "a word that addresses us", "other_topics": "a word of another subject"}[info.field_name]
         for word in words:
-            # one character (你) would be in nearly every message: no question would be held back
             if len(word) < 2 or re.search(r"\s", word):
-                raise ValueError(f"{word!r}: a word that addresses us has at least two characters and no spaces")
-        return words
-
-    @field_validator("other_topics")
-    @classmethod
-    def _topic_words(cls, words: list[str]) -> list[str]:
-        for word in words:
-            # one character (学, 票) is in many a question about us: none of them would be answered
-            if len(word) < 2 or re.search(r"\s", word):
-                raise ValueError(f"{word!r}: a word of another subject has at least two characters and no spaces")
+                raise ValueError(f"{word!r}: {what} has at least two characters and no spaces")
         return words
 
 
