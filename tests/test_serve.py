@@ -35,8 +35,11 @@ def served(tmp_path, robot, redis_url, prefix, redis_client):
                NOTIFY_WECOM_WEBHOOK=f"{robot.url}/cgi-bin/webhook/send?key=test")
     env.pop("REDIS_URL", None)  # the newcomer's case: embedded Redis
     env["PYTHONFAULTHANDLER"] = "1"  # a serve that will not stop prints where each thread is (SIGABRT below)
+    # as from a terminal: a suite started in the background by a shell without job control runs with
+    # Ctrl-C ignored, which a child inherits (and Python then never raises KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     token = None
     deadline = time.monotonic() + 30
