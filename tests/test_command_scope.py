@@ -11,7 +11,7 @@ from bot.dialogue.listings import facts
 from bot.nlu.command_text import clean, item_named
 from bot.nlu.eval import command_hit
 from tests.conftest import KNOWLEDGE
-from tests.support.engine_clock import engine_later
+from tests.support.engine_clock import at_resume_offer
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +140,7 @@ def test_a_listing_question_at_the_resume_offer_lists(nlu):
 
 
 def test_not_starting_over_continues_the_kept_form(wechat, openid, msg, app):
-    engine = app.extensions["parkbot.engine"]
-    wechat.say(openid, "登记")
-    wechat.say(openid, "租1000平厂房")
-    with engine_later(engine) as later:
-        later(engine.resume_after + 60)
-        assert msg("form_resume_offer") in wechat.say(openid, "你好")
+    with at_resume_offer(app, wechat, openid, msg):
         text = wechat.say(openid, "不想重新填")
         assert msg("form_resume") in text and msg("ask_industry") in text
 

@@ -15,7 +15,7 @@ from bot.nlu.eval import command_hit
 from bot.nlu.intent_model import grams
 from bot.nlu.reading import asks_question
 from tests.conftest import KNOWLEDGE
-from tests.support.engine_clock import engine_later
+from tests.support.engine_clock import at_resume_offer
 from tests.test_understanding_context import FULL, nlu  # noqa: F401  (nlu: the shipped knowledge's, a fixture)
 
 LEAD_NUMBER = re.compile(r"L\d{8}-\d{4}")
@@ -141,12 +141,7 @@ def test_negations_at_the_confirmation(wechat, openid, msg, storage, leads):
 
 
 def test_not_cancelling_at_the_resume_offer_continues(wechat, openid, msg, app):
-    engine = app.extensions["parkbot.engine"]
-    wechat.say(openid, "登记")
-    wechat.say(openid, "租1000平厂房")
-    with engine_later(engine) as later:
-        later(engine.resume_after + 60)
-        assert msg("form_resume_offer") in wechat.say(openid, "你好")
+    with at_resume_offer(app, wechat, openid, msg):
         text = wechat.say(openid, "不取消了,继续")
         assert msg("form_resume") in text and msg("ask_industry") in text
 

@@ -28,7 +28,6 @@ declare(
 )
 
 
-
 def looks_like_search(t: Turn) -> bool:
     """A property type is a search, unless it sits in a question the knowledge base answers.
 
@@ -310,14 +309,20 @@ def which_listing(t: Turn) -> State:
     return State.IDLE
 
 
-def named_listing(t: Turn) -> str | None:
-    """The listing a message names by its number in the list shown lately (「第二个带装修吗」「第三个我中意」)."""
+def _named(t: Turn) -> tuple[int, str] | None:
+    """The number a message names and the listing at it in the list shown lately (「第二个带装修吗」)."""
     n = t.commands.item_named(t.text)
     if n is None:
         return None
     data = t.data  # the numbered list shown last, however long ago, if it was one of listings
     listed = [c["id"] for c in data.choices if c.get("kind") == "listing"]
-    return listed[n - 1] if len(listed) == len(data.choices) and 0 < n <= len(listed) else None
+    return (n, listed[n - 1]) if len(listed) == len(data.choices) and 0 < n <= len(listed) else None
+
+
+def named_listing(t: Turn) -> str | None:
+    """The listing a message names by its number in the list shown lately (「第三个我中意」)."""
+    named = _named(t)
+    return named[1] if named else None
 
 
 def asks_about_listed(t: Turn) -> bool:
@@ -328,13 +333,13 @@ def asks_about_listed(t: Turn) -> bool:
 def about_listed(t: Turn) -> State:
     """What is known of the listing asked about: what its details say of it, else all its details and who
     answers what they do not say."""
-    listing_id = named_listing(t)
+    digit, listing_id = _named(t)  # the route's condition found it
     item = t.kb.listing_by_id.get(listing_id)
     if item is not None and _say_facts(t, item):
         return State.IDLE
     state = details(t, listing_id)
     if item is not None:
-        t.say("listing_asked", digit=t.commands.item_named(t.text))
+        t.say("listing_asked", digit=digit)
     return state
 
 

@@ -18,3 +18,16 @@ def engine_later(engine) -> Iterator[Callable[[float], None]]:
         yield later
     finally:
         engine.now = real_now
+
+
+@contextmanager
+def at_resume_offer(app, wechat, openid: str, msg) -> Iterator[None]:
+    """A form begun (登记, then the need) and left long enough that the next message (你好) is answered
+    with the offer to go on with it; the block says what comes next."""
+    engine = app.extensions["parkbot.engine"]
+    wechat.say(openid, "登记")
+    wechat.say(openid, "租1000平厂房")
+    with engine_later(engine) as later:
+        later(engine.resume_after + 60)
+        assert msg("form_resume_offer") in wechat.say(openid, "你好")
+        yield
